@@ -1,0 +1,68 @@
+"""The ``tutor`` command: the app by default, plus subcommands for scoring and lessons.
+
+Each subcommand lives in ``tutor/commands/<name>.py`` with ``add_arguments(parser)`` and
+``run(args) -> int``. Command modules keep heavy imports (Qt, onnxruntime) inside
+``run`` so that ``tutor score`` never loads Qt and ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from . import __version__
+
+COMMANDS: dict[str, str] = {
+    "score": "Score a recording against a text and print the result",
+    "bench": "Benchmark the engine on a speechocean762-style data folder",
+    "lesson": "Create, validate, pack and import lesson packs",
+    "app": "Start the desktop app (the default)",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tutor", description="Offline pronunciation tutor.")
+    parser.add_argument("--version", action="version", version=f"tutor {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="score the bundled sample offline and exit 0 if all is well",
+    )
+    parser.add_argument(
+        "--demo-screenshot",
+        metavar="OUT.png",
+        help="score the bundled sample, render the main window headless, save a screenshot",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text in COMMANDS.items():
+        module = importlib.import_module(f"tutor.commands.{name}")
+        module.add_arguments(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.self_test:
+        from .commands import selftest
+
+        return selftest.run(args)
+    if args.demo_screenshot:
+        from .commands import app
+
+        return app.demo_screenshot(args.demo_screenshot)
+    name = args.command or "app"
+    module = importlib.import_module(f"tutor.commands.{name}")
+    if args.command is None:
+        args = module_defaults(module)
+    return int(module.run(args) or 0)
+
+
+def module_defaults(module: object) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    module.add_arguments(parser)  # type: ignore[attr-defined]
+    return parser.parse_args([])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
