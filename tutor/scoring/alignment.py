@@ -1,0 +1,177 @@
+"""Viterbi forced alignment of expected phones to frame-level log posteriors.
+
+The search graph is a small DAG: optional silence at both ends and between words, and for
+each word one chain of phone states per pronunciation variant, so the alignment also picks
+the variant the learner was closest to. Each phone state has a self-loop and must last at
+least one frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .phones import PHONE_INDEX, SILENCE, base_phone
+
+NEG_INF = -1e30
+
+
+@dataclass(frozen=True)
+class AlignedPhone:
+    phone: str  # base ARPAbet
+    token: str  # as in the pronunciation, stress digit kept
+    word_index: int
+    start: int  # first frame
+    end: int  # one past the last frame
+
+
+@dataclass(frozen=True)
+class Alignment:
+    phones: tuple[AlignedPhone, ...]
+    variants: tuple[int, ...]  # chosen pronunciation variant per word
+    silences: tuple[tuple[int, int], ...]  # (start, end) frames of silence segments
+    log_likelihood: float
+    n_frames: int
+
+
+@dataclass
+class _Graph:
+    labels: list[int]  # model output index per state
+    tokens: list[str]
+    word: list[int]  # word index per state (-1 for silence)
+    variant: list[int]
+    preds: list[list[int]]  # predecessor states (self-loop implied)
+    starts: list[int]
+    ends: list[int]
+
+
+def _build_graph(words: Sequence[Sequence[Sequence[str]]], optional_silence: bool) -> _Graph:
+    g = _Graph([], [], [], [], [], [], [])
+
+    def add(label: int, token: str, word: int, variant: int, preds: list[int]) -> int:
+        g.labels.append(label)
+        g.tokens.append(token)
+        g.word.append(word)
+        g.variant.append(variant)
+        g.preds.append(preds)
+        return len(g.labels) - 1
+
+    sil = PHONE_INDEX[SILENCE]
+    lead = add(sil, SILENCE, -1, -1, [])
+    g.starts.append(lead)
+    exits = [lead]  # states from which the next word may begin
+    can_start = True  # the next word's first phone may also start the utterance
+    for w, variants in enumerate(words):
+        if not variants:
+            raise ValueError(f"word {w} has no pronunciation")
+        word_exits = []
+        for v, phones in enumerate(variants):
+            if not phones:
+                raise ValueError(f"word {w} variant {v} is empty")
+            prev: list[int] = list(exits)
+            first = True
+            for token in phones:
+                state = add(PHONE_INDEX[base_phone(token)], token, w, v, prev)
+                if first and can_start:
+                    g.starts.append(state)
+                first = False
+                prev = [state]
+            word_exits.append(prev[0])
+        can_start = False
+        if optional_silence and w < len(words) - 1:
+            gap = add(sil, SILENCE, -1, -1, list(word_exits))
+            exits = [*word_exits, gap]
+        else:
+            exits = word_exits
+    tail = add(sil, SILENCE, -1, -1, list(exits))
+    g.ends.extend([*exits, tail])
+    return g
+
+
+def _dedupe_variants(variants: Sequence[Sequence[str]]) -> list[int]:
+    """Indices of the variants worth aligning: those differing only in stress align
+    identically, so keep the first of each."""
+    seen: dict[tuple[str, ...], int] = {}
+    for i, v in enumerate(variants):
+        seen.setdefault(tuple(base_phone(p) for p in v), i)
+    return list(seen.values())
+
+
+def force_align(
+    log_post: np.ndarray,
+    words: Sequence[Sequence[Sequence[str]]],
+    *,
+    optional_silence: bool = True,
+) -> Alignment:
+    """Align ``words`` (per word, a list of pronunciation variants) to ``log_post``.
+
+    ``log_post`` has shape ``(frames, len(PHONE_SET))``. If there are fewer frames than
+    phones, the utterance cannot hold them all and ``ValueError`` is raised.
+    """
+    kept = [_dedupe_variants(v) for v in words]
+    variants_per_word = [[words[w][i] for i in idx] for w, idx in enumerate(kept)]
+    g = _build_graph(variants_per_word, optional_silence)
+    n_states = len(g.labels)
+    n_frames = log_post.shape[0]
+    min_phones = sum(min(len(v) for v in vs) for vs in variants_per_word)
+    if n_frames < min_phones:
+        raise ValueError(f"{n_frames} frames cannot hold {min_phones} phones")
+
+    max_pred = max(1, max(len(p) for p in g.preds))
+    pred = np.full((n_states, max_pred + 1), -1, dtype=np.int64)
+    for s, ps in enumerate(g.preds):
+        pred[s, 0] = s
+        pred[s, 1 : 1 + len(ps)] = ps
+    valid = pred >= 0
+    pred_safe = np.where(valid, pred, 0)
+    emit = log_post[:, np.asarray(g.labels)].astype(np.float64)
+
+    score = np.full(n_states, NEG_INF)
+    score[g.starts] = emit[0, g.starts]
+    back = np.zeros((n_frames, n_states), dtype=np.int64)
+    back[0] = np.arange(n_states)
+    for t in range(1, n_frames):
+        cand = np.where(valid, score[pred_safe], NEG_INF)
+        best = cand.argmax(axis=1)
+        back[t] = pred_safe[np.arange(n_states), best]
+        score = cand[np.arange(n_states), best] + emit[t]
+
+    ends = np.asarray(g.ends)
+    last = int(ends[np.argmax(score[ends])])
+    total = float(score[last])
+    if total <= NEG_INF / 2:
+        raise ValueError("no path through the alignment graph")
+    path = np.empty(n_frames, dtype=np.int64)
+    path[-1] = last
+    for t in range(n_frames - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+
+    phones: list[AlignedPhone] = []
+    silences: list[tuple[int, int]] = []
+    chosen = [0] * len(words)
+    change = np.flatnonzero(np.diff(path)) + 1
+    bounds = np.concatenate([[0], change, [n_frames]])
+    for start, end in zip(bounds[:-1], bounds[1:], strict=True):
+        s = int(path[start])
+        if g.word[s] < 0:
+            silences.append((int(start), int(end)))
+            continue
+        chosen[g.word[s]] = g.variant[s]
+        phones.append(
+            AlignedPhone(
+                phone=base_phone(g.tokens[s]),
+                token=g.tokens[s],
+                word_index=g.word[s],
+                start=int(start),
+                end=int(end),
+            )
+        )
+    return Alignment(
+        phones=tuple(phones),
+        variants=tuple(kept[w][v] for w, v in enumerate(chosen)),
+        silences=tuple(silences),
+        log_likelihood=total,
+        n_frames=n_frames,
+    )

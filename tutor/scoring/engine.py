@@ -1,0 +1,153 @@
+"""The scorer: audio -> features -> posteriors -> alignment -> GOP -> scores.
+
+Models load once (:meth:`Scorer.load`); :meth:`Scorer.score` is then pure computation and
+safe to call from a worker thread.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .alignment import Alignment, force_align
+from .audio import Audio, load_audio
+from .errors import AudioError, TextError
+from .features import log_mel
+from .gop import GopFeatures, gop_features
+from .head_inputs import HeadOutputs, check_contract, run_head
+from .lexicon import WordPronunciation, pronounce
+from .model import AcousticModel, ScoringHead, model_bytes
+from .phones import split_stress
+from .result import PhoneResult, UtteranceResult, WordResult
+
+ACOUSTIC_FILE = "acoustic.onnx"
+HEAD_FILE = "head.onnx"
+MISPRONOUNCED_BELOW = 1.0  # phone score under which a phone is flagged (experts: 0 = wrong)
+PRESENT_SIL_POSTERIOR = 0.5  # a phone mostly heard as silence counts as not said
+
+
+@dataclass
+class Scorer:
+    acoustic: AcousticModel
+    head: ScoringHead
+
+    @classmethod
+    def load(cls, models_dir: str | os.PathLike[str] | None = None, threads: int = 1) -> Scorer:
+        if models_dir is None:
+            from tutor.paths import models_dir as default_models_dir
+
+            models_dir = default_models_dir()
+        root = Path(models_dir)
+        head = ScoringHead.load(root / HEAD_FILE, threads)
+        check_contract(head)
+        return cls(AcousticModel.load(root / ACOUSTIC_FILE, threads), head)
+
+    @property
+    def model_bytes(self) -> int:
+        return model_bytes(self.acoustic.path, self.head.path)
+
+    @property
+    def version(self) -> str:
+        return self.acoustic.metadata.get("version", "?") + "+" + self.head.metadata.get(
+            "version", "?"
+        )
+
+    def expected(
+        self, text: str, overrides: Mapping[str, Sequence[Sequence[str]] | str] | None = None
+    ) -> list[WordPronunciation]:
+        """The words of ``text`` with their pronunciation variants."""
+        return pronounce(text, overrides)
+
+    def score(
+        self,
+        audio: str | os.PathLike[str] | np.ndarray | Audio,
+        text: str = "",
+        *,
+        sample_rate: int | None = None,
+        words: Sequence[WordPronunciation] | None = None,
+        overrides: Mapping[str, Sequence[Sequence[str]] | str] | None = None,
+    ) -> UtteranceResult:
+        """Score one utterance of ``text`` (or of explicit ``words``)."""
+        if words is None:
+            words = self.expected(text, overrides)
+        if not words:
+            raise TextError("There is nothing to score: the text has no words.")
+        if not isinstance(audio, Audio):
+            audio = load_audio(audio, sample_rate)
+        feats = log_mel(audio.samples, self.acoustic.features)
+        log_post = self.acoustic.log_posteriors(feats)
+        n_phones = sum(min(len(v) for v in w.variants) for w in words)
+        if len(log_post) < n_phones:
+            raise AudioError(
+                f"The recording ({audio.duration:.1f} s) is too short to hold "
+                f"{len(words)} word(s); record the whole prompt."
+            )
+        alignment = force_align(log_post, [w.variants for w in words])
+        gop = gop_features(log_post, alignment, self.acoustic.frame_shift)
+        outputs = run_head(self.head, gop, len(words))
+        return self._result(text or " ".join(w.text for w in words), words, audio, alignment,
+                            gop, outputs)
+
+    def _result(
+        self,
+        text: str,
+        words: Sequence[WordPronunciation],
+        audio: Audio,
+        alignment: Alignment,
+        gop: GopFeatures,
+        out: HeadOutputs,
+    ) -> UtteranceResult:
+        shift = self.acoustic.frame_shift
+        phones_by_word: list[list[PhoneResult]] = [[] for _ in words]
+        present = 0
+        for k, p in enumerate(alignment.phones):
+            _, stress = split_stress(p.token)
+            score = float(np.clip(out.phone[k], 0.0, 2.0))
+            said = gop.phone_features[k, 3] < PRESENT_SIL_POSTERIOR
+            present += int(said)
+            phones_by_word[p.word_index].append(
+                PhoneResult(
+                    phone=p.phone,
+                    stress=stress,
+                    start=round(p.start * shift, 3),
+                    end=round(p.end * shift, 3),
+                    score=round(score, 3),
+                    gop=round(float(gop.lpp[k]), 3),
+                    heard=gop.heard[k],
+                    mispronounced=score < MISPRONOUNCED_BELOW,
+                )
+            )
+        word_results = tuple(
+            WordResult(
+                text=w.text,
+                phones=tuple(ph),
+                start=ph[0].start,
+                end=ph[-1].end,
+                accuracy=round(float(np.clip(out.word[i, 0], 0, 10)), 2),
+                stress=round(float(np.clip(out.word[i, 1], 0, 10)), 2),
+                total=round(float(np.clip(out.word[i, 2], 0, 10)), 2),
+            )
+            for i, (w, ph) in enumerate(zip(words, phones_by_word, strict=True))
+        )
+        n = max(len(alignment.phones), 1)
+        completeness = 10.0 * present / n
+        warnings = list(audio.warnings)
+        if completeness < 7:
+            warnings.append("Part of the prompt seems to be missing: read the whole text.")
+        utt = np.clip(out.utterance, 0, 10)
+        return UtteranceResult(
+            text=text,
+            words=word_results,
+            accuracy=round(float(utt[0]), 2),
+            fluency=round(float(utt[1]), 2),
+            completeness=round(completeness, 2),
+            prosodic=round(float(utt[2]), 2),
+            total=round(float(min(utt[4], utt[4] * (0.5 + completeness / 20))), 2),
+            duration=round(audio.duration, 3),
+            model_version=self.version,
+            warnings=tuple(warnings),
+        )

@@ -1,0 +1,108 @@
+"""Read a speechocean762-style split: ``DIR/SPLIT/audio/SPEAKER*/UTT.flac`` + ``scores.json``.
+
+Used by ``tutor bench`` and by the training pipeline, so both see the same utterances.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ScoringError
+from .phones import base_phone
+
+
+class CorpusError(ScoringError):
+    """The data folder is missing or does not follow the speechocean762 layout."""
+
+
+@dataclass(frozen=True)
+class LabelledWord:
+    text: str
+    phones: tuple[str, ...]  # canonical CMU phones, stress digits as in the corpus
+    phone_scores: tuple[float, ...]  # 0..2 (mean of experts)
+    accuracy: float
+    stress: float
+    total: float
+
+
+@dataclass(frozen=True)
+class LabelledUtterance:
+    utt_id: str
+    speaker: str
+    audio: Path
+    text: str
+    words: tuple[LabelledWord, ...]
+    accuracy: float
+    fluency: float
+    prosodic: float
+    completeness: float
+    total: float
+
+
+def _word(entry: dict) -> LabelledWord:
+    phones = tuple(str(p) for p in entry["phones"])
+    for p in phones:
+        base_phone(p)  # raises ValueError on a phone outside the CMU set
+    scores = tuple(float(s) for s in entry["phones-accuracy"])
+    if len(scores) != len(phones):
+        raise ValueError(f"word {entry.get('text')!r} has {len(phones)} phones, {len(scores)} scores")
+    return LabelledWord(
+        text=str(entry["text"]),
+        phones=phones,
+        phone_scores=scores,
+        accuracy=float(entry["accuracy"]),
+        stress=float(entry.get("stress", 10)),
+        total=float(entry.get("total", entry["accuracy"])),
+    )
+
+
+def load_split(data_dir: str | Path, split: str) -> list[LabelledUtterance]:
+    """All utterances of ``split`` that have both labels and audio, sorted by id."""
+    root = Path(data_dir) / split
+    if not root.is_dir():
+        raise CorpusError(f"No split folder {root} (expected DIR/{split}/scores.json and audio/).")
+    scores_path = root / "scores.json"
+    if not scores_path.is_file():
+        raise CorpusError(f"{scores_path} is missing: it holds the labels of split {split!r}.")
+    try:
+        scores = json.loads(scores_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CorpusError(f"{scores_path} is not valid JSON: {exc}") from exc
+    if not isinstance(scores, dict) or not scores:
+        raise CorpusError(f"{scores_path} should map utterance ids to labels; it is empty or not a map.")
+    audio_index = {p.stem: p for p in (root / "audio").glob("*/*") if p.suffix.lower() in {".flac", ".wav"}}
+    if not audio_index:
+        raise CorpusError(f"No audio under {root / 'audio'} (expected audio/SPEAKER/UTT.flac).")
+    utterances = []
+    for utt_id in sorted(scores):
+        entry = scores[utt_id]
+        audio = audio_index.get(utt_id)
+        if audio is None:
+            continue
+        try:
+            words = tuple(_word(w) for w in entry["words"])
+            utt = LabelledUtterance(
+                utt_id=utt_id,
+                speaker=audio.parent.name,
+                audio=audio,
+                text=str(entry["text"]),
+                words=words,
+                accuracy=float(entry["accuracy"]),
+                fluency=float(entry["fluency"]),
+                prosodic=float(entry["prosodic"]),
+                completeness=float(entry["completeness"]),
+                total=float(entry["total"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CorpusError(f"{scores_path}: utterance {utt_id} is malformed: {exc}") from exc
+        utterances.append(utt)
+    if not utterances:
+        raise CorpusError(f"None of the {len(scores)} labelled utterances in {scores_path} has audio.")
+    return utterances
+
+
+def iter_speakers(utterances: list[LabelledUtterance]) -> Iterator[str]:
+    yield from sorted({u.speaker for u in utterances})

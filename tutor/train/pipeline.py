@@ -1,0 +1,193 @@
+"""The stages of the model pipeline, each resumable and runnable alone.
+
+Everything a stage makes goes under ``OUT/<stage>/``; a stage whose ``done.json`` exists is
+skipped, so ``tutor-train all`` after an interruption picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .acoustic import (
+    TrainSettings,
+    alignment_labels,
+    flat_start_labels,
+    frame_accuracy,
+    log_posteriors,
+    train,
+)
+from .dataset import FeatureCache, build_speechocean_cache
+from .models import STUDENT, ConvNetConfig, ConvPhoneNet
+
+
+@dataclass
+class PipelineConfig:
+    data: Path
+    out: Path
+    align_rounds: int = 3
+    align_epochs: int = 4
+    speeds: tuple[float, ...] = (0.9, 1.0, 1.1)
+    limit: int | None = None  # use only the first N utterances (tests)
+    threads: int = 2
+    student: ConvNetConfig = STUDENT
+    extra: dict = field(default_factory=dict)
+
+
+def stage_dir(cfg: PipelineConfig, name: str) -> Path:
+    path = cfg.out / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def is_done(path: Path) -> bool:
+    return (path / "done.json").exists()
+
+
+def mark_done(path: Path, info: dict) -> None:
+    (path / "done.json").write_text(json.dumps(info, indent=2))
+
+
+def save_labels(path: Path, labels: dict[int, np.ndarray]) -> None:
+    np.savez_compressed(path, **{str(k): v for k, v in labels.items()})
+
+
+def load_labels(path: Path) -> dict[int, np.ndarray]:
+    with np.load(path) as data:
+        return {int(k): data[k] for k in data.files}
+
+
+def prepare(cfg: PipelineConfig, log: Callable[[str], None] = print) -> FeatureCache:
+    out = stage_dir(cfg, "prepare")
+    build_speechocean_cache(cfg.data, out, cfg.speeds, limit=cfg.limit)
+    cache = FeatureCache.load(out)
+    if not is_done(out):
+        mark_done(out, {"entries": len(cache.entries), "frames": int(cache.features.shape[0])})
+    return cache
+
+
+def align(cfg: PipelineConfig, cache: FeatureCache, log: Callable[[str], None] = print) -> dict[int, np.ndarray]:
+    """Flat start, then rounds of train -> realign; returns labels for every cache entry."""
+    out = stage_dir(cfg, "align")
+    final = out / "labels.npz"
+    if final.exists():
+        return load_labels(final)
+    base = [i for i, e in enumerate(cache.entries) if e.speed == 1.0]
+    train_idx = [i for i in base if cache.entries[i].part == "train"]
+    labels_path = out / "labels_round0.npz"
+    if labels_path.exists():
+        labels = load_labels(labels_path)
+    else:
+        labels = {i: flat_start_labels(cache.get(i), cache.entries[i].words) for i in base}
+        save_labels(labels_path, labels)
+    model = ConvPhoneNet(cfg.student)
+    for r in range(1, cfg.align_rounds + 1):
+        round_path = out / f"labels_round{r}.npz"
+        if round_path.exists():
+            labels = load_labels(round_path)
+            continue
+        model = ConvPhoneNet(cfg.student)
+        settings = TrainSettings(epochs=cfg.align_epochs, seed=r)
+        t0 = time.time()
+        train(model, cache, {i: labels[i] for i in train_idx}, settings,
+              out / f"round{r}.pt", log=log)
+        valid = {i: labels[i] for i in base if cache.entries[i].part == "valid"}
+        acc, _ = frame_accuracy(model, cache, valid)
+        labels = {i: alignment_labels(log_posteriors(model, cache.get(i)), cache.entries[i].words)
+                  for i in base}
+        changed = np.mean([np.mean(labels[i] != load_labels(out / f"labels_round{r - 1}.npz")[i])
+                           for i in base[:200]])
+        log(f"align round {r}: {time.time() - t0:.0f} s, valid frame acc vs previous labels "
+            f"{acc:.3f}, labels changed {changed:.1%}")
+        save_labels(round_path, labels)
+    # speed-perturbed copies get their own alignment from the last round's model
+    if cfg.align_rounds:
+        model.load_state_dict(torch.load(out / f"round{cfg.align_rounds}.pt", weights_only=False)["model"])
+    full = dict(labels)
+    for i, e in enumerate(cache.entries):
+        if i not in full:
+            full[i] = alignment_labels(log_posteriors(model, cache.get(i)), e.words)
+    save_labels(final, full)
+    mark_done(out, {"rounds": cfg.align_rounds, "entries": len(full)})
+    return full
+
+
+# --- acoustic model variants ------------------------------------------------------------
+
+def train_indices(cache: FeatureCache, labels: dict[int, np.ndarray], part: str = "train") -> dict[int, np.ndarray]:
+    return {i: labels[i] for i, e in enumerate(cache.entries) if e.part == part and i in labels}
+
+
+def valid_indices(cache: FeatureCache, labels: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    return {i: labels[i] for i, e in enumerate(cache.entries) if e.part == "valid"}
+
+
+def load_net(path: Path, config: ConvNetConfig) -> ConvPhoneNet:
+    net = ConvPhoneNet(config)
+    state = torch.load(path, weights_only=False)
+    net.load_state_dict(state["model"] if "model" in state else state)
+    return net.eval()
+
+
+def train_variant(
+    cfg: PipelineConfig,
+    name: str,
+    config: ConvNetConfig,
+    cache: FeatureCache,
+    labels: dict[int, np.ndarray],
+    settings: TrainSettings,
+    *,
+    teacher: torch.nn.Module | None = None,
+    init: Path | None = None,
+    log: Callable[[str], None] = print,
+) -> ConvPhoneNet:
+    """Train one acoustic model variant into ``OUT/<name>/model.pt`` (resumable)."""
+    out = stage_dir(cfg, name)
+    final = out / "model.pt"
+    net = ConvPhoneNet(config)
+    if final.exists():
+        return load_net(final, config)
+    if init is not None and not (out / "ckpt.pt").exists():
+        net.load_state_dict(torch.load(init, weights_only=False)["model"])
+    t0 = time.time()
+    train(net, cache, train_indices(cache, labels), settings, out / "ckpt.pt", teacher=teacher,
+          valid_labels=valid_indices(cache, labels), log=lambda m: log(f"[{name}] {m}"))
+    torch.save({"model": net.state_dict(), "config": config.to_dict(),
+                "settings": settings.__dict__, "seconds": time.time() - t0}, final)
+    return net.eval()
+
+
+# --- scoring head --------------------------------------------------------------------------
+
+def posteriors_fn(model: torch.nn.Module | Path, cache: FeatureCache) -> Callable[[str], np.ndarray]:
+    """utt_id -> log posteriors, from a torch model or an ONNX file (as the app runs it)."""
+    by_utt = {e.utt_id: i for i, e in enumerate(cache.entries) if e.speed == 1.0}
+    if isinstance(model, Path):
+        from tutor.scoring.model import AcousticModel
+
+        onnx_model = AcousticModel.load(model, threads=cfg_threads())
+        return lambda utt_id: onnx_model.log_posteriors(cache.get(by_utt[utt_id]))
+    return lambda utt_id: log_posteriors(model, cache.get(by_utt[utt_id]))
+
+
+def cfg_threads() -> int:
+    return max(1, torch.get_num_threads())
+
+
+def head_samples(cfg: PipelineConfig, name: str, cache: FeatureCache,
+                 posteriors: Callable[[str], np.ndarray]) -> tuple[list, list]:
+    from .head import collect
+    from tutor.scoring.speechocean import load_split
+
+    parts = {e.utt_id: e.part for e in cache.entries if e.speed == 1.0}
+    utts = [u for u in load_split(cfg.data, "train") if u.utt_id in parts]
+    samples = collect(utts, lambda u: posteriors(u.utt_id), 0.02, desc=f"GOP {name}")
+    train_s = [s for s in samples if parts[s.utt_id] == "train"]
+    valid_s = [s for s in samples if parts[s.utt_id] == "valid"]
+    return train_s, valid_s

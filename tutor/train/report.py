@@ -1,0 +1,96 @@
+"""The ship stage: time each variant as the app runs it, write the model card's table, and
+copy the chosen models to ``assets/models``."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from tutor.paths import models_dir
+from tutor.scoring.audio import load_audio
+from tutor.scoring.bench import canonical_words
+from tutor.scoring.engine import ACOUSTIC_FILE, HEAD_FILE, Scorer
+from tutor.scoring.head_inputs import check_contract
+from tutor.scoring.model import AcousticModel, ScoringHead
+from tutor.scoring.speechocean import load_split
+
+from .dataset import valid_speakers
+
+ROWS = (
+    ("teacher", "Teacher (wide conv net)"),
+    ("student", "Student alone"),
+    ("distil", "Student + distillation (+ self-distillation)"),
+    ("prune", "+ magnitude pruning"),
+    ("cluster", "+ channel-wise k-means clustering"),
+    ("int8", "+ INT8 static quantisation (shipped)"),
+)
+SHIPPED = "int8"
+
+
+def gzip_bytes(path: Path) -> int:
+    return len(gzip.compress(path.read_bytes(), compresslevel=9))
+
+
+def latency_ms(scorer: Scorer, utts, n: int = 100) -> float:
+    times = []
+    for u in utts[:n]:
+        audio = load_audio(u.audio)
+        t0 = time.perf_counter()
+        scorer.score(audio, u.text, words=canonical_words(u))
+        times.append(time.perf_counter() - t0)
+    return float(np.percentile(times, 50) * 1000)
+
+
+def table(report: dict) -> str:
+    head = ("| model | parameters (non-zero) | ONNX bytes | gzip bytes | phone PCC | phone MSE "
+            "| word acc. PCC | sentence total PCC | p50 ms |")
+    lines = [head, "|" + "---|" * 9]
+    for key, label in ROWS:
+        r = report.get(key)
+        if not r:
+            continue
+        params = f"{r.get('parameters', 0):,}"
+        if "nonzero_parameters" in r:
+            params += f" ({r['nonzero_parameters']:,})"
+        lines.append(
+            f"| {label} | {params} | {r.get('acoustic_bytes', 0):,} | {r.get('gzip_bytes', 0):,} "
+            f"| {r.get('phone_pcc', float('nan')):.3f} | {r.get('phone_mse', float('nan')):.3f} "
+            f"| {r.get('word_acc_pcc', float('nan')):.3f} | {r.get('utt_total_pcc', float('nan')):.3f} "
+            f"| {r.get('latency_ms_p50', float('nan')):.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def ship(run, ship_to: Path | None) -> None:  # noqa: ANN001 - Run
+    out = run.cfg.out
+    keep = valid_speakers()
+    utts = [u for u in load_split(run.cfg.data, "train") if u.speaker in keep]
+    for key, _ in ROWS:
+        acoustic = out / key / "acoustic.onnx"
+        head = out / key / "head.onnx"
+        if not (acoustic.exists() and head.exists()):
+            continue
+        if "latency_ms_p50" in run.report().get(key, {}):
+            continue
+        h = ScoringHead.load(head, threads=1)
+        check_contract(h)
+        scorer = Scorer(AcousticModel.load(acoustic, threads=1), h)
+        run.update_report(key, {"latency_ms_p50": latency_ms(scorer, utts),
+                                "gzip_bytes": gzip_bytes(acoustic),
+                                "acoustic_bytes": acoustic.stat().st_size})
+    report = run.report()
+    (out / "table.md").write_text(table(report) + "\n")
+    run.log("model table:\n" + table(report))
+    if ship_to is None:
+        return
+    ship_to.mkdir(parents=True, exist_ok=True)
+    shutil.copy(out / SHIPPED / "acoustic.onnx", ship_to / ACOUSTIC_FILE)
+    shutil.copy(out / SHIPPED / "head.onnx", ship_to / HEAD_FILE)
+    (ship_to / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
+    (ship_to / "table.md").write_text(table(report) + "\n")
+    run.log(f"shipped {SHIPPED} models to {ship_to} (default app models: {models_dir()})")

