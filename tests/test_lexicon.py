@@ -81,6 +81,8 @@ def test_contractions_and_curly_apostrophes(lexicon: Lexicon) -> None:
 
 def test_accented_words_use_the_plain_spelling(lexicon: Lexicon) -> None:
     assert lexicon.resolve("café") == (lexicon.lookup("cafe"), "cmudict")
+    assert lexicon.is_known("Café")
+    assert lexicon.lookup("café-naïve") == (lexicon.lookup("cafe")[0] + lexicon.lookup("naive")[0],)
 
 
 def test_possessive_of_a_known_word(lexicon: Lexicon) -> None:

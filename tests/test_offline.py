@@ -38,7 +38,8 @@ def finish():
 if stage == "app":
     import pkgutil, importlib, tutor
     for info in pkgutil.walk_packages(tutor.__path__, "tutor."):
-        if not info.name.startswith("tutor.train"):  # the optional torch extra
+        # tutor.__main__ would start the app; tutor.train needs the optional torch extra
+        if info.name != "tutor.__main__" and not info.name.startswith("tutor.train"):
             importlib.import_module(info.name)
     from tutor.scoring.lexicon import pronounce
     words = pronounce("Think about zorblaxian quibbits")
@@ -82,7 +83,7 @@ def _run_offline(tmp_path: Path, *argv: str) -> dict:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run(
         [sys.executable, str(script), *argv],
-        capture_output=True, text=True, timeout=180, env=env, cwd=tmp_path,
+        capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path,
     )
     lines = [x for x in done.stdout.splitlines() if x.startswith("OFFLINE-REPORT ")]
     assert done.returncode == 0 and lines, f"driver failed:\n{done.stdout}\n{done.stderr}"

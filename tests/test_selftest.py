@@ -71,6 +71,17 @@ def test_unwritable_user_folder_fails(tmp_path, monkeypatch):
         selftest.check_user_folder()
 
 
+def test_an_unexpected_error_is_reported_not_raised(tmp_path, lessons, monkeypatch, capsys):
+    def broken() -> str:
+        raise RuntimeError("libsomething.so: cannot open shared object file")
+
+    monkeypatch.setattr(selftest, "check_user_folder", broken)
+    assert selftest.run(_args(samples=tmp_path)) == 1
+    assert "[FAIL] user data folder: unexpected RuntimeError: libsomething" in (
+        capsys.readouterr().out
+    )
+
+
 def test_result_checks_catch_nonsense():
     sample = selftest.Sample(Path("x.flac"), "think", min_total=6.0)
     assert selftest.result_problems(_result(), sample) == []

@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
                       file=sys.stderr)
                 return 2
         utts = utts[: args.limit] if args.limit else utts
-        scorer = Scorer.load(args.models, threads=1)
+        scorer = Scorer.load(args.models, threads=1, warm_up=False)
         records = run_bench(scorer, utts, _progress)
     except (ScoringError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from tutor.scoring.errors import ScoringError
 
     try:
-        scorer = Scorer.load(args.models)
+        scorer = Scorer.load(args.models, warm_up=False)
         result = scorer.score(args.audio, args.text)
     except ScoringError as exc:
         print(f"error: {exc}", file=sys.stderr)

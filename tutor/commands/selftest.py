@@ -16,6 +16,7 @@ import argparse
 import json
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,7 +131,10 @@ def check_lessons() -> str:
     from tutor.paths import builtin_lessons_dir
 
     folder = builtin_lessons_dir()
-    packs = [p for p in folder.iterdir() if not p.name.startswith(".")] if folder.is_dir() else []
+    packs = [
+        p for p in (folder.iterdir() if folder.is_dir() else [])
+        if (p.is_dir() or p.suffix == ".tutorpack") and not p.name.startswith(".")
+    ]
     if not packs:
         raise SelfTestError(f"no built-in lessons in {folder}; reinstall tutor")
     return f"{len(packs)} in {folder}"
@@ -158,6 +162,10 @@ def _attempt(name: str, fn: Callable[[], str], required: bool = True) -> Check:
         return Check(name, True, fn(), required)
     except SelfTestError as exc:
         return Check(name, False, str(exc), required)
+    except Exception as exc:  # a broken install fails in ways no one planned for: report it
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        detail = f"unexpected {type(exc).__name__}: {exc} (at {where.filename}:{where.lineno})"
+        return Check(name, False, detail, required)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -39,7 +39,8 @@ def _entry_problem(info: zipfile.ZipInfo) -> str | None:
         return "encrypted entries are not allowed"
     if info.is_dir():
         return None
-    if mode and not stat.S_ISREG(mode):
+    kind = stat.S_IFMT(mode)
+    if kind and kind != stat.S_IFREG:  # devices, pipes, sockets...
         return "only plain files are allowed"
     suffix = PurePosixPath(name).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:

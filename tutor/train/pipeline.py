@@ -14,17 +14,20 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from .acoustic import (
     TrainSettings,
-    alignment_labels,
+    alignment_stats,
     flat_start_labels,
-    frame_accuracy,
+    label_log_prior,
     log_posteriors,
+    mask_mispronounced,
+    realign,
     train,
 )
 from .dataset import FeatureCache, build_speechocean_cache
-from .models import STUDENT, ConvNetConfig, ConvPhoneNet
+from .models import STUDENT, ConvNetConfig, ConvPhoneNet, output_frames
 
 
 @dataclass
@@ -37,6 +40,7 @@ class PipelineConfig:
     limit: int | None = None  # use only the first N utterances (tests)
     threads: int = 2
     student: ConvNetConfig = STUDENT
+    mask_below: float = 1.0  # ignore frames of phones the experts scored under this
     extra: dict = field(default_factory=dict)
 
 
@@ -72,8 +76,33 @@ def prepare(cfg: PipelineConfig, log: Callable[[str], None] = print) -> FeatureC
     return cache
 
 
+def first_labels(cfg: PipelineConfig, cache: FeatureCache, indices: list[int],
+                 log: Callable[[str], None]) -> dict[int, np.ndarray]:
+    """pocketsphinx word spans with phones spread inside words; flat start as fallback."""
+    from tutor.scoring.audio import load_audio
+    from tutor.scoring.speechocean import load_split
+
+    from .first_alignment import WordSegmenter, labels_from_word_spans
+
+    audio = {u.utt_id: u.audio for u in load_split(cfg.data, "train")}
+    segmenter = WordSegmenter()
+    labels, fallback = {}, 0
+    for i in tqdm(indices, desc="word spans (pocketsphinx)", unit="utt"):
+        e = cache.entries[i]
+        n_out = output_frames(e.n_frames, cfg.student.subsampling)
+        spans = segmenter.segment(load_audio(audio[e.utt_id]).samples, e.words)
+        if spans is None:
+            fallback += 1
+            labels[i] = flat_start_labels(cache.get(i), e.words)
+        else:
+            labels[i] = labels_from_word_spans(spans, e.words, n_out, cfg.student.subsampling)
+    log(f"first alignment: {len(indices) - fallback} from pocketsphinx word spans, "
+        f"{fallback} flat starts")
+    return labels
+
+
 def align(cfg: PipelineConfig, cache: FeatureCache, log: Callable[[str], None] = print) -> dict[int, np.ndarray]:
-    """Flat start, then rounds of train -> realign; returns labels for every cache entry."""
+    """First alignment, then rounds of train -> realign; returns labels for every entry."""
     out = stage_dir(cfg, "align")
     final = out / "labels.npz"
     if final.exists():
@@ -84,8 +113,9 @@ def align(cfg: PipelineConfig, cache: FeatureCache, log: Callable[[str], None] =
     if labels_path.exists():
         labels = load_labels(labels_path)
     else:
-        labels = {i: flat_start_labels(cache.get(i), cache.entries[i].words) for i in base}
+        labels = first_labels(cfg, cache, base, log)
         save_labels(labels_path, labels)
+    log(f"align round 0: {alignment_stats(labels)}")
     model = ConvPhoneNet(cfg.student)
     for r in range(1, cfg.align_rounds + 1):
         round_path = out / f"labels_round{r}.npz"
@@ -95,24 +125,21 @@ def align(cfg: PipelineConfig, cache: FeatureCache, log: Callable[[str], None] =
         model = ConvPhoneNet(cfg.student)
         settings = TrainSettings(epochs=cfg.align_epochs, seed=r)
         t0 = time.time()
+        previous = labels
         train(model, cache, {i: labels[i] for i in train_idx}, settings,
               out / f"round{r}.pt", log=log)
-        valid = {i: labels[i] for i in base if cache.entries[i].part == "valid"}
-        acc, _ = frame_accuracy(model, cache, valid)
-        labels = {i: alignment_labels(log_posteriors(model, cache.get(i)), cache.entries[i].words)
-                  for i in base}
-        changed = np.mean([np.mean(labels[i] != load_labels(out / f"labels_round{r - 1}.npz")[i])
-                           for i in base[:200]])
-        log(f"align round {r}: {time.time() - t0:.0f} s, valid frame acc vs previous labels "
-            f"{acc:.3f}, labels changed {changed:.1%}")
+        prior = label_log_prior(labels, cfg.student.n_classes)
+        labels = realign(model, cache, base, prior)
+        changed = np.mean([np.mean(labels[i] != previous[i]) for i in base])
+        log(f"align round {r}: {time.time() - t0:.0f} s, frames relabelled {changed:.1%}, "
+            f"{alignment_stats(labels)}")
         save_labels(round_path, labels)
     # speed-perturbed copies get their own alignment from the last round's model
     if cfg.align_rounds:
         model.load_state_dict(torch.load(out / f"round{cfg.align_rounds}.pt", weights_only=False)["model"])
-    full = dict(labels)
-    for i, e in enumerate(cache.entries):
-        if i not in full:
-            full[i] = alignment_labels(log_posteriors(model, cache.get(i)), e.words)
+    prior = label_log_prior(labels, cfg.student.n_classes)
+    rest = [i for i in range(len(cache.entries)) if i not in labels]
+    full = {**labels, **realign(model, cache, rest, prior)}
     save_labels(final, full)
     mark_done(out, {"rounds": cfg.align_rounds, "entries": len(full)})
     return full
@@ -120,8 +147,23 @@ def align(cfg: PipelineConfig, cache: FeatureCache, log: Callable[[str], None] =
 
 # --- acoustic model variants ------------------------------------------------------------
 
-def train_indices(cache: FeatureCache, labels: dict[int, np.ndarray], part: str = "train") -> dict[int, np.ndarray]:
-    return {i: labels[i] for i, e in enumerate(cache.entries) if e.part == part and i in labels}
+def training_labels(cfg: PipelineConfig, cache: FeatureCache,
+                    labels: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    """Labels of the training part, with mispronounced phones masked out."""
+    from tutor.scoring.speechocean import load_split
+
+    scores = {u.utt_id: [s for w in u.words for s in w.phone_scores]
+              for u in load_split(cfg.data, "train")}
+    out = {}
+    for i, e in enumerate(cache.entries):
+        if e.part != "train" or i not in labels:
+            continue
+        lab = labels[i]
+        if cfg.mask_below and e.utt_id in scores:
+            flat = [p for w in e.words for p in w]
+            lab = mask_mispronounced(lab, flat, scores[e.utt_id], cfg.mask_below)
+        out[i] = lab
+    return out
 
 
 def valid_indices(cache: FeatureCache, labels: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
@@ -141,6 +183,7 @@ def train_variant(
     config: ConvNetConfig,
     cache: FeatureCache,
     labels: dict[int, np.ndarray],
+    valid_labels: dict[int, np.ndarray],
     settings: TrainSettings,
     *,
     teacher: torch.nn.Module | None = None,
@@ -156,8 +199,8 @@ def train_variant(
     if init is not None and not (out / "ckpt.pt").exists():
         net.load_state_dict(torch.load(init, weights_only=False)["model"])
     t0 = time.time()
-    train(net, cache, train_indices(cache, labels), settings, out / "ckpt.pt", teacher=teacher,
-          valid_labels=valid_indices(cache, labels), log=lambda m: log(f"[{name}] {m}"))
+    train(net, cache, labels, settings, out / "ckpt.pt", teacher=teacher,
+          valid_labels=valid_labels, log=lambda m: log(f"[{name}] {m}"))
     torch.save({"model": net.state_dict(), "config": config.to_dict(),
                 "settings": settings.__dict__, "seconds": time.time() - t0}, final)
     return net.eval()
@@ -182,12 +225,14 @@ def cfg_threads() -> int:
 
 def head_samples(cfg: PipelineConfig, name: str, cache: FeatureCache,
                  posteriors: Callable[[str], np.ndarray]) -> tuple[list, list]:
-    from .head import collect
     from tutor.scoring.speechocean import load_split
+
+    from .head import collect
 
     parts = {e.utt_id: e.part for e in cache.entries if e.speed == 1.0}
     utts = [u for u in load_split(cfg.data, "train") if u.utt_id in parts]
-    samples = collect(utts, lambda u: posteriors(u.utt_id), 0.02, desc=f"GOP {name}")
+    frame_shift = cache.config.frame_shift_ms / 1000 * cfg.student.subsampling
+    samples = collect(utts, lambda u: posteriors(u.utt_id), frame_shift, desc=f"GOP {name}")
     train_s = [s for s in samples if parts[s.utt_id] == "train"]
     valid_s = [s for s in samples if parts[s.utt_id] == "valid"]
     return train_s, valid_s

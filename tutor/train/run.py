@@ -15,8 +15,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from tutor.scoring.features import FeatureConfig
-
 from .acoustic import TrainSettings, frozen_copy, train
 from .models import STUDENT, TEACHER, TINY, ConvNetConfig, ConvPhoneNet, count_parameters
 from .pipeline import (
@@ -27,11 +25,13 @@ from .pipeline import (
     mark_done,
     prepare,
     stage_dir,
-    train_indices,
     train_variant,
+    training_labels,
     valid_indices,
 )
 
+# the input layer and the depthwise filters hold under 3% of the weights: not worth the risk
+PRUNE_SKIP = ("front.0", "*depthwise*")
 VARIANTS = ("teacher", "student", "distil", "prune", "cluster", "int8")
 
 
@@ -44,6 +44,7 @@ class Run:
     log_lines: list[str] = field(default_factory=list)
     _cache: object = None
     _labels: dict | None = None
+    _train_labels: dict | None = None
 
     @classmethod
     def from_args(cls, args) -> Run:  # noqa: ANN001 - argparse namespace
@@ -79,6 +80,16 @@ class Run:
             self._labels = align(self.cfg, self.cache, self.log)
         return self._labels
 
+    @property
+    def train_labels(self) -> dict:
+        if self._train_labels is None:
+            self._train_labels = training_labels(self.cfg, self.cache, self.labels)
+        return self._train_labels
+
+    @property
+    def valid_labels(self) -> dict:
+        return valid_indices(self.cache, self.labels)
+
     def report(self) -> dict:
         path = self.cfg.out / "report.json"
         return json.loads(path.read_text()) if path.exists() else {}
@@ -103,8 +114,8 @@ class Run:
         self.log(f"align: {len(self.labels)} aligned entries")
 
     def _variant(self, name: str, config: ConvNetConfig, settings: TrainSettings, **kw) -> ConvPhoneNet:
-        net = train_variant(self.cfg, name, config, self.cache, self.labels, settings,
-                            log=self.log, **kw)
+        net = train_variant(self.cfg, name, config, self.cache, self.train_labels,
+                            self.valid_labels, settings, log=self.log, **kw)
         self.update_report(name, {"parameters": count_parameters(net)})
         return net
 
@@ -133,9 +144,9 @@ class Run:
         out = stage_dir(self.cfg, name)
         ckpt = out / "ckpt.pt"
         ckpt.unlink(missing_ok=True)  # masks/codebooks are rebuilt, so restart the stage
-        train(net, self.cache, train_indices(self.cache, self.labels),
+        train(net, self.cache, self.train_labels,
               TrainSettings(epochs=epochs, lr=3e-4, seed=7), ckpt, after_step=after_step,
-              valid_labels=valid_indices(self.cache, self.labels),
+              valid_labels=self.valid_labels,
               log=lambda m: self.log(f"[{name}] {m}"))
         ckpt.unlink(missing_ok=True)
 
@@ -148,11 +159,11 @@ class Run:
         net = load_net(self.cfg.out / "distil" / "model.pt", self.cfg.student)
         epochs = self.epochs(2)
         steps = epochs * self._steps_per_epoch()
-        pruner = GradualPruner(net, sparsity, total_steps=max(1, steps // 2), skip=("front.0",))
+        pruner = GradualPruner(net, sparsity, total_steps=max(1, steps // 2), skip=PRUNE_SKIP)
         self._finetune("prune", net, epochs, lambda m: pruner.step())
         make_permanent(net)
         torch.save({"model": net.state_dict()}, out / "model.pt")
-        achieved = overall_sparsity(net, skip=("front.0",))
+        achieved = overall_sparsity(net, skip=PRUNE_SKIP)
         self.update_report("prune", {"parameters": count_parameters(net), "sparsity": achieved,
                                      "nonzero_parameters": int(count_parameters(net) * (1 - achieved))})
         mark_done(out, {"sparsity": achieved})
@@ -173,10 +184,11 @@ class Run:
         mark_done(out, {"k": k})
 
     def _steps_per_epoch(self) -> int:
-        from .acoustic import make_batches
         import random
 
-        lengths = {i: self.cache.entries[i].n_frames for i in train_indices(self.cache, self.labels)}
+        from .acoustic import make_batches
+
+        lengths = {i: self.cache.entries[i].n_frames for i in self.train_labels}
         return len(make_batches(lengths, TrainSettings().max_frames, random.Random(0)))
 
     def _export(self, name: str, net: torch.nn.Module) -> Path:
@@ -227,7 +239,7 @@ class Run:
                 acoustic = self._export(name, load_net(out / "model.pt", config))
             t0 = time.time()
             train_s, valid_s = head_samples(self.cfg, name, self.cache, posteriors_fn(acoustic, self.cache))
-            head, metrics = train_head(train_s, valid_s, HeadSettings(epochs=self.epochs(30)),
+            head, metrics = train_head(train_s, valid_s, HeadSettings(epochs=self.epochs(20)),
                                        log=lambda m, n=name: self.log(f"[head {n}] {m}"))
             export_head(head, out / "head.onnx", {"version": f"head-{name}-{time.strftime('%Y%m%d')}",
                                                   "validation": json.dumps(metrics)})
