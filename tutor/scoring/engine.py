@@ -28,6 +28,9 @@ ACOUSTIC_FILE = "acoustic.onnx"
 HEAD_FILE = "head.onnx"
 MISPRONOUNCED_BELOW = 1.0  # phone score under which a phone is flagged (experts: 0 = wrong)
 PRESENT_SIL_POSTERIOR = 0.5  # a phone mostly heard as silence counts as not said
+# Speech squeezed under 50 ms a phone on average means phones were skipped: the aligner
+# still gives each expected phone a frame, so a missing second half shows up as a rate.
+MIN_SECONDS_PER_PHONE = 0.05
 
 
 @dataclass
@@ -143,7 +146,9 @@ class Scorer:
             for i, (w, ph) in enumerate(zip(words, phones_by_word, strict=True))
         )
         n = max(len(alignment.phones), 1)
-        completeness = 10.0 * present / n
+        speech = sum(p.end - p.start for p in alignment.phones) * shift
+        rate_share = min(1.0, speech / n / MIN_SECONDS_PER_PHONE)
+        completeness = 10.0 * present / n * rate_share
         warnings = list(audio.warnings)
         if completeness < 7:
             warnings.append("Part of the prompt seems to be missing: read the whole text.")
@@ -155,7 +160,8 @@ class Scorer:
             fluency=round(float(utt[1]), 2),
             completeness=round(completeness, 2),
             prosodic=round(float(utt[2]), 2),
-            total=round(float(min(utt[4], utt[4] * (0.5 + completeness / 20))), 2),
+            # the head learnt from complete readings: scale its total down for missing parts
+            total=round(float(utt[4] * min(1.0, completeness / 9.5)), 2),
             duration=round(audio.duration, 3),
             model_version=self.version,
             warnings=tuple(warnings),

@@ -27,9 +27,11 @@ ROWS = (
     ("distil", "Student + distillation (+ self-distillation)"),
     ("prune", "+ magnitude pruning"),
     ("cluster", "+ channel-wise k-means clustering"),
-    ("int8", "+ INT8 static quantisation (shipped)"),
+    ("int8", "+ INT8 static quantisation"),
 )
-SHIPPED = "int8"
+# All variants fit the 5 MB and 50 ms budgets; within them the best validation phone PCC
+# wins, so the pruned float model ships (INT8 cost 0.013 phone PCC for 1.3 MB saved).
+SHIPPED = "prune"
 
 
 def gzip_bytes(path: Path) -> int:
@@ -54,6 +56,8 @@ def table(report: dict) -> str:
         r = report.get(key)
         if not r:
             continue
+        if key == SHIPPED:
+            label += " **(shipped)**"
         params = f"{r.get('parameters', 0):,}"
         if "nonzero_parameters" in r:
             params += f" ({r['nonzero_parameters']:,})"
@@ -83,6 +87,8 @@ def ship(run, ship_to: Path | None) -> None:  # noqa: ANN001 - Run
         run.update_report(key, {"latency_ms_p50": latency_ms(scorer, utts),
                                 "gzip_bytes": gzip_bytes(acoustic),
                                 "acoustic_bytes": acoustic.stat().st_size})
+    if "int8" in run.report() and "cluster" in run.report():
+        run.update_report("int8", {"parameters": run.report()["cluster"].get("parameters", 0)})
     report = run.report()
     (out / "table.md").write_text(table(report) + "\n")
     run.log("model table:\n" + table(report))

@@ -1,0 +1,140 @@
+"""The scorer end to end with the shipped models: the JSON contract and every bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from tutor.scoring import AudioError, TextError, UtteranceResult
+from tutor.scoring.engine import Scorer
+from tutor.scoring.lexicon import WordPronunciation
+
+FIXTURES = Path(__file__).parent / "fixtures"
+THINK = FIXTURES / "festival_think.wav"
+TEXT = "I think this is the right answer"
+
+
+@pytest.fixture(scope="module")
+def scorer(scoring_models: Path) -> Scorer:
+    return Scorer.load(scoring_models, warm_up=False)
+
+
+@pytest.fixture(scope="module")
+def speech() -> tuple[np.ndarray, int]:
+    data, rate = sf.read(str(THINK), dtype="float32")
+    return data, rate
+
+
+def test_result_covers_every_word_and_phone_in_range(scorer: Scorer) -> None:
+    result = scorer.score(THINK, TEXT)
+    assert [w.text for w in result.words] == TEXT.split()
+    assert len(result.phones) == 19
+    for p in result.phones:
+        assert 0 <= p.score <= 2 and p.start < p.end <= result.duration + 0.05
+    for value in (result.accuracy, result.fluency, result.prosodic, result.total):
+        assert 0 <= value <= 10
+    assert result.completeness >= 9  # one short phone may read as silence
+    starts = [p.start for p in result.phones]
+    assert starts == sorted(starts)
+
+
+def test_json_round_trip_is_lossless(scorer: Scorer) -> None:
+    result = scorer.score(THINK, TEXT)
+    data = json.loads(result.to_json())
+    assert data["version"] == 1 and data["words"][1]["phones"][0]["phone"] == "TH"
+    assert UtteranceResult.from_json(result.to_json()) == result
+
+
+def test_result_of_another_version_is_refused(scorer: Scorer) -> None:
+    data = scorer.score(THINK, TEXT).to_dict()
+    data["version"] = 99
+    with pytest.raises(ValueError, match="version"):
+        UtteranceResult.from_dict(data)
+
+
+def test_heard_as_names_the_substitution(scorer: Scorer) -> None:
+    words = json.loads((FIXTURES / "festival_sink.json").read_text())["words"]
+    canonical = [WordPronunciation(w["text"], (tuple(w["canonical"]),), "override") for w in words]
+    sink = scorer.score(FIXTURES / "festival_sink.wav", TEXT, words=canonical)
+    think = scorer.score(THINK, TEXT, words=canonical)
+    assert sink.words[1].phones[0].phone == "TH"
+    assert sink.words[1].phones[0].heard == "S"  # "think" said as "sink"
+    assert think.words[1].phones[0].heard != "S"
+
+
+def test_any_sample_rate_and_stereo_give_the_same_alignment(scorer: Scorer, speech) -> None:
+    import soxr
+
+    data, rate = speech
+    ref = scorer.score(data, TEXT, sample_rate=rate)
+    for new_rate in (8000, 48000):
+        resampled = soxr.resample(data, rate, new_rate)
+        got = scorer.score(resampled, TEXT, sample_rate=new_rate)
+        assert len(got.phones) == len(ref.phones)
+        assert abs(got.duration - ref.duration) < 0.01
+        assert np.mean([abs(a.start - b.start) for a, b in zip(got.phones, ref.phones,
+                                                               strict=True)]) < 0.05
+    low = scorer.score(soxr.resample(data, rate, 8000), TEXT, sample_rate=8000)
+    assert any("sample rate" in w for w in low.warnings)
+    stereo = np.stack([data, data * 0.5], axis=1)
+    assert len(scorer.score(stereo, TEXT, sample_rate=rate).phones) == len(ref.phones)
+
+
+def test_clipping_is_flagged_not_fatal(scorer: Scorer, speech) -> None:
+    data, rate = speech
+    clipped = np.clip(data * 50, -1, 1)
+    assert any("clipped" in w for w in scorer.score(clipped, TEXT, sample_rate=rate).warnings)
+
+
+def test_half_the_prompt_lowers_completeness(scorer: Scorer, speech) -> None:
+    data, rate = speech
+    full = scorer.score(data, TEXT + " " + TEXT, sample_rate=rate)
+    assert full.completeness < 9
+    assert full.total < scorer.score(data, TEXT, sample_rate=rate).total
+
+
+@pytest.mark.parametrize(
+    ("samples", "message"),
+    [
+        (np.zeros(16000, np.float32), "silent"),
+        (np.full(3200, 0.1, np.float32), "too short"),
+        (np.random.default_rng(0).normal(0, 0.1, 16000 * 61).astype(np.float32), "too long"),
+        (np.array([], np.float32), "empty"),
+        (np.full(16000, np.nan, np.float32), "invalid"),
+    ],
+)
+def test_bad_audio_gets_a_clear_error(scorer: Scorer, samples: np.ndarray, message: str) -> None:
+    with pytest.raises(AudioError, match=message):
+        scorer.score(samples, "hello", sample_rate=16000)
+
+
+def test_corrupt_and_non_audio_files_are_refused(scorer: Scorer, tmp_path: Path) -> None:
+    corrupt = tmp_path / "broken.wav"
+    corrupt.write_bytes(THINK.read_bytes()[:40] + b"\x00garbage" * 10)
+    text_file = tmp_path / "notes.flac"
+    text_file.write_text("not audio at all")
+    for path in (corrupt, text_file, tmp_path / "missing.wav"):
+        with pytest.raises(AudioError):
+            scorer.score(path, "hello")
+
+
+def test_recording_too_short_for_the_text(scorer: Scorer, speech) -> None:
+    data, rate = speech
+    with pytest.raises(AudioError, match="too short to hold"):
+        scorer.score(data[: rate // 2], TEXT * 4, sample_rate=rate)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "!!! ???", "你好"])
+def test_text_without_words_is_refused(scorer: Scorer, text: str) -> None:
+    with pytest.raises(TextError):
+        scorer.score(THINK, text)
+
+
+def test_unknown_and_foreign_words_still_score(scorer: Scorer) -> None:
+    result = scorer.score(THINK, "I think Xiaoming zorblat the café")
+    assert [w.text for w in result.words][2:4] == ["Xiaoming", "zorblat"]
+    assert all(w.phones for w in result.words)
