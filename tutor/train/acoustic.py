@@ -218,7 +218,7 @@ def train(
             sched.step()
             if after_step is not None:
                 after_step(model)
-            running += float(loss)
+            running += float(loss.detach())
             n += 1
             bar.set_postfix(loss=f"{running / n:.3f}")
         msg = f"epoch {epoch + 1}: loss {running / max(n, 1):.3f} kd_weight {alpha:.2f}"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 import json
 import subprocess
 from collections.abc import Mapping
@@ -20,8 +23,13 @@ from .models import LogSoftmaxWrapper
 
 def git_commit() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                             text=True, check=True, cwd=Path(__file__).parent)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent,
+        )
         return out.stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -52,6 +60,17 @@ def get_metadata(path: Path) -> dict[str, str]:
     return {p.key: p.value for p in onnx.load(str(path)).metadata_props}
 
 
+@contextmanager
+def legacy_exporter() -> Iterator[None]:
+    """We export with the TorchScript-based exporter on purpose (small, plain graphs with
+    dynamic axes that onnxruntime's quantiser handles); silence its deprecation notice."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*legacy TorchScript-based ONNX export.*")
+        warnings.filterwarnings("ignore", message="The feature will be removed")
+        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+        yield
+
+
 def export_acoustic(
     net: torch.nn.Module, path: Path, features: FeatureConfig, metadata: Mapping[str, object]
 ) -> Path:
@@ -59,17 +78,26 @@ def export_acoustic(
     wrapper = LogSoftmaxWrapper(net).eval()
     dummy = torch.zeros(1, 200, features.n_mels)
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.onnx.export(
-        wrapper, (dummy,), str(path), input_names=["features"], output_names=["log_probs"],
-        dynamic_axes={"features": {1: "frames"}, "log_probs": {1: "out_frames"}},
-        opset_version=17, dynamo=False,
+    with legacy_exporter():
+        torch.onnx.export(
+            wrapper,
+            (dummy,),
+            str(path),
+            input_names=["features"],
+            output_names=["log_probs"],
+            dynamic_axes={"features": {1: "frames"}, "log_probs": {1: "out_frames"}},
+            opset_version=17,
+            dynamo=False,
+        )
+    set_metadata(
+        path,
+        {
+            "contract": ACOUSTIC_CONTRACT,
+            "phone_set": list(PHONE_SET),
+            "features": features.to_dict(),
+            "subsampling": str(net.config.subsampling),
+            "git_commit": git_commit(),
+            **metadata,
+        },
     )
-    set_metadata(path, {
-        "contract": ACOUSTIC_CONTRACT,
-        "phone_set": list(PHONE_SET),
-        "features": features.to_dict(),
-        "subsampling": str(getattr(net, "config", None).subsampling if hasattr(net, "config") else 1),
-        "git_commit": git_commit(),
-        **metadata,
-    })
     return path

@@ -25,7 +25,7 @@ from tutor.scoring.model import HEAD_CONTRACT
 from tutor.scoring.phones import PHONE_SET
 from tutor.scoring.speechocean import LabelledUtterance
 
-from .export import set_metadata
+from .export import legacy_exporter, set_metadata
 
 
 @dataclass
@@ -51,13 +51,18 @@ def make_sample(utt: LabelledUtterance, log_post: np.ndarray, frame_shift: float
         gop.utterance_features,
         np.array([s for w in utt.words for s in w.phone_scores], dtype=np.float32),
         np.array([[w.accuracy, w.stress, w.total] for w in utt.words], dtype=np.float32),
-        np.array([utt.accuracy, utt.fluency, utt.prosodic, utt.completeness, utt.total],
-                 dtype=np.float32),
+        np.array(
+            [utt.accuracy, utt.fluency, utt.prosodic, utt.completeness, utt.total], dtype=np.float32
+        ),
     )
 
 
-def collect(utts: Sequence[LabelledUtterance], posteriors: Callable[[LabelledUtterance], np.ndarray],
-            frame_shift: float, desc: str = "GOP features") -> list[HeadSample]:
+def collect(
+    utts: Sequence[LabelledUtterance],
+    posteriors: Callable[[LabelledUtterance], np.ndarray],
+    frame_shift: float,
+    desc: str = "GOP features",
+) -> list[HeadSample]:
     return [make_sample(u, posteriors(u), frame_shift) for u in tqdm(utts, desc=desc, unit="utt")]
 
 
@@ -80,14 +85,22 @@ class AttentionBlock(nn.Module):
         att = q @ k.transpose(-1, -2) / self.dh**0.5
         if pad_mask is not None:
             att = att.masked_fill(pad_mask[:, None, None, :], -1e9)
-        mixed = (torch.softmax(att, dim=-1) @ v).transpose(1, 2).reshape(b, -1, self.heads * self.dh)
+        mixed = (
+            (torch.softmax(att, dim=-1) @ v).transpose(1, 2).reshape(b, -1, self.heads * self.dh)
+        )
         x = x + self.drop(self.proj(mixed))
         return x + self.drop(self.ff(self.norm2(x)))
 
 
 class ScoringHeadNet(nn.Module):
-    def __init__(self, stats: dict[str, np.ndarray], d: int = 64, layers: int = 2, heads: int = 4,
-                 dropout: float = 0.1) -> None:
+    def __init__(
+        self,
+        stats: dict[str, np.ndarray],
+        d: int = 64,
+        layers: int = 2,
+        heads: int = 4,
+        dropout: float = 0.1,
+    ) -> None:
         super().__init__()
         for name, value in stats.items():
             self.register_buffer(name, torch.as_tensor(value, dtype=torch.float32))
@@ -100,8 +113,14 @@ class ScoringHeadNet(nn.Module):
         self.word_out = nn.Sequential(nn.Linear(2 * d, d), nn.ReLU(), nn.Linear(d, 3))
         self.utt_out = nn.Sequential(nn.Linear(d + n_utt, d), nn.ReLU(), nn.Linear(d, 5))
 
-    def forward(self, phone_features, phone_ids, word_membership, utterance_features,
-                pad_mask: torch.Tensor | None = None):
+    def forward(
+        self,
+        phone_features,
+        phone_ids,
+        word_membership,
+        utterance_features,
+        pad_mask: torch.Tensor | None = None,
+    ):
         x = (phone_features - self.feat_mean) / self.feat_std
         h = self.inp(x) + self.phone_emb(phone_ids)
         for block in self.blocks:
@@ -110,8 +129,9 @@ class ScoringHeadNet(nn.Module):
         phone = 2.0 * torch.sigmoid(self.phone_out(h).squeeze(-1))
         phone_pooled = word_membership @ h
         word_min = word_membership @ phone.unsqueeze(-1)  # mean phone score of the word
-        word = 10.0 * torch.sigmoid(self.word_out(torch.cat(
-            [phone_pooled, word_min.expand_as(phone_pooled)], -1)))
+        word = 10.0 * torch.sigmoid(
+            self.word_out(torch.cat([phone_pooled, word_min.expand_as(phone_pooled)], -1))
+        )
         if pad_mask is None:
             pooled = h.mean(dim=1)
         else:
@@ -125,8 +145,12 @@ class ScoringHeadNet(nn.Module):
 def feature_stats(samples: Sequence[HeadSample]) -> dict[str, np.ndarray]:
     pf = np.concatenate([s.phone_features for s in samples])
     uf = np.stack([s.utterance_features for s in samples])
-    return {"feat_mean": pf.mean(0), "feat_std": pf.std(0) + 1e-3,
-            "utt_mean": uf.mean(0), "utt_std": uf.std(0) + 1e-3}
+    return {
+        "feat_mean": pf.mean(0),
+        "feat_std": pf.std(0) + 1e-3,
+        "utt_mean": uf.mean(0),
+        "utt_std": uf.std(0) + 1e-3,
+    }
 
 
 def _batch(samples: Sequence[HeadSample]):
@@ -143,7 +167,12 @@ def _batch(samples: Sequence[HeadSample]):
     ul = np.stack([s.utterance_labels for s in samples])
     for k, s in enumerate(samples):
         m = len(s.phone_ids)
-        pf[k, :m], ids[k, :m], mask[k, :m], pl[k, :m] = s.phone_features, s.phone_ids, False, s.phone_labels
+        pf[k, :m], ids[k, :m], mask[k, :m], pl[k, :m] = (
+            s.phone_features,
+            s.phone_ids,
+            False,
+            s.phone_labels,
+        )
         nw = len(s.word_labels)
         memb[k, :nw, :m] = word_membership(s.word_ids, nw)
         wl[k, :nw] = s.word_labels
@@ -165,8 +194,12 @@ class HeadSettings:
     d: int = 64
 
 
-def train_head(train: Sequence[HeadSample], valid: Sequence[HeadSample], settings: HeadSettings,
-               log: Callable[[str], None] = print) -> tuple[ScoringHeadNet, dict[str, float]]:
+def train_head(
+    train: Sequence[HeadSample],
+    valid: Sequence[HeadSample],
+    settings: HeadSettings,
+    log: Callable[[str], None] = print,
+) -> tuple[ScoringHeadNet, dict[str, float]]:
     """Train, keeping the epoch with the best validation phone PCC."""
     torch.manual_seed(settings.seed)
     rng = random.Random(settings.seed)
@@ -179,10 +212,15 @@ def train_head(train: Sequence[HeadSample], valid: Sequence[HeadSample], setting
         net.train()
         rng.shuffle(order)
         for k in range(0, len(order), settings.batch):
-            pf, ids, memb, uf, mask, pl, wl, ul = _batch([train[i] for i in order[k:k + settings.batch]])
+            pf, ids, memb, uf, mask, pl, wl, ul = _batch(
+                [train[i] for i in order[k : k + settings.batch]]
+            )
             phone, word, utt = net(pf, ids, memb, uf, mask)
-            loss = (_masked_mse(phone, pl) + _masked_mse(word / 5, wl / 5)
-                    + _masked_mse(utt / 5, ul / 5))
+            loss = (
+                _masked_mse(phone, pl)
+                + _masked_mse(word / 5, wl / 5)
+                + _masked_mse(utt / 5, ul / 5)
+            )
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -222,26 +260,50 @@ def evaluate_head(net: ScoringHeadNet, samples: Sequence[HeadSample]) -> dict[st
     wl = np.concatenate([s.word_labels for s in samples])
     u = np.stack([x[2] for x in preds])
     ul = np.stack([s.utterance_labels for s in samples])
-    return {"phone_pcc": pcc(p, pl), "phone_mse": float(np.mean((p - pl) ** 2)),
-            "word_acc_pcc": pcc(w[:, 0], wl[:, 0]), "word_total_pcc": pcc(w[:, 2], wl[:, 2]),
-            "utt_acc_pcc": pcc(u[:, 0], ul[:, 0]), "utt_total_pcc": pcc(u[:, 4], ul[:, 4]),
-            "utt_fluency_pcc": pcc(u[:, 1], ul[:, 1])}
+    return {
+        "phone_pcc": pcc(p, pl),
+        "phone_mse": float(np.mean((p - pl) ** 2)),
+        "word_acc_pcc": pcc(w[:, 0], wl[:, 0]),
+        "word_total_pcc": pcc(w[:, 2], wl[:, 2]),
+        "utt_acc_pcc": pcc(u[:, 0], ul[:, 0]),
+        "utt_total_pcc": pcc(u[:, 4], ul[:, 4]),
+        "utt_fluency_pcc": pcc(u[:, 1], ul[:, 1]),
+    }
 
 
 def export_head(net: ScoringHeadNet, path: Path, metadata: dict[str, object]) -> Path:
     net.eval()
     n, w = 12, 3
-    dummy = (torch.zeros(1, n, len(PHONE_FEATURES)), torch.zeros(1, n, dtype=torch.int64),
-             torch.zeros(1, w, n), torch.zeros(1, len(UTTERANCE_FEATURES)))
-    torch.onnx.export(
-        net, dummy, str(path),
-        input_names=["phone_features", "phone_ids", "word_membership", "utterance_features"],
-        output_names=["phone_score", "word_scores", "utterance_scores"],
-        dynamic_axes={"phone_features": {1: "phones"}, "phone_ids": {1: "phones"},
-                      "word_membership": {1: "words", 2: "phones"},
-                      "phone_score": {1: "phones"}, "word_scores": {1: "words"}},
-        opset_version=17, dynamo=False,
+    dummy = (
+        torch.zeros(1, n, len(PHONE_FEATURES)),
+        torch.zeros(1, n, dtype=torch.int64),
+        torch.zeros(1, w, n),
+        torch.zeros(1, len(UTTERANCE_FEATURES)),
     )
-    set_metadata(path, {"contract": HEAD_CONTRACT, "phone_features": list(PHONE_FEATURES),
-                        "utterance_features": list(UTTERANCE_FEATURES), **metadata})
+    with legacy_exporter():
+        torch.onnx.export(
+            net,
+            dummy,
+            str(path),
+            input_names=["phone_features", "phone_ids", "word_membership", "utterance_features"],
+            output_names=["phone_score", "word_scores", "utterance_scores"],
+            dynamic_axes={
+                "phone_features": {1: "phones"},
+                "phone_ids": {1: "phones"},
+                "word_membership": {1: "words", 2: "phones"},
+                "phone_score": {1: "phones"},
+                "word_scores": {1: "words"},
+            },
+            opset_version=17,
+            dynamo=False,
+        )
+    set_metadata(
+        path,
+        {
+            "contract": HEAD_CONTRACT,
+            "phone_features": list(PHONE_FEATURES),
+            "utterance_features": list(UTTERANCE_FEATURES),
+            **metadata,
+        },
+    )
     return path

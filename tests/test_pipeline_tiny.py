@@ -1,0 +1,46 @@
+"""The whole model pipeline on a handful of utterances: from a corpus to ONNX files that the
+app's runtime loads and scores with. (Training on the full data is not part of the suite.)"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+
+from corpus_helpers import make_tiny_corpus  # noqa: E402
+
+from tutor.scoring.engine import Scorer  # noqa: E402
+from tutor.train.cli import main as train_main  # noqa: E402
+
+
+@pytest.mark.slow
+def test_tiny_pipeline_ships_models_the_runtime_scores_with(tmp_path: Path) -> None:
+    corpus = make_tiny_corpus(tmp_path / "corpus", split="train", n=12)
+    run, ship = tmp_path / "run", tmp_path / "models"
+    code = train_main(["all", "--data", str(corpus), "--out", str(run), "--tiny",
+                       "--epochs", "0.1", "--threads", "1", "--ship-to", str(ship)])
+    assert code == 0
+    report = json.loads((run / "report.json").read_text())
+    for variant in ("teacher", "student", "distil", "prune", "cluster", "int8"):
+        assert "phone_pcc" in report[variant], variant
+        assert (run / variant / "head.onnx").is_file()
+    assert report["prune"]["sparsity"] == pytest.approx(0.5, abs=0.02)
+    assert report["int8"]["acoustic_bytes"] < report["cluster"]["acoustic_bytes"]
+    table = (ship / "table.md").read_text()
+    assert "INT8" in table and "(shipped)" in table
+
+    scorer = Scorer.load(ship, warm_up=False)
+    fixture = Path(__file__).parent / "fixtures" / "festival_think.wav"
+    result = scorer.score(fixture, "I think this is the right answer")
+    assert len(result.phones) == 19
+    assert all(0 <= p.score <= 2 for p in result.phones)
+    assert scorer.acoustic.metadata["variant"] == "prune"
+
+    # a second run finds every stage done and changes nothing
+    before = (run / "report.json").read_text()
+    assert train_main(["all", "--data", str(corpus), "--out", str(run), "--tiny",
+                       "--epochs", "0.1", "--threads", "1"]) == 0
+    assert json.loads((run / "report.json").read_text()).keys() == json.loads(before).keys()
