@@ -17,7 +17,7 @@ RUNTIME_PACKAGES=(
 )
 # What the tests need on top: sox and the festival/flite voices make synthetic speech,
 # Xvfb + xauth give the screenshot test a real X server, xdotool finds its window.
-TEST_PACKAGES=(sox xvfb xauth xdotool festival festvox-kallpc16k flite)
+TEST_PACKAGES=(sox xvfb xauth xdotool festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts flite)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 warn() { printf 'warning: %s\n' "$*" >&2; }

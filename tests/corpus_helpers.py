@@ -37,8 +37,10 @@ def make_tiny_corpus(root: Path, split: str = "tiny", n: int = 12) -> Path:
         folder = root / split / "audio" / speaker
         folder.mkdir(parents=True, exist_ok=True)
         wav = folder / f"{utt_id}.wav"
-        subprocess.run(["espeak-ng", "-v", VOICES[k % len(VOICES)], "-s", "150", "-w", str(wav),
-                        text], check=True)
+        subprocess.run(
+            ["espeak-ng", "-v", VOICES[k % len(VOICES)], "-s", "150", "-w", str(wav), text],
+            check=True,
+        )
         data, rate = sf.read(str(wav))
         sf.write(str(folder / f"{utt_id}.flac"), data, rate)
         wav.unlink()
@@ -48,11 +50,25 @@ def make_tiny_corpus(root: Path, split: str = "tiny", n: int = 12) -> Path:
             acc = [2.0] * len(phones)
             if (k + j) % 3 == 0:
                 acc[0] = 0.6  # a labelled error, so the scores vary
-            words.append({"text": word, "phones": phones, "phones-accuracy": acc,
-                          "accuracy": 10 if min(acc) == 2 else 6, "stress": 10,
-                          "total": 10 if min(acc) == 2 else 6})
+            words.append(
+                {
+                    "text": word,
+                    "phones": phones,
+                    "phones-accuracy": acc,
+                    "accuracy": 10 if min(acc) == 2 else 6,
+                    "stress": 10,
+                    "total": 10 if min(acc) == 2 else 6,
+                }
+            )
         total = 9 if k % 2 else 7
-        scores[utt_id] = {"text": text.upper(), "accuracy": total, "completeness": 10,
-                          "fluency": total, "prosodic": total, "total": total, "words": words}
+        scores[utt_id] = {
+            "text": text.upper(),
+            "accuracy": total,
+            "completeness": 10,
+            "fluency": total,
+            "prosodic": total,
+            "total": total,
+            "words": words,
+        }
     (root / split / "scores.json").write_text(json.dumps(scores))
     return root

@@ -26,11 +26,17 @@ def posteriors(segments: list[tuple[str, int]], sharp: float = 0.97) -> np.ndarr
 
 
 def test_alignment_recovers_known_segments_and_silences() -> None:
-    lp = posteriors([("SIL", 5), ("DH", 4), ("IY", 6), ("SIL", 3), ("K", 3), ("AE", 8),
-                     ("T", 4), ("SIL", 5)])
+    lp = posteriors(
+        [("SIL", 5), ("DH", 4), ("IY", 6), ("SIL", 3), ("K", 3), ("AE", 8), ("T", 4), ("SIL", 5)]
+    )
     ali = force_align(lp, [[("DH", "AH0"), ("DH", "IY0")], [("K", "AE1", "T")]])
     assert [(p.phone, p.start, p.end) for p in ali.phones] == [
-        ("DH", 5, 9), ("IY", 9, 15), ("K", 18, 21), ("AE", 21, 29), ("T", 29, 33)]
+        ("DH", 5, 9),
+        ("IY", 9, 15),
+        ("K", 18, 21),
+        ("AE", 21, 29),
+        ("T", 29, 33),
+    ]
     assert ali.variants == (1, 0), "the variant the speaker was closest to is chosen"
     assert ali.silences == ((0, 5), (15, 18), (33, 38))
     assert [p.word_index for p in ali.phones] == [0, 0, 1, 1, 1]
@@ -61,9 +67,12 @@ def test_alignment_matches_festival_timings(name: str, scoring_models: Path) -> 
     from tutor.scoring.lexicon import WordPronunciation
 
     truth = json.loads((FIXTURES / f"{name}.json").read_text())
-    words = [WordPronunciation(w["text"], (tuple(w["spoken"]),), "override") for w in truth["words"]]
+    words = [
+        WordPronunciation(w["text"], (tuple(w["spoken"]),), "override") for w in truth["words"]
+    ]
     result = Scorer.load(scoring_models, warm_up=False).score(
-        FIXTURES / truth["audio"], truth["text"], words=words)
+        FIXTURES / truth["audio"], truth["text"], words=words
+    )
     segments = [s for s in truth["segments"] if s[0] != "SIL"]
     assert [p.phone for p in result.phones] == [s[0] for s in segments]
     errors = np.array([abs(p.start - s[1]) for p, s in zip(result.phones, segments, strict=True)])

@@ -76,8 +76,10 @@ def test_any_sample_rate_and_stereo_give_the_same_alignment(scorer: Scorer, spee
         got = scorer.score(resampled, TEXT, sample_rate=new_rate)
         assert len(got.phones) == len(ref.phones)
         assert abs(got.duration - ref.duration) < 0.01
-        assert np.mean([abs(a.start - b.start) for a, b in zip(got.phones, ref.phones,
-                                                               strict=True)]) < 0.05
+        assert (
+            np.mean([abs(a.start - b.start) for a, b in zip(got.phones, ref.phones, strict=True)])
+            < 0.05
+        )
     low = scorer.score(soxr.resample(data, rate, 8000), TEXT, sample_rate=8000)
     assert any("sample rate" in w for w in low.warnings)
     stereo = np.stack([data, data * 0.5], axis=1)

@@ -13,11 +13,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True, type=Path, help="corpus folder (holds SPLIT/)")
     parser.add_argument("--split", required=True, help="split name, e.g. train or test")
     parser.add_argument("--limit", type=int, help="score only the first N utterances")
-    parser.add_argument("--speakers", type=Path,
-                        help="file of speaker ids (one per line) to keep, e.g. the validation slice")
+    parser.add_argument(
+        "--speakers",
+        type=Path,
+        help="file of speaker ids (one per line) to keep, e.g. the validation slice",
+    )
     parser.add_argument("--models", type=Path, help="folder with acoustic.onnx and head.onnx")
-    parser.add_argument("--json", dest="json_out", type=Path, metavar="OUT",
-                        help="also write the metrics as a flat JSON object")
+    parser.add_argument(
+        "--json",
+        dest="json_out",
+        type=Path,
+        metavar="OUT",
+        help="also write the metrics as a flat JSON object",
+    )
 
 
 def _progress(done: int, total: int) -> None:
@@ -25,8 +33,12 @@ def _progress(done: int, total: int) -> None:
         width = 30
         filled = width * done // total
         end = "\n" if done == total else ""
-        print(f"\rscoring [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end,
-              file=sys.stderr, flush=True)
+        print(
+            f"\rscoring [{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
+            end=end,
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,12 +50,17 @@ def run(args: argparse.Namespace) -> int:
     try:
         utts = load_split(args.data, args.split)
         if args.speakers:
-            keep = {s.strip() for s in args.speakers.read_text().splitlines()
-                    if s.strip() and not s.startswith("#")}
+            keep = {
+                s.strip()
+                for s in args.speakers.read_text().splitlines()
+                if s.strip() and not s.startswith("#")
+            }
             utts = [u for u in utts if u.speaker in keep]
             if not utts:
-                print(f"error: no utterance of {args.split!r} is by a speaker in {args.speakers}",
-                      file=sys.stderr)
+                print(
+                    f"error: no utterance of {args.split!r} is by a speaker in {args.speakers}",
+                    file=sys.stderr,
+                )
                 return 2
         utts = utts[: args.limit] if args.limit else utts
         scorer = Scorer.load(args.models, threads=1, warm_up=False)
@@ -57,7 +74,9 @@ def run(args: argparse.Namespace) -> int:
         shown = f"{value:.3f}" if isinstance(value, float) and not math.isnan(value) else str(value)
         print(f"{key:28s} {shown}")
     if args.json_out:
-        flat = {k: None if isinstance(result[k], float) and math.isnan(result[k]) else result[k]
-                for k in BENCH_KEYS}  # NaN (a constant label) is not valid JSON
+        flat = {
+            k: None if isinstance(result[k], float) and math.isnan(result[k]) else result[k]
+            for k in BENCH_KEYS
+        }  # NaN (a constant label) is not valid JSON
         args.json_out.write_text(json.dumps(flat, indent=2) + "\n")
     return 0

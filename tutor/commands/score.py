@@ -28,8 +28,9 @@ def format_table(result) -> str:  # noqa: ANN001 - UtteranceResult, imported laz
             word = f"{w.text:<14}{w.accuracy:>5.1f}" if k == 0 else " " * 19
             flag = "  <- mispronounced" if p.mispronounced else ""
             heard = p.heard if p.heard != p.phone else "="
-            lines.append(f"{word}  {p.phone:<6}{p.score:>6.2f}  {p.start:>6.2f}{p.end:>7.2f}  "
-                         f"{heard}{flag}")
+            lines.append(
+                f"{word}  {p.phone:<6}{p.score:>6.2f}  {p.start:>6.2f}{p.end:>7.2f}  {heard}{flag}"
+            )
     lines += [f"warning: {w}" for w in result.warnings]
     return "\n".join(lines)
 

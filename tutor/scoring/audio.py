@@ -49,7 +49,9 @@ def read_file(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
     except AudioError:
         raise
     except Exception as exc:  # libsndfile reports corrupt files in many ways
-        raise AudioError(f"{p.name} is not a readable audio file (WAV, FLAC or OGG): {exc}") from exc
+        raise AudioError(
+            f"{p.name} is not a readable audio file (WAV, FLAC or OGG): {exc}"
+        ) from exc
     return data, int(rate)
 
 

@@ -74,7 +74,9 @@ def metrics(records: list[BenchRecord], model_bytes: int) -> dict[str, float | i
     audio_seconds = sum(r.result.duration for r in records)
 
     def sent(field: str) -> float:
-        return pcc((getattr(r.result, field) for r in records), (getattr(r.utt, field) for r in records))
+        return pcc(
+            (getattr(r.result, field) for r in records), (getattr(r.utt, field) for r in records)
+        )
 
     return {
         "phone_pcc": pcc(pred_p, gold_p),

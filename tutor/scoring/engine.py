@@ -64,8 +64,10 @@ class Scorer:
 
     @property
     def version(self) -> str:
-        return self.acoustic.metadata.get("version", "?") + "+" + self.head.metadata.get(
-            "version", "?"
+        return (
+            self.acoustic.metadata.get("version", "?")
+            + "+"
+            + self.head.metadata.get("version", "?")
         )
 
     def expected(
@@ -101,8 +103,9 @@ class Scorer:
         alignment = force_align(log_post, [w.variants for w in words])
         gop = gop_features(log_post, alignment, self.acoustic.frame_shift)
         outputs = run_head(self.head, gop, len(words))
-        return self._result(text or " ".join(w.text for w in words), words, audio, alignment,
-                            gop, outputs)
+        return self._result(
+            text or " ".join(w.text for w in words), words, audio, alignment, gop, outputs
+        )
 
     def _result(
         self,

@@ -75,8 +75,14 @@ def gop_features(log_post: np.ndarray, alignment: Alignment, frame_shift: float)
         speech[SIL] = -np.inf
         best = int(np.argmax(speech))
         heard.append(SILENCE if sil_post > 0.5 else PHONE_SET[best])
-    return GopFeatures(feats, ids, words, _utterance_features(alignment, lpps, words, frame_shift),
-                       tuple(heard), lpps)
+    return GopFeatures(
+        feats,
+        ids,
+        words,
+        _utterance_features(alignment, lpps, words, frame_shift),
+        tuple(heard),
+        lpps,
+    )
 
 
 def _utterance_features(

@@ -43,14 +43,17 @@ def head_inputs(gop: GopFeatures, n_words: int) -> dict[str, np.ndarray]:
 
 
 def check_contract(head: ScoringHead) -> None:
-    if tuple(json.loads(head.metadata.get("phone_features", "[]"))) != PHONE_FEATURES or tuple(
-        json.loads(head.metadata.get("utterance_features", "[]"))
-    ) != UTTERANCE_FEATURES:
+    if (
+        tuple(json.loads(head.metadata.get("phone_features", "[]"))) != PHONE_FEATURES
+        or tuple(json.loads(head.metadata.get("utterance_features", "[]"))) != UTTERANCE_FEATURES
+    ):
         raise ModelError(f"{head.path.name} expects other GOP features than this runtime makes.")
 
 
 def run_head(head: ScoringHead, gop: GopFeatures, n_words: int) -> HeadOutputs:
     out = head.run(head_inputs(gop, n_words))
     return HeadOutputs(
-        phone=out["phone_score"][0], word=out["word_scores"][0], utterance=out["utterance_scores"][0]
+        phone=out["phone_score"][0],
+        word=out["word_scores"][0],
+        utterance=out["utterance_scores"][0],
     )

@@ -48,7 +48,9 @@ def _word(entry: dict) -> LabelledWord:
         base_phone(p)  # raises ValueError on a phone outside the CMU set
     scores = tuple(float(s) for s in entry["phones-accuracy"])
     if len(scores) != len(phones):
-        raise ValueError(f"word {entry.get('text')!r} has {len(phones)} phones, {len(scores)} scores")
+        raise ValueError(
+            f"word {entry.get('text')!r} has {len(phones)} phones, {len(scores)} scores"
+        )
     return LabelledWord(
         text=str(entry["text"]),
         phones=phones,
@@ -72,8 +74,12 @@ def load_split(data_dir: str | Path, split: str) -> list[LabelledUtterance]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CorpusError(f"{scores_path} is not valid JSON: {exc}") from exc
     if not isinstance(scores, dict) or not scores:
-        raise CorpusError(f"{scores_path} should map utterance ids to labels; it is empty or not a map.")
-    audio_index = {p.stem: p for p in (root / "audio").glob("*/*") if p.suffix.lower() in {".flac", ".wav"}}
+        raise CorpusError(
+            f"{scores_path} should map utterance ids to labels; it is empty or not a map."
+        )
+    audio_index = {
+        p.stem: p for p in (root / "audio").glob("*/*") if p.suffix.lower() in {".flac", ".wav"}
+    }
     if not audio_index:
         raise CorpusError(f"No audio under {root / 'audio'} (expected audio/SPEAKER/UTT.flac).")
     utterances = []
@@ -100,7 +106,9 @@ def load_split(data_dir: str | Path, split: str) -> list[LabelledUtterance]:
             raise CorpusError(f"{scores_path}: utterance {utt_id} is malformed: {exc}") from exc
         utterances.append(utt)
     if not utterances:
-        raise CorpusError(f"None of the {len(scores)} labelled utterances in {scores_path} has audio.")
+        raise CorpusError(
+            f"None of the {len(scores)} labelled utterances in {scores_path} has audio."
+        )
     return utterances
 
 

@@ -30,7 +30,9 @@ from .models import ConvPhoneNet, output_frames
 IGNORE = -100
 
 
-def flat_start_labels(feats: np.ndarray, words: Sequence[Sequence[str]], subsampling: int = 2) -> np.ndarray:
+def flat_start_labels(
+    feats: np.ndarray, words: Sequence[Sequence[str]], subsampling: int = 2
+) -> np.ndarray:
     """Spread the phones evenly (vowels twice as long) over the loud part of the utterance."""
     n_out = output_frames(len(feats), subsampling)
     energy = feats.mean(axis=1)[::subsampling][:n_out]
@@ -44,14 +46,17 @@ def flat_start_labels(feats: np.ndarray, words: Sequence[Sequence[str]], subsamp
     if end - start < len(phones):
         start, end = 0, n_out
     weights = np.array([2.0 if p in VOWELS else 1.0 for p in phones])
-    edges = start + np.round(np.concatenate([[0], np.cumsum(weights)]) / weights.sum() * (end - start))
+    edges = start + np.round(
+        np.concatenate([[0], np.cumsum(weights)]) / weights.sum() * (end - start)
+    )
     for p, a, b in zip(phones, edges[:-1].astype(int), edges[1:].astype(int), strict=True):
         labels[a : max(b, a + 1)] = PHONE_INDEX[p]
     return labels
 
 
-def alignment_labels(log_post: np.ndarray, words: Sequence[Sequence[str]],
-                     log_prior: np.ndarray | None = None) -> np.ndarray:
+def alignment_labels(
+    log_post: np.ndarray, words: Sequence[Sequence[str]], log_prior: np.ndarray | None = None
+) -> np.ndarray:
     """Frame labels from a forced alignment of the canonical phones. With ``log_prior``
     the aligner uses scaled likelihoods (posterior / prior), as hybrid systems do, so
     frequent classes cannot swallow their neighbours."""
@@ -78,8 +83,12 @@ def label_log_prior(labels: dict[int, np.ndarray], n_classes: int) -> np.ndarray
     return np.log(counts / counts.sum()).astype(np.float32)
 
 
-def realign(model: torch.nn.Module, cache: FeatureCache, indices: Sequence[int],
-            log_prior: np.ndarray | None = None) -> dict[int, np.ndarray]:
+def realign(
+    model: torch.nn.Module,
+    cache: FeatureCache,
+    indices: Sequence[int],
+    log_prior: np.ndarray | None = None,
+) -> dict[int, np.ndarray]:
     return {
         i: alignment_labels(log_posteriors(model, cache.get(i)), cache.entries[i].words, log_prior)
         for i in tqdm(indices, desc="realign", unit="utt", leave=False)
@@ -92,8 +101,11 @@ def alignment_stats(labels: dict[int, np.ndarray]) -> str:
     for lab in labels.values():
         change = np.flatnonzero(np.diff(lab)) + 1
         bounds = np.concatenate([[0], change, [len(lab)]])
-        lengths += [e - s for s, e in zip(bounds[:-1], bounds[1:], strict=True)
-                    if lab[s] != PHONE_INDEX[SILENCE]]
+        lengths += [
+            e - s
+            for s, e in zip(bounds[:-1], bounds[1:], strict=True)
+            if lab[s] != PHONE_INDEX[SILENCE]
+        ]
     arr = np.asarray(lengths)
     return f"mean phone {arr.mean():.2f} frames, one-frame phones {np.mean(arr == 1):.1%}"
 
@@ -178,8 +190,9 @@ def train(
     lengths = {i: cache.entries[i].n_frames for i in labels}
     steps_per_epoch = len(make_batches(lengths, settings.max_frames, random.Random(0)))
     total = settings.epochs * steps_per_epoch
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, settings.lr, total_steps=max(total, 1),
-                                                pct_start=0.15)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, settings.lr, total_steps=max(total, 1), pct_start=0.15
+    )
     start_epoch = 0
     if checkpoint.exists():
         state = torch.load(checkpoint, weights_only=False)
@@ -208,8 +221,15 @@ def train(
                 with torch.no_grad():
                     t_logits = teacher(x)[mask] / settings.kd_temperature
                 s_logp = F.log_softmax(logits[mask] / settings.kd_temperature, dim=-1)
-                kd = F.kl_div(s_logp, F.log_softmax(t_logits, dim=-1), log_target=True,
-                              reduction="batchmean") * settings.kd_temperature**2
+                kd = (
+                    F.kl_div(
+                        s_logp,
+                        F.log_softmax(t_logits, dim=-1),
+                        log_target=True,
+                        reduction="batchmean",
+                    )
+                    * settings.kd_temperature**2
+                )
                 loss = alpha * kd + (1 - alpha) * loss
             opt.zero_grad()
             loss.backward()
@@ -227,15 +247,23 @@ def train(
             msg += f" valid frame acc {acc:.3f} ce {ce:.3f}"
         log(msg)
         tmp = checkpoint.with_suffix(".tmp")
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(),
-                    "sched": sched.state_dict(), "epoch": epoch + 1}, tmp)
+        torch.save(
+            {
+                "model": model.state_dict(),
+                "opt": opt.state_dict(),
+                "sched": sched.state_dict(),
+                "epoch": epoch + 1,
+            },
+            tmp,
+        )
         tmp.replace(checkpoint)
     return model
 
 
 @torch.no_grad()
-def frame_accuracy(model: torch.nn.Module, cache: FeatureCache, labels: dict[int, np.ndarray],
-                   limit: int = 300) -> tuple[float, float]:
+def frame_accuracy(
+    model: torch.nn.Module, cache: FeatureCache, labels: dict[int, np.ndarray], limit: int = 300
+) -> tuple[float, float]:
     model.eval()
     correct = total = 0
     ce = 0.0
@@ -284,8 +312,9 @@ def phone_positions(labels: np.ndarray, phones: Sequence[str]) -> np.ndarray | N
     return pos if k == len(ids) else None
 
 
-def mask_mispronounced(labels: np.ndarray, phones: Sequence[str], scores: Sequence[float],
-                       below: float) -> np.ndarray:
+def mask_mispronounced(
+    labels: np.ndarray, phones: Sequence[str], scores: Sequence[float], below: float
+) -> np.ndarray:
     """Ignore the frames of phones the experts scored under ``below``: the model should
     learn what the phone sounds like when said correctly, not the learners' errors."""
     pos = phone_positions(labels, phones)

@@ -13,13 +13,26 @@ import argparse
 import sys
 from pathlib import Path
 
-STAGES = ("prepare", "align", "teacher", "student", "distil", "prune", "cluster", "int8",
-          "head", "ship")
+STAGES = (
+    "prepare",
+    "align",
+    "teacher",
+    "student",
+    "distil",
+    "prune",
+    "cluster",
+    "int8",
+    "head",
+    "ship",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tutor-train", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="tutor-train",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("stage", choices=(*STAGES, "all"), help="stage to run (with what it needs)")
     p.add_argument("--data", type=Path, required=True, help="speechocean762 folder")
     p.add_argument("--out", type=Path, required=True, help="run folder (checkpoints, reports)")
@@ -37,8 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import torch
     except ImportError:
-        print("error: the training pipeline needs the [train] extra: pip install -e .[train]",
-              file=sys.stderr)
+        print(
+            "error: the training pipeline needs the [train] extra: pip install -e .[train]",
+            file=sys.stderr,
+        )
         return 2
     torch.set_num_threads(args.threads)
     from .run import Run

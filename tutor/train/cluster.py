@@ -39,8 +39,9 @@ def _nearest(v: torch.Tensor, centroids: torch.Tensor) -> torch.Tensor:
     return torch.searchsorted(mids.contiguous(), v.contiguous())
 
 
-def _means(v: torch.Tensor, assign: torch.Tensor, centroids: torch.Tensor
-           ) -> tuple[torch.Tensor, torch.Tensor]:
+def _means(
+    v: torch.Tensor, assign: torch.Tensor, centroids: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Cluster means (old centroid where a cluster is empty) and member counts.
 
     A mean that comes out exactly 0 (a cluster straddling zero) moves to the cluster's
@@ -60,8 +61,13 @@ def _means(v: torch.Tensor, assign: torch.Tensor, centroids: torch.Tensor
     return means, counts
 
 
-def kmeans_1d(values: torch.Tensor, k: int | torch.Tensor, *, valid: torch.Tensor | None = None,
-              iters: int = 30) -> tuple[torch.Tensor, torch.Tensor]:
+def kmeans_1d(
+    values: torch.Tensor,
+    k: int | torch.Tensor,
+    *,
+    valid: torch.Tensor | None = None,
+    iters: int = 30,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Independent 1-D k-means on every row of ``values`` (``(rows, n)``).
 
     ``valid`` marks the entries to cluster (default all); ``k`` is one count or one per row
@@ -81,8 +87,10 @@ def kmeans_1d(values: torch.Tensor, k: int | torch.Tensor, *, valid: torch.Tenso
         raise ValueError("k-means needs k >= 1 for every row")
     if rows == 0 or v.shape[1] == 0:
         kmax = int(kk.max()) if rows else 1
-        return (torch.full((rows, kmax), _INF, dtype=torch.float64),
-                torch.full(v.shape, -1, dtype=torch.long))
+        return (
+            torch.full((rows, kmax), _INF, dtype=torch.float64),
+            torch.full(v.shape, -1, dtype=torch.long),
+        )
     kmax = int(kk.max())
     slots = torch.arange(kmax)
     active = slots[None, :] < kk[:, None]
@@ -192,13 +200,20 @@ class WeightClusters:
 
     def max_distinct(self) -> dict[str, int]:
         """Most distinct values (zero included) in any output channel, per layer."""
-        return {name: int(distinct_per_channel(layer.weight().reshape(
-                    layer.assignments.shape)).max())
-                for name, layer in self.layers.items()}
+        return {
+            name: int(distinct_per_channel(layer.weight().reshape(layer.assignments.shape)).max())
+            for name, layer in self.layers.items()
+        }
 
 
-def cluster_weights(model: nn.Module, k: int | Mapping[str, int], *, per_channel: bool = True,
-                    skip: Iterable[str] = (), iters: int = 30) -> WeightClusters:
+def cluster_weights(
+    model: nn.Module,
+    k: int | Mapping[str, int],
+    *,
+    per_channel: bool = True,
+    skip: Iterable[str] = (),
+    iters: int = 30,
+) -> WeightClusters:
     """Cluster each Conv/Linear weight in place to at most ``k`` values per output channel
     (per whole tensor with ``per_channel=False``); zeros stay zeros and count as one value.
 

@@ -21,6 +21,7 @@ from tutor.scoring.features import FeatureConfig, log_mel
 from tutor.scoring.speechocean import LabelledUtterance, load_split
 
 SPLITS_DIR = Path(__file__).parent / "splits"
+DEFAULT_FEATURES = FeatureConfig()
 VALID_SPEAKERS_FILE = SPLITS_DIR / "speechocean762_valid_speakers.txt"
 
 
@@ -57,7 +58,7 @@ def build_cache(
     items: Iterable[tuple[str, str, str, Path, list[list[str]]]],
     out_dir: Path,
     speeds: tuple[float, ...] = (1.0,),
-    config: FeatureConfig = FeatureConfig(),
+    config: FeatureConfig = DEFAULT_FEATURES,
     desc: str = "features",
 ) -> Path:
     """Compute features for ``(utt_id, speaker, part, audio_path, words)`` items.

@@ -44,13 +44,19 @@ class WordSegmenter:
         except RuntimeError:
             return None
         segments = self.decoder.seg() or []  # None when the search found no path
-        spans = [(s.start_frame, s.end_frame + 1) for s in segments
-                 if s.word.split("(")[0] in names]
+        spans = [
+            (s.start_frame, s.end_frame + 1) for s in segments if s.word.split("(")[0] in names
+        ]
         return spans if len(spans) == len(words) else None
 
 
-def labels_from_word_spans(spans: Sequence[WordSpan], words: Sequence[Sequence[str]],
-                           n_out: int, subsampling: int, speed: float = 1.0) -> np.ndarray:
+def labels_from_word_spans(
+    spans: Sequence[WordSpan],
+    words: Sequence[Sequence[str]],
+    n_out: int,
+    subsampling: int,
+    speed: float = 1.0,
+) -> np.ndarray:
     """Frame labels at the model's rate: silence outside words, phones spread evenly inside
     each word (vowels weighted double). ``speed`` rescales spans for perturbed copies."""
     labels = np.full(n_out, PHONE_INDEX[SILENCE], dtype=np.int64)
@@ -59,8 +65,9 @@ def labels_from_word_spans(spans: Sequence[WordSpan], words: Sequence[Sequence[s
         start, end = int(round(a * scale)), max(int(round(b * scale)), int(round(a * scale)) + 1)
         base = [base_phone(p) for p in phones]
         weights = np.array([2.0 if p in VOWELS else 1.0 for p in base])
-        edges = start + np.round(np.concatenate([[0], np.cumsum(weights)]) / weights.sum()
-                                 * max(end - start, len(base))).astype(int)
+        edges = start + np.round(
+            np.concatenate([[0], np.cumsum(weights)]) / weights.sum() * max(end - start, len(base))
+        ).astype(int)
         for p, s, e in zip(base, edges[:-1], edges[1:], strict=True):
-            labels[min(s, n_out - 1): min(max(e, s + 1), n_out)] = PHONE_INDEX[p]
+            labels[min(s, n_out - 1) : min(max(e, s + 1), n_out)] = PHONE_INDEX[p]
     return labels

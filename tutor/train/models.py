@@ -65,8 +65,9 @@ class ConvPhoneNet(nn.Module):
         )
         self.blocks = nn.Sequential(
             *[
-                SeparableBlock(c, config.kernel, config.dilations[i % len(config.dilations)],
-                               config.dropout)
+                SeparableBlock(
+                    c, config.kernel, config.dilations[i % len(config.dilations)], config.dropout
+                )
                 for i in range(config.blocks)
             ]
         )

@@ -76,8 +76,9 @@ def prepare(cfg: PipelineConfig, log: Callable[[str], None] = print) -> FeatureC
     return cache
 
 
-def first_labels(cfg: PipelineConfig, cache: FeatureCache, indices: list[int],
-                 log: Callable[[str], None]) -> dict[int, np.ndarray]:
+def first_labels(
+    cfg: PipelineConfig, cache: FeatureCache, indices: list[int], log: Callable[[str], None]
+) -> dict[int, np.ndarray]:
     """pocketsphinx word spans with phones spread inside words; flat start as fallback."""
     from tutor.scoring.audio import load_audio
     from tutor.scoring.speechocean import load_split
@@ -96,12 +97,16 @@ def first_labels(cfg: PipelineConfig, cache: FeatureCache, indices: list[int],
             labels[i] = flat_start_labels(cache.get(i), e.words)
         else:
             labels[i] = labels_from_word_spans(spans, e.words, n_out, cfg.student.subsampling)
-    log(f"first alignment: {len(indices) - fallback} from pocketsphinx word spans, "
-        f"{fallback} flat starts")
+    log(
+        f"first alignment: {len(indices) - fallback} from pocketsphinx word spans, "
+        f"{fallback} flat starts"
+    )
     return labels
 
 
-def align(cfg: PipelineConfig, cache: FeatureCache, log: Callable[[str], None] = print) -> dict[int, np.ndarray]:
+def align(
+    cfg: PipelineConfig, cache: FeatureCache, log: Callable[[str], None] = print
+) -> dict[int, np.ndarray]:
     """First alignment, then rounds of train -> realign; returns labels for every entry."""
     out = stage_dir(cfg, "align")
     final = out / "labels.npz"
@@ -126,17 +131,22 @@ def align(cfg: PipelineConfig, cache: FeatureCache, log: Callable[[str], None] =
         settings = TrainSettings(epochs=cfg.align_epochs, seed=r)
         t0 = time.time()
         previous = labels
-        train(model, cache, {i: labels[i] for i in train_idx}, settings,
-              out / f"round{r}.pt", log=log)
+        train(
+            model, cache, {i: labels[i] for i in train_idx}, settings, out / f"round{r}.pt", log=log
+        )
         prior = label_log_prior(labels, cfg.student.n_classes)
         labels = realign(model, cache, base, prior)
         changed = np.mean([np.mean(labels[i] != previous[i]) for i in base])
-        log(f"align round {r}: {time.time() - t0:.0f} s, frames relabelled {changed:.1%}, "
-            f"{alignment_stats(labels)}")
+        log(
+            f"align round {r}: {time.time() - t0:.0f} s, frames relabelled {changed:.1%}, "
+            f"{alignment_stats(labels)}"
+        )
         save_labels(round_path, labels)
     # speed-perturbed copies get their own alignment from the last round's model
     if cfg.align_rounds:
-        model.load_state_dict(torch.load(out / f"round{cfg.align_rounds}.pt", weights_only=False)["model"])
+        model.load_state_dict(
+            torch.load(out / f"round{cfg.align_rounds}.pt", weights_only=False)["model"]
+        )
     prior = label_log_prior(labels, cfg.student.n_classes)
     rest = [i for i in range(len(cache.entries)) if i not in labels]
     full = {**labels, **realign(model, cache, rest, prior)}
@@ -147,13 +157,17 @@ def align(cfg: PipelineConfig, cache: FeatureCache, log: Callable[[str], None] =
 
 # --- acoustic model variants ------------------------------------------------------------
 
-def training_labels(cfg: PipelineConfig, cache: FeatureCache,
-                    labels: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+
+def training_labels(
+    cfg: PipelineConfig, cache: FeatureCache, labels: dict[int, np.ndarray]
+) -> dict[int, np.ndarray]:
     """Labels of the training part, with mispronounced phones masked out."""
     from tutor.scoring.speechocean import load_split
 
-    scores = {u.utt_id: [s for w in u.words for s in w.phone_scores]
-              for u in load_split(cfg.data, "train")}
+    scores = {
+        u.utt_id: [s for w in u.words for s in w.phone_scores]
+        for u in load_split(cfg.data, "train")
+    }
     out = {}
     for i, e in enumerate(cache.entries):
         if e.part != "train" or i not in labels:
@@ -199,16 +213,34 @@ def train_variant(
     if init is not None and not (out / "ckpt.pt").exists():
         net.load_state_dict(torch.load(init, weights_only=False)["model"])
     t0 = time.time()
-    train(net, cache, labels, settings, out / "ckpt.pt", teacher=teacher,
-          valid_labels=valid_labels, log=lambda m: log(f"[{name}] {m}"))
-    torch.save({"model": net.state_dict(), "config": config.to_dict(),
-                "settings": settings.__dict__, "seconds": time.time() - t0}, final)
+    train(
+        net,
+        cache,
+        labels,
+        settings,
+        out / "ckpt.pt",
+        teacher=teacher,
+        valid_labels=valid_labels,
+        log=lambda m: log(f"[{name}] {m}"),
+    )
+    torch.save(
+        {
+            "model": net.state_dict(),
+            "config": config.to_dict(),
+            "settings": settings.__dict__,
+            "seconds": time.time() - t0,
+        },
+        final,
+    )
     return net.eval()
 
 
 # --- scoring head --------------------------------------------------------------------------
 
-def posteriors_fn(model: torch.nn.Module | Path, cache: FeatureCache) -> Callable[[str], np.ndarray]:
+
+def posteriors_fn(
+    model: torch.nn.Module | Path, cache: FeatureCache
+) -> Callable[[str], np.ndarray]:
     """utt_id -> log posteriors, from a torch model or an ONNX file (as the app runs it)."""
     by_utt = {e.utt_id: i for i, e in enumerate(cache.entries) if e.speed == 1.0}
     if isinstance(model, Path):
@@ -223,8 +255,9 @@ def cfg_threads() -> int:
     return max(1, torch.get_num_threads())
 
 
-def head_samples(cfg: PipelineConfig, name: str, cache: FeatureCache,
-                 posteriors: Callable[[str], np.ndarray]) -> tuple[list, list]:
+def head_samples(
+    cfg: PipelineConfig, name: str, cache: FeatureCache, posteriors: Callable[[str], np.ndarray]
+) -> tuple[list, list]:
     from tutor.scoring.speechocean import load_split
 
     from .head import collect

@@ -39,8 +39,9 @@ def weight_layers(model: nn.Module, skip: Iterable[str] = ()) -> dict[str, nn.Mo
     }
 
 
-def per_layer(layers: Mapping[str, nn.Module], value: V | Mapping[str, V], what: str
-              ) -> dict[str, V]:
+def per_layer(
+    layers: Mapping[str, nn.Module], value: V | Mapping[str, V], what: str
+) -> dict[str, V]:
     """Expand ``value`` to one value per layer.
 
     A single value applies to every layer. A mapping's keys are layer names or fnmatch
@@ -119,8 +120,9 @@ def make_permanent(model: nn.Module) -> list[str]:
     """
     done = []
     for name, module in model.named_modules():
-        hooks = [h for h in module._forward_pre_hooks.values()
-                 if isinstance(h, prune.BasePruningMethod)]
+        hooks = [
+            h for h in module._forward_pre_hooks.values() if isinstance(h, prune.BasePruningMethod)
+        ]
         for hook in hooks:
             prune.remove(module, hook._tensor_name)
             done.append(name)
@@ -129,8 +131,10 @@ def make_permanent(model: nn.Module) -> list[str]:
 
 def layer_sparsity(model: nn.Module, *, skip: Iterable[str] = ()) -> dict[str, float]:
     """Fraction of exact zeros in each Conv/Linear weight (pruned or not)."""
-    return {name: float((effective_weight(m) == 0).sum()) / m.weight.numel()
-            for name, m in weight_layers(model, skip).items()}
+    return {
+        name: float((effective_weight(m) == 0).sum()) / m.weight.numel()
+        for name, m in weight_layers(model, skip).items()
+    }
 
 
 def overall_sparsity(model: nn.Module, *, skip: Iterable[str] = ()) -> float:
@@ -150,8 +154,9 @@ def _progress(step: int, total: int, start: int) -> float:
     return min(max((step - start) / total, 0.0), 1.0)
 
 
-def sparsity_at(step: int, total: int, final: float, *, initial: float = 0.0,
-                start: int = 0) -> float:
+def sparsity_at(
+    step: int, total: int, final: float, *, initial: float = 0.0, start: int = 0
+) -> float:
     """Cubic schedule of Zhu & Gupta (2017), "To prune, or not to prune".
 
     Sparsity rises from ``initial`` at ``start`` to ``final`` at ``start + total`` and stays
@@ -178,13 +183,23 @@ class GradualPruner:
         make_permanent(model)
     """
 
-    def __init__(self, model: nn.Module, final: float | Mapping[str, float], total_steps: int,
-                 *, start_step: int = 0, every: int = 100, skip: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        model: nn.Module,
+        final: float | Mapping[str, float],
+        total_steps: int,
+        *,
+        start_step: int = 0,
+        every: int = 100,
+        skip: Iterable[str] = (),
+    ) -> None:
         if every <= 0:
             raise ValueError(f"every must be a positive number of steps, got {every}")
         self.model = model
-        self.final = {n: _check_sparsity(n, s)
-                      for n, s in per_layer(weight_layers(model, skip), final, "sparsity").items()}
+        self.final = {
+            n: _check_sparsity(n, s)
+            for n, s in per_layer(weight_layers(model, skip), final, "sparsity").items()
+        }
         self.total = total_steps
         self.start = start_step
         self.every = every
@@ -198,8 +213,9 @@ class GradualPruner:
 
     def targets(self, step: int) -> dict[str, float]:
         """Each layer's scheduled sparsity at ``step``."""
-        return {n: sparsity_at(step, self.total, s, start=self.start)
-                for n, s in self.final.items()}
+        return {
+            n: sparsity_at(step, self.total, s, start=self.start) for n, s in self.final.items()
+        }
 
     def step(self) -> dict[str, float] | None:
         """Advance one step; return the achieved sparsities when the masks were updated."""
@@ -215,8 +231,9 @@ class GradualPruner:
 # ---- choosing per-layer sparsity -----------------------------------------------------------
 
 
-def global_magnitude_sparsity(model: nn.Module, target: float, *, skip: Iterable[str] = (),
-                              max_layer: float = 0.95) -> dict[str, float]:
+def global_magnitude_sparsity(
+    model: nn.Module, target: float, *, skip: Iterable[str] = (), max_layer: float = 0.95
+) -> dict[str, float]:
     """Per-layer sparsities from one global |w| threshold that removes ``target`` of all
     weights, each layer capped at ``max_layer`` (so no layer is cut off entirely; the cap
     makes the overall sparsity come out a little below ``target`` when it bites).
@@ -232,13 +249,18 @@ def global_magnitude_sparsity(model: nn.Module, target: float, *, skip: Iterable
     if count == 0:
         return dict.fromkeys(layers, 0.0)
     threshold = torch.kthvalue(mags, count).values
-    return {name: min(float((effective_weight(m).abs() <= threshold).float().mean()), max_layer)
-            for name, m in layers.items()}
+    return {
+        name: min(float((effective_weight(m).abs() <= threshold).float().mean()), max_layer)
+        for name, m in layers.items()
+    }
 
 
 def layer_sensitivity(
-    model: nn.Module, evaluate: Callable[[nn.Module], float],
-    sparsities: Iterable[float] = (0.3, 0.5, 0.7, 0.85, 0.95), *, skip: Iterable[str] = (),
+    model: nn.Module,
+    evaluate: Callable[[nn.Module], float],
+    sparsities: Iterable[float] = (0.3, 0.5, 0.7, 0.85, 0.95),
+    *,
+    skip: Iterable[str] = (),
 ) -> dict[str, dict[float, float]]:
     """``evaluate`` (e.g. validation frame accuracy) of copies of ``model`` with one layer
     pruned at a time, for each sparsity. ``model`` itself is left untouched."""
@@ -253,8 +275,13 @@ def layer_sensitivity(
     return result
 
 
-def choose_sparsity(sensitivity: Mapping[str, Mapping[float, float]], baseline: float,
-                    max_drop: float, *, higher_is_better: bool = True) -> dict[str, float]:
+def choose_sparsity(
+    sensitivity: Mapping[str, Mapping[float, float]],
+    baseline: float,
+    max_drop: float,
+    *,
+    higher_is_better: bool = True,
+) -> dict[str, float]:
     """Highest sparsity per layer whose metric stays within ``max_drop`` of ``baseline`` at
     that level and every lower level (0.0 if even the lowest level costs too much)."""
     chosen: dict[str, float] = {}

@@ -66,11 +66,15 @@ class _FeedReader(CalibrationDataReader):
 
     def _check(self, feed: Feed) -> dict[str, np.ndarray]:
         if not isinstance(feed, Mapping):
-            raise TypeError(f"calibration item {self.count} is a {type(feed).__name__}, "
-                            "not a dict of input name -> array")
+            raise TypeError(
+                f"calibration item {self.count} is a {type(feed).__name__}, "
+                "not a dict of input name -> array"
+            )
         if set(feed) != set(self._types):
-            raise ValueError(f"calibration item {self.count} has inputs {sorted(feed)}, "
-                             f"the model needs {sorted(self._types)}")
+            raise ValueError(
+                f"calibration item {self.count} has inputs {sorted(feed)}, "
+                f"the model needs {sorted(self._types)}"
+            )
         return {k: np.ascontiguousarray(feed[k], dtype=self._types[k]) for k in self._types}
 
     def get_next(self) -> dict[str, np.ndarray] | None:
@@ -85,8 +89,9 @@ class _FeedReader(CalibrationDataReader):
         return checked
 
 
-def copy_metadata(source: onnx.ModelProto, target: onnx.ModelProto,
-                  extra: Mapping[str, str] | None = None) -> None:
+def copy_metadata(
+    source: onnx.ModelProto, target: onnx.ModelProto, extra: Mapping[str, str] | None = None
+) -> None:
     """Give ``target`` exactly ``source``'s metadata_props (plus ``extra``), doc string and
     model version."""
     props = {p.key: p.value for p in source.metadata_props}
@@ -147,24 +152,37 @@ def quantize_onnx_int8(
         graph = onnx.load(str(model_in)).graph
         nodes_to_exclude = [n.name for n in graph.node if n.op_type in exclude]
         quantize_static(
-            str(model_in), str(out), reader,
+            str(model_in),
+            str(out),
+            reader,
             quant_format=QuantFormat.QDQ,
             per_channel=per_channel,
             activation_type=QuantType.QInt8,
             weight_type=QuantType.QInt8,
             calibrate_method=_METHODS[method],
             nodes_to_exclude=nodes_to_exclude,
-            extra_options={"ActivationSymmetric": False, "WeightSymmetric": True,
-                           "QuantizeBias": quantize_bias},
+            extra_options={
+                "ActivationSymmetric": False,
+                "WeightSymmetric": True,
+                "QuantizeBias": quantize_bias,
+            },
         )
     quantized = onnx.load(str(out))
-    copy_metadata(src, quantized, {"quantization": json.dumps({
-        "scheme": "int8-static-qdq",
-        "per_channel": per_channel,
-        "quantize_bias": quantize_bias,
-        "calibration_method": method,
-        "calibration_feeds": reader.count,
-    })})
+    copy_metadata(
+        src,
+        quantized,
+        {
+            "quantization": json.dumps(
+                {
+                    "scheme": "int8-static-qdq",
+                    "per_channel": per_channel,
+                    "quantize_bias": quantize_bias,
+                    "calibration_method": method,
+                    "calibration_feeds": reader.count,
+                }
+            )
+        },
+    )
     onnx.save(quantized, str(out))
     return out
 
@@ -210,8 +228,9 @@ def _session(path: Path) -> ort.InferenceSession:
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 1
     opts.log_severity_level = 3
-    return ort.InferenceSession(str(_check_model_file(path, "ONNX model")), opts,
-                                providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(
+        str(_check_model_file(path, "ONNX model")), opts, providers=["CPUExecutionProvider"]
+    )
 
 
 def _log_softmax(x: np.ndarray) -> np.ndarray:
@@ -220,8 +239,9 @@ def _log_softmax(x: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def compare_onnx(a: Path, b: Path, inputs: Feed | Iterable[Feed], *,
-                 output: str | None = None) -> dict[str, float]:
+def compare_onnx(
+    a: Path, b: Path, inputs: Feed | Iterable[Feed], *, output: str | None = None
+) -> dict[str, float]:
     """Run two models on the same feeds and compare one output (the first by default),
     treating its last axis as classes.
 
@@ -250,5 +270,9 @@ def compare_onnx(a: Path, b: Path, inputs: Feed | Iterable[Feed], *,
         frames += la.shape[0]
     if frames == 0:
         raise ValueError("no frames to compare: inputs were empty")
-    return {"max_abs_diff": max_diff, "top1_agreement": agree / frames,
-            "mean_kl": kl_sum / frames, "frames": float(frames)}
+    return {
+        "max_abs_diff": max_diff,
+        "top1_agreement": agree / frames,
+        "mean_kl": kl_sum / frames,
+        "frames": float(frames),
+    }

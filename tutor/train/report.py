@@ -49,8 +49,10 @@ def latency_ms(scorer: Scorer, utts, n: int = 100) -> float:
 
 
 def table(report: dict) -> str:
-    head = ("| model | parameters (non-zero) | ONNX bytes | gzip bytes | phone PCC | phone MSE "
-            "| word acc. PCC | sentence total PCC | p50 ms |")
+    head = (
+        "| model | parameters (non-zero) | ONNX bytes | gzip bytes | phone PCC | phone MSE "
+        "| word acc. PCC | sentence total PCC | p50 ms |"
+    )
     lines = [head, "|" + "---|" * 9]
     for key, label in ROWS:
         r = report.get(key)
@@ -64,7 +66,8 @@ def table(report: dict) -> str:
         lines.append(
             f"| {label} | {params} | {r.get('acoustic_bytes', 0):,} | {r.get('gzip_bytes', 0):,} "
             f"| {r.get('phone_pcc', float('nan')):.3f} | {r.get('phone_mse', float('nan')):.3f} "
-            f"| {r.get('word_acc_pcc', float('nan')):.3f} | {r.get('utt_total_pcc', float('nan')):.3f} "
+            f"| {r.get('word_acc_pcc', float('nan')):.3f} "
+            f"| {r.get('utt_total_pcc', float('nan')):.3f} "
             f"| {r.get('latency_ms_p50', float('nan')):.1f} |"
         )
     return "\n".join(lines)
@@ -84,9 +87,14 @@ def ship(run, ship_to: Path | None) -> None:  # noqa: ANN001 - Run
         h = ScoringHead.load(head, threads=1)
         check_contract(h)
         scorer = Scorer(AcousticModel.load(acoustic, threads=1), h)
-        run.update_report(key, {"latency_ms_p50": latency_ms(scorer, utts),
-                                "gzip_bytes": gzip_bytes(acoustic),
-                                "acoustic_bytes": acoustic.stat().st_size})
+        run.update_report(
+            key,
+            {
+                "latency_ms_p50": latency_ms(scorer, utts),
+                "gzip_bytes": gzip_bytes(acoustic),
+                "acoustic_bytes": acoustic.stat().st_size,
+            },
+        )
     if "int8" in run.report() and "cluster" in run.report():
         run.update_report("int8", {"parameters": run.report()["cluster"].get("parameters", 0)})
     report = run.report()

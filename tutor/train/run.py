@@ -49,10 +49,15 @@ class Run:
     @classmethod
     def from_args(cls, args) -> Run:  # noqa: ANN001 - argparse namespace
         student = TINY if args.tiny else STUDENT
-        cfg = PipelineConfig(data=args.data, out=args.out, limit=args.limit, student=student,
-                             threads=args.threads,
-                             align_rounds=1 if args.tiny else 3,
-                             align_epochs=1 if args.tiny else 4)
+        cfg = PipelineConfig(
+            data=args.data,
+            out=args.out,
+            limit=args.limit,
+            student=student,
+            threads=args.threads,
+            align_rounds=1 if args.tiny else 3,
+            align_epochs=1 if args.tiny else 4,
+        )
         if args.synth:
             cfg.extra["synth"] = str(args.synth)
         return cls(cfg, TINY if args.tiny else TEACHER, args.epochs, args.ship_to)
@@ -113,14 +118,27 @@ class Run:
     def stage_align(self) -> None:
         self.log(f"align: {len(self.labels)} aligned entries")
 
-    def _variant(self, name: str, config: ConvNetConfig, settings: TrainSettings, **kw) -> ConvPhoneNet:
-        net = train_variant(self.cfg, name, config, self.cache, self.train_labels,
-                            self.valid_labels, settings, log=self.log, **kw)
+    def _variant(
+        self, name: str, config: ConvNetConfig, settings: TrainSettings, **kw
+    ) -> ConvPhoneNet:
+        net = train_variant(
+            self.cfg,
+            name,
+            config,
+            self.cache,
+            self.train_labels,
+            self.valid_labels,
+            settings,
+            log=self.log,
+            **kw,
+        )
         self.update_report(name, {"parameters": count_parameters(net)})
         return net
 
     def stage_teacher(self) -> None:
-        self._variant("teacher", self.teacher_config, TrainSettings(epochs=self.epochs(6), lr=1.5e-3))
+        self._variant(
+            "teacher", self.teacher_config, TrainSettings(epochs=self.epochs(6), lr=1.5e-3)
+        )
 
     def stage_student(self) -> None:
         self._variant("student", self.cfg.student, TrainSettings(epochs=self.epochs(8)))
@@ -133,10 +151,16 @@ class Run:
         teacher = load_net(self.cfg.out / "teacher" / "model.pt", self.teacher_config)
         kd = TrainSettings(epochs=self.epochs(8), kd_weight_start=0.9, kd_weight_end=0.1)
         net = self._variant("distil_kd", self.cfg.student, kd, teacher=teacher)
-        self_kd = TrainSettings(epochs=self.epochs(2), lr=5e-4, kd_weight_start=0.5,
-                                kd_weight_end=0.5, seed=1)
-        net = self._variant("distil_self", self.cfg.student, self_kd, teacher=frozen_copy(net),
-                            init=self.cfg.out / "distil_kd" / "model.pt")
+        self_kd = TrainSettings(
+            epochs=self.epochs(2), lr=5e-4, kd_weight_start=0.5, kd_weight_end=0.5, seed=1
+        )
+        net = self._variant(
+            "distil_self",
+            self.cfg.student,
+            self_kd,
+            teacher=frozen_copy(net),
+            init=self.cfg.out / "distil_kd" / "model.pt",
+        )
         shutil.copy(self.cfg.out / "distil_self" / "model.pt", out / "model.pt")
         self.update_report("distil", {"parameters": count_parameters(net)})
 
@@ -144,10 +168,16 @@ class Run:
         out = stage_dir(self.cfg, name)
         ckpt = out / "ckpt.pt"
         ckpt.unlink(missing_ok=True)  # masks/codebooks are rebuilt, so restart the stage
-        train(net, self.cache, self.train_labels,
-              TrainSettings(epochs=epochs, lr=3e-4, seed=7), ckpt, after_step=after_step,
-              valid_labels=self.valid_labels,
-              log=lambda m: self.log(f"[{name}] {m}"))
+        train(
+            net,
+            self.cache,
+            self.train_labels,
+            TrainSettings(epochs=epochs, lr=3e-4, seed=7),
+            ckpt,
+            after_step=after_step,
+            valid_labels=self.valid_labels,
+            log=lambda m: self.log(f"[{name}] {m}"),
+        )
         ckpt.unlink(missing_ok=True)
 
     def stage_prune(self, sparsity: float = 0.5) -> None:
@@ -164,8 +194,14 @@ class Run:
         make_permanent(net)
         torch.save({"model": net.state_dict()}, out / "model.pt")
         achieved = overall_sparsity(net, skip=PRUNE_SKIP)
-        self.update_report("prune", {"parameters": count_parameters(net), "sparsity": achieved,
-                                     "nonzero_parameters": int(count_parameters(net) * (1 - achieved))})
+        self.update_report(
+            "prune",
+            {
+                "parameters": count_parameters(net),
+                "sparsity": achieved,
+                "nonzero_parameters": int(count_parameters(net) * (1 - achieved)),
+            },
+        )
         mark_done(out, {"sparsity": achieved})
 
     def stage_cluster(self, k: int = 16) -> None:
@@ -179,8 +215,14 @@ class Run:
         self._finetune("cluster", net, self.epochs(1), lambda m: clusters.snap())
         clusters.snap()
         torch.save({"model": net.state_dict()}, out / "model.pt")
-        self.update_report("cluster", {"parameters": count_parameters(net), "k": k,
-                                       "max_distinct_per_channel": max(clusters.max_distinct().values())})
+        self.update_report(
+            "cluster",
+            {
+                "parameters": count_parameters(net),
+                "k": k,
+                "max_distinct_per_channel": max(clusters.max_distinct().values()),
+            },
+        )
         mark_done(out, {"k": k})
 
     def _steps_per_epoch(self) -> int:
@@ -202,10 +244,13 @@ class Run:
     def _acoustic_metadata(self, name: str) -> dict:
         from .export import file_hash
 
-        return {"version": f"{name}-{time.strftime('%Y%m%d')}", "variant": name,
-                "training_data": "speechocean762 train (CC BY 4.0) minus validation speakers",
-                "data_hash": file_hash(self.cfg.data / "train" / "scores.json"),
-                "settings": json.dumps({"student": self.cfg.student.to_dict()})}
+        return {
+            "version": f"{name}-{time.strftime('%Y%m%d')}",
+            "variant": name,
+            "training_data": "speechocean762 train (CC BY 4.0) minus validation speakers",
+            "data_hash": file_hash(self.cfg.data / "train" / "scores.json"),
+            "settings": json.dumps({"student": self.cfg.student.to_dict()}),
+        }
 
     def stage_int8(self) -> None:
         from .quantize import quantize_onnx_int8
@@ -215,11 +260,17 @@ class Run:
             return
         net = load_net(self.cfg.out / "cluster" / "model.pt", self.cfg.student)
         fp32 = self._export("cluster", net)
-        valid = [i for i, e in enumerate(self.cache.entries) if e.part == "train" and e.speed == 1.0]
+        valid = [
+            i for i, e in enumerate(self.cache.entries) if e.part == "train" and e.speed == 1.0
+        ]
         rng = np.random.default_rng(0)
-        calib = [{"features": self.cache.get(int(i))[None]} for i in rng.choice(valid, size=min(64, len(valid)), replace=False)]
+        calib = [
+            {"features": self.cache.get(int(i))[None]}
+            for i in rng.choice(valid, size=min(64, len(valid)), replace=False)
+        ]
         quantize_onnx_int8(fp32, out / "acoustic.onnx", calib)
         from .export import set_metadata
+
         set_metadata(out / "acoustic.onnx", self._acoustic_metadata("int8"))
         mark_done(out, {})
 
@@ -238,14 +289,29 @@ class Run:
                 config = self.teacher_config if name == "teacher" else self.cfg.student
                 acoustic = self._export(name, load_net(out / "model.pt", config))
             t0 = time.time()
-            train_s, valid_s = head_samples(self.cfg, name, self.cache, posteriors_fn(acoustic, self.cache))
-            head, metrics = train_head(train_s, valid_s, HeadSettings(epochs=self.epochs(20)),
-                                       log=lambda m, n=name: self.log(f"[head {n}] {m}"))
-            export_head(head, out / "head.onnx", {"version": f"head-{name}-{time.strftime('%Y%m%d')}",
-                                                  "validation": json.dumps(metrics)})
-            info = {**metrics, "acoustic_bytes": acoustic.stat().st_size,
-                    "head_bytes": (out / "head.onnx").stat().st_size,
-                    "head_seconds": time.time() - t0}
+            train_s, valid_s = head_samples(
+                self.cfg, name, self.cache, posteriors_fn(acoustic, self.cache)
+            )
+            head, metrics = train_head(
+                train_s,
+                valid_s,
+                HeadSettings(epochs=self.epochs(20)),
+                log=lambda m, n=name: self.log(f"[head {n}] {m}"),
+            )
+            export_head(
+                head,
+                out / "head.onnx",
+                {
+                    "version": f"head-{name}-{time.strftime('%Y%m%d')}",
+                    "validation": json.dumps(metrics),
+                },
+            )
+            info = {
+                **metrics,
+                "acoustic_bytes": acoustic.stat().st_size,
+                "head_bytes": (out / "head.onnx").stat().st_size,
+                "head_seconds": time.time() - t0,
+            }
             (out / "head.json").write_text(json.dumps(info, indent=2))
             self.update_report(name, info)
             self.log(f"head {name}: " + json.dumps(metrics))
