@@ -36,7 +36,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("stage", choices=(*STAGES, "all"), help="stage to run (with what it needs)")
     p.add_argument("--data", type=Path, required=True, help="speechocean762 folder")
     p.add_argument("--out", type=Path, required=True, help="run folder (checkpoints, reports)")
-    p.add_argument("--synth", type=Path, help="synthetic speech manifest (JSONL) to add")
     p.add_argument("--limit", type=int, help="use only the first N utterances (a tiny run)")
     p.add_argument("--epochs", type=float, default=1.0, help="scale every stage's epochs")
     p.add_argument("--tiny", action="store_true", help="tiny models (tests)")

@@ -58,8 +58,6 @@ class Run:
             align_rounds=1 if args.tiny else 3,
             align_epochs=1 if args.tiny else 4,
         )
-        if args.synth:
-            cfg.extra["synth"] = str(args.synth)
         return cls(cfg, TINY if args.tiny else TEACHER, args.epochs, args.ship_to)
 
     # -- helpers ------------------------------------------------------------------------
