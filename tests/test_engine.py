@@ -140,3 +140,17 @@ def test_unknown_and_foreign_words_still_score(scorer: Scorer) -> None:
     result = scorer.score(THINK, "I think Xiaoming zorblat the café")
     assert [w.text for w in result.words][2:4] == ["Xiaoming", "zorblat"]
     assert all(w.phones for w in result.words)
+
+
+def test_background_noise_and_padding_silence_keep_the_alignment(scorer: Scorer, speech) -> None:
+    data, rate = speech
+    ref = scorer.score(data, TEXT, sample_rate=rate)
+    rng = np.random.default_rng(1)
+    noise = rng.normal(0, 1, len(data)).astype(np.float32)
+    noise *= np.sqrt(np.mean(data**2) / np.mean(noise**2)) / 10 ** (15 / 20)  # 15 dB SNR
+    noisy = scorer.score(data + noise, TEXT, sample_rate=rate)
+    pad = np.zeros(rate, np.float32)
+    padded = scorer.score(np.concatenate([pad, data, pad]), TEXT, sample_rate=rate)
+    for got, shift in ((noisy, 0.0), (padded, 1.0)):
+        diffs = [abs(a.start - shift - b.start) for a, b in zip(got.phones, ref.phones, strict=True)]
+        assert np.median(diffs) <= 0.04

@@ -20,6 +20,7 @@ from tutor.scoring.model import AcousticModel, ScoringHead
 from tutor.scoring.speechocean import load_split
 
 from .dataset import valid_speakers
+from .export import set_metadata
 
 ROWS = (
     ("teacher", "Teacher (wide conv net)"),
@@ -104,6 +105,7 @@ def ship(run, ship_to: Path | None) -> None:  # noqa: ANN001 - Run
         return
     ship_to.mkdir(parents=True, exist_ok=True)
     shutil.copy(out / SHIPPED / "acoustic.onnx", ship_to / ACOUSTIC_FILE)
+    set_metadata(ship_to / ACOUSTIC_FILE, {"validation": json.dumps(report[SHIPPED])})
     shutil.copy(out / SHIPPED / "head.onnx", ship_to / HEAD_FILE)
     (ship_to / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
     (ship_to / "table.md").write_text(table(report) + "\n")
