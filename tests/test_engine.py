@@ -152,5 +152,7 @@ def test_background_noise_and_padding_silence_keep_the_alignment(scorer: Scorer,
     pad = np.zeros(rate, np.float32)
     padded = scorer.score(np.concatenate([pad, data, pad]), TEXT, sample_rate=rate)
     for got, shift in ((noisy, 0.0), (padded, 1.0)):
-        diffs = [abs(a.start - shift - b.start) for a, b in zip(got.phones, ref.phones, strict=True)]
+        diffs = [
+            abs(a.start - shift - b.start) for a, b in zip(got.phones, ref.phones, strict=True)
+        ]
         assert np.median(diffs) <= 0.04
