@@ -70,3 +70,12 @@ def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wav.unlink()
     (folder / "sample.json").write_text(json.dumps({"text": text}), encoding="utf-8")
     return folder
+
+
+# CI runs the property-based tests with a fixed seed, so a landing never hangs on a new
+# random example; developers' runs keep exploring (and hypothesis remembers failures).
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    _hypothesis_settings.load_profile("ci")
