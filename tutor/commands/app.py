@@ -22,16 +22,27 @@ def run(args: argparse.Namespace) -> int:
 
 
 def bundled_sample() -> tuple[Path, str] | None:
-    """The first ``assets/samples/*.wav|*.flac`` with a sibling ``.txt`` holding its text."""
+    """The first ``assets/samples/*.wav|*.flac`` whose sibling ``.json`` (key ``text``) or
+    ``.txt`` holds what was said."""
+    import json
+
     from tutor.paths import assets_dir
 
     folder = assets_dir() / "samples"
     for audio in sorted(folder.glob("*")):
-        text_file = audio.with_suffix(".txt")
-        if audio.suffix.lower() in (".wav", ".flac") and text_file.is_file():
-            text = text_file.read_text(encoding="utf-8").strip()
-            if text:
-                return audio, text
+        if audio.suffix.lower() not in (".wav", ".flac"):
+            continue
+        text = ""
+        meta, plain = audio.with_suffix(".json"), audio.with_suffix(".txt")
+        try:
+            if meta.is_file():
+                text = str(json.loads(meta.read_text(encoding="utf-8")).get("text", ""))
+            elif plain.is_file():
+                text = plain.read_text(encoding="utf-8")
+        except (OSError, ValueError):
+            continue
+        if text.strip():
+            return audio, text.strip()
     return None
 
 
@@ -39,7 +50,8 @@ def demo_screenshot(out_path: str | Path, theme: str = "light") -> int:
     """Score the bundled sample, render the main window headless, save a PNG."""
     sample = bundled_sample()
     if sample is None:
-        print("tutor: no bundled sample (assets/samples/*.wav with a .txt).", file=sys.stderr)
+        print("tutor: no bundled sample (an assets/samples/*.flac with a .json of its text).",
+              file=sys.stderr)
         return 1
     try:
         from tutor.scoring import Scorer, ScoringError

@@ -61,7 +61,9 @@ def fallback_packs() -> list[PracticePack]:
 
 def _item(obj: Any, pack: str) -> PracticeItem:
     ref = getattr(obj, "reference_audio", None)
-    overrides = getattr(obj, "pronunciations", None) or getattr(obj, "overrides", None) or {}
+    # ``overrides`` gives phone lists; the raw ``pronunciations`` strings are ambiguous for
+    # one-phone variants ("AH0", "EY1" would read as one two-phone pronunciation)
+    overrides = getattr(obj, "overrides", None) or getattr(obj, "pronunciations", None) or {}
     return PracticeItem(
         id=str(obj.id),
         text=str(obj.text),
@@ -76,13 +78,14 @@ def _item(obj: Any, pack: str) -> PracticeItem:
 def load_packs() -> list[PracticePack]:
     """Built-in lesson packs, or the fallback items when ``tutor.lessons`` is not ready."""
     try:
-        from tutor.lessons import load_builtin_packs  # type: ignore[attr-defined]
+        from tutor.lessons import load_all_packs  # type: ignore[attr-defined]
     except ImportError:
         return fallback_packs()
     try:
         packs = [
-            PracticePack(str(p.title), tuple(_item(i, str(p.title)) for i in p.items))
-            for p in load_builtin_packs()
+            # the pack id (stable) keys the progress store; the title is only shown
+            PracticePack(str(p.title), tuple(_item(i, str(p.id)) for i in p.items))
+            for p in load_all_packs()
         ]
     except Exception as exc:  # a broken pack must not stop the app from opening
         log.warning("Could not load the lesson packs: %s", exc)
@@ -148,6 +151,11 @@ class AttemptHistory:
     """This session's attempts per item, also written to ``tutor.progress`` when present."""
 
     LEARNER = "default"
+
+    @property
+    def store(self) -> Any | None:
+        """The progress store, or ``None`` when history is kept in memory only."""
+        return self._store
 
     def __init__(self, db_path: Path | None = None) -> None:
         self._items: dict[tuple[str, str], list[Attempt]] = {}

@@ -220,12 +220,36 @@ class MainWindow(QMainWindow):
         practice.addSeparator()
         self.next_action = self._action("&Next item", ["N"], self.next_item, practice)
         self.prev_action = self._action("&Previous item", ["P"], self.previous_item, practice)
+        lessons_menu = bar.addMenu("&Lessons")
+        self._action("Lesson &editor…", ["Ctrl+E"], self.open_lesson_editor, lessons_menu)
+        self._action("My &progress…", ["Ctrl+H"], self.open_progress, lessons_menu)
+
+    def open_lesson_editor(self) -> None:
+        """The teachers' pack editor (add, reorder, record, validate, export)."""
+        from .lesson_editor import LessonEditorDialog
+
+        LessonEditorDialog(self).exec()
+
+    def open_progress(self) -> None:
+        """Per-phone history of the learner's attempts (needs the progress database)."""
+        store = self.history.store
+        if store is None:
+            self.statusBar().showMessage(
+                "No progress database: attempts are kept for this session only."
+            )
+            return
+        from .progress_view import ProgressDialog
+
+        ProgressDialog(store, self, learner=self.history.LEARNER).exec()
 
     def _restore(self) -> None:
         if (geometry := self.settings.geometry()) is not None:
             self.restoreGeometry(geometry)
         else:
             self.resize(1380, 860)
+            screen = self.screen().availableGeometry() if self.screen() else None
+            if screen is not None:  # never open larger than the screen (1280x800 laptops)
+                self.resize(min(1380, screen.width() - 40), min(860, screen.height() - 40))
         if (state := self.settings.window_state()) is not None:
             self.restoreState(state)
         if (split := self.settings.splitter("main")) is not None:
