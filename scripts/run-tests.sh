@@ -11,7 +11,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ensure_system_packages "${RUNTIME_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 ensure_venv
-ensure_project "test,train"
+ensure_project "test,train,package"
 
 cd "$ROOT"
 export PATH="$VENV/bin:$PATH"
