@@ -20,22 +20,9 @@ from tutor.train.cli import main as train_main  # noqa: E402
 def test_tiny_pipeline_ships_models_the_runtime_scores_with(tmp_path: Path) -> None:
     corpus = make_tiny_corpus(tmp_path / "corpus", split="train", n=12)
     run, ship = tmp_path / "run", tmp_path / "models"
-    code = train_main(
-        [
-            "all",
-            "--data",
-            str(corpus),
-            "--out",
-            str(run),
-            "--tiny",
-            "--epochs",
-            "0.1",
-            "--threads",
-            "1",
-            "--ship-to",
-            str(ship),
-        ]
-    )
+    args = ["all", "--data", str(corpus), "--out", str(run), "--tiny", "--epochs", "0.1",
+            "--threads", "1"]  # fmt: skip
+    code = train_main([*args, "--ship-to", str(ship)])
     assert code == 0
     report = json.loads((run / "report.json").read_text())
     for variant in ("teacher", "student", "distil", "prune", "cluster", "int8"):
@@ -55,21 +42,5 @@ def test_tiny_pipeline_ships_models_the_runtime_scores_with(tmp_path: Path) -> N
 
     # a second run finds every stage done and changes nothing
     before = (run / "report.json").read_text()
-    assert (
-        train_main(
-            [
-                "all",
-                "--data",
-                str(corpus),
-                "--out",
-                str(run),
-                "--tiny",
-                "--epochs",
-                "0.1",
-                "--threads",
-                "1",
-            ]
-        )
-        == 0
-    )
+    assert train_main(args) == 0
     assert json.loads((run / "report.json").read_text()).keys() == json.loads(before).keys()

@@ -6,7 +6,6 @@ Used by ``tutor bench`` and by the training pipeline, so both see the same utter
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,7 +109,3 @@ def load_split(data_dir: str | Path, split: str) -> list[LabelledUtterance]:
             f"None of the {len(scores)} labelled utterances in {scores_path} has audio."
         )
     return utterances
-
-
-def iter_speakers(utterances: list[LabelledUtterance]) -> Iterator[str]:
-    yield from sorted({u.speaker for u in utterances})

@@ -10,7 +10,6 @@ training, then from a frozen copy of itself (self-distillation).
 from __future__ import annotations
 
 import copy
-import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -281,10 +280,6 @@ def frozen_copy(model: torch.nn.Module) -> torch.nn.Module:
     for p in teacher.parameters():
         p.requires_grad_(False)
     return teacher
-
-
-def cosine(a: float, b: float, progress: float) -> float:
-    return b + (a - b) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
 def phone_positions(labels: np.ndarray, phones: Sequence[str]) -> np.ndarray | None:
