@@ -15,7 +15,7 @@ from tutor.paths import user_data_dir
 from tutor.recording import AudioBackend, default_backend
 
 from . import theme as themes
-from .lesson_source import AttemptHistory, PracticeItem, load_packs
+from .lesson_source import AttemptHistory, PracticeItem, PracticePack, load_packs
 from .main_window import MainWindow
 from .settings import Settings
 from .workers import analyse, default_scorer_factory
@@ -38,13 +38,19 @@ def build_window(
 ) -> MainWindow:
     settings = settings or Settings()
     data = data_dir or user_data_dir()
+    history = AttemptHistory(data / "progress.sqlite3")
+
+    def packs() -> list[PracticePack]:
+        return load_packs(history.store, history.LEARNER)
+
     window = MainWindow(
         backend=backend or default_backend(),
-        packs=load_packs(),
+        packs=packs(),
         settings=settings,
         data_dir=data,
         scorer_factory=scorer_factory,
-        history=AttemptHistory(data / "progress.sqlite3"),
+        history=history,
+        packs_loader=packs,
     )
     window.apply_theme()
     return window

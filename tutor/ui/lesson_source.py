@@ -75,18 +75,36 @@ def _item(obj: Any, pack: str) -> PracticeItem:
     )
 
 
-def load_packs() -> list[PracticePack]:
-    """Built-in lesson packs, or the fallback items when ``tutor.lessons`` is not ready."""
+def practice_order(pack: Any, items: list[PracticeItem], store: Any,
+                   learner: str) -> list[PracticeItem]:
+    """``items`` in the order a ``tutor.practice.PracticeSession`` walks ``pack`` for this
+    learner: due and weak items first, then new ones; items not due yet come last."""
+    try:
+        from tutor.practice import PracticeSession
+
+        queue = PracticeSession(pack, store.attempt_records(learner, pack.id)).queue
+    except Exception as exc:  # no history to plan from: keep the pack's own order
+        log.warning("Could not plan the practice order for %s: %s", pack.id, exc)
+        return items
+    rank = {item_id: n for n, item_id in enumerate(dict.fromkeys(queue))}
+    return sorted(items, key=lambda it: rank.get(it.id, len(rank)))  # stable: pack order
+
+
+def load_packs(store: Any | None = None, learner: str = "default") -> list[PracticePack]:
+    """Built-in and imported lesson packs (the fallback items when ``tutor.lessons`` is not
+    ready). With a progress ``store``, each pack's items come in practice order."""
     try:
         from tutor.lessons import load_all_packs  # type: ignore[attr-defined]
     except ImportError:
         return fallback_packs()
     try:
-        packs = [
+        packs = []
+        for p in load_all_packs():
             # the pack id (stable) keys the progress store; the title is only shown
-            PracticePack(str(p.title), tuple(_item(i, str(p.id)) for i in p.items))
-            for p in load_all_packs()
-        ]
+            items = [_item(i, str(p.id)) for i in p.items]
+            if store is not None:
+                items = practice_order(p, items, store, learner)
+            packs.append(PracticePack(str(p.title), tuple(items)))
     except Exception as exc:  # a broken pack must not stop the app from opening
         log.warning("Could not load the lesson packs: %s", exc)
         return fallback_packs()

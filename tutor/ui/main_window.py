@@ -12,6 +12,7 @@ from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QFileDialog,
     QFrame,
     QLabel,
@@ -48,6 +49,8 @@ from .workers import ScoringService, Take, TaskRunner, analyse
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
 POLL_MS = 33
+DEFAULT_SIZE = (1380, 860)
+SCREEN_MARGIN = 40  # px left for the title bar and window frame
 
 
 def card(*widgets: QWidget, margins: int = 0) -> QFrame:
@@ -75,6 +78,7 @@ class MainWindow(QMainWindow):
         scorer_factory: Callable[[], Any],
         history: AttemptHistory | None = None,
         runner: TaskRunner | None = None,
+        packs_loader: Callable[[], list[PracticePack]] | None = None,
     ) -> None:
         super().__init__()
         self.setWindowTitle("Tutor — pronunciation practice")
@@ -82,6 +86,9 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.backend = backend
         self.packs = packs
+        self.packs_loader = packs_loader  # re-reads the packs after the lesson editor saves
+        self.lesson_editor: QDialog | None = None
+        self.progress_dialog: QDialog | None = None
         self.settings = settings
         self.data_dir = data_dir
         self.history = history or AttemptHistory()
@@ -89,6 +96,7 @@ class MainWindow(QMainWindow):
         self.service = ScoringService(self.runner, scorer_factory, self)
         self.recorder = Recorder(backend)
         self.items: list[PracticeItem] = [i for p in packs for i in p.items]
+        self._pack_titles = {i.pack: p.title for p in packs for i in p.items}
         self.item: PracticeItem | None = None
         self.take: Take | None = None
         self.take_path: Path | None = None
@@ -112,17 +120,7 @@ class MainWindow(QMainWindow):
         self.lessons.setHeaderHidden(True)
         self.lessons.setAccessibleName("Lessons and items")
         self.lessons.setMinimumWidth(200)
-        for p_index, pack in enumerate(self.packs):
-            top = QTreeWidgetItem([pack.title])
-            top.setFlags(top.flags() & ~Qt.ItemFlag.ItemIsSelectable)
-            for item in pack.items:
-                child = QTreeWidgetItem([item.text])
-                child.setToolTip(0, item.text)
-                child.setData(0, Qt.ItemDataRole.UserRole, self.items.index(item))
-                top.addChild(child)
-            self.lessons.addTopLevelItem(top)
-            top.setExpanded(True)
-            del p_index
+        self._fill_lessons()
         self.lessons.currentItemChanged.connect(self._on_tree_item)
 
         self.position = QLabel("")
@@ -193,6 +191,45 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.model_status, 1)
         self.statusBar().addPermanentWidget(self.latency)
 
+    def _fill_lessons(self) -> None:
+        self.lessons.blockSignals(True)
+        self.lessons.clear()
+        for pack in self.packs:
+            top = QTreeWidgetItem([pack.title])
+            top.setFlags(top.flags() & ~Qt.ItemFlag.ItemIsSelectable)
+            for item in pack.items:
+                child = QTreeWidgetItem([item.text])
+                child.setToolTip(0, item.text)
+                child.setData(0, Qt.ItemDataRole.UserRole, self.items.index(item))
+                top.addChild(child)
+            self.lessons.addTopLevelItem(top)
+            top.setExpanded(True)
+        self.lessons.blockSignals(False)
+
+    def reload_lessons(self, _folder: object = None) -> None:
+        """Re-read the packs (after the lesson editor saved one); keep the current item."""
+        if self.packs_loader is None:
+            return
+        current = self.item
+        self.packs = self.packs_loader()
+        self.items = [i for p in self.packs for i in p.items]
+        self._pack_titles = {i.pack: p.title for p in self.packs for i in p.items}
+        self._fill_lessons()
+        if not self.items:
+            return
+        index = next((n for n, it in enumerate(self.items)
+                      if current is not None and (it.pack, it.id) == (current.pack, current.id)),
+                     None)
+        if index is None:
+            self.select_item(0)
+        else:  # same item: keep the take on screen, just point the tree at it again
+            self.item = self.items[index]
+            if (tree_item := self._tree_item(index)) is not None:
+                self.lessons.blockSignals(True)
+                self.lessons.setCurrentItem(tree_item)
+                self.lessons.blockSignals(False)
+        self.statusBar().showMessage("Lessons reloaded.", 4000)
+
     def _action(self, text: str, keys: list[str], slot: Callable[[], Any], menu: Any) -> QAction:
         action = QAction(text, self)
         action.setShortcuts([QKeySequence(k) for k in keys])
@@ -221,14 +258,27 @@ class MainWindow(QMainWindow):
         self.next_action = self._action("&Next item", ["N"], self.next_item, practice)
         self.prev_action = self._action("&Previous item", ["P"], self.previous_item, practice)
         lessons_menu = bar.addMenu("&Lessons")
-        self._action("Lesson &editor…", ["Ctrl+E"], self.open_lesson_editor, lessons_menu)
-        self._action("My &progress…", ["Ctrl+H"], self.open_progress, lessons_menu)
+        self.editor_action = self._action("Lesson &editor…", ["Ctrl+E"],
+                                          self.open_lesson_editor, lessons_menu)
+        learner_menu = bar.addMenu("Lea&rner")
+        self.progress_action = self._action("&Progress…", ["Ctrl+H"], self.open_progress,
+                                            learner_menu)
+
+    def _show_dialog(self, dialog: QDialog) -> None:
+        # window-modal but not blocking (open(), not exec()): the app keeps its event loop
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        dialog.raise_()
 
     def open_lesson_editor(self) -> None:
         """The teachers' pack editor (add, reorder, record, validate, export)."""
         from .lesson_editor import LessonEditorDialog
 
-        LessonEditorDialog(self).exec()
+        dialog = LessonEditorDialog(self)
+        dialog.saved.connect(self.reload_lessons)
+        dialog.destroyed.connect(lambda: setattr(self, "lesson_editor", None))
+        self.lesson_editor = dialog
+        self._show_dialog(dialog)
 
     def open_progress(self) -> None:
         """Per-phone history of the learner's attempts (needs the progress database)."""
@@ -240,16 +290,17 @@ class MainWindow(QMainWindow):
             return
         from .progress_view import ProgressDialog
 
-        ProgressDialog(store, self, learner=self.history.LEARNER).exec()
+        dialog = ProgressDialog(store, self, learner=self.history.LEARNER)
+        dialog.destroyed.connect(lambda: setattr(self, "progress_dialog", None))
+        self.progress_dialog = dialog
+        self._show_dialog(dialog)
 
     def _restore(self) -> None:
         if (geometry := self.settings.geometry()) is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1380, 860)
-            screen = self.screen().availableGeometry() if self.screen() else None
-            if screen is not None:  # never open larger than the screen (1280x800 laptops)
-                self.resize(min(1380, screen.width() - 40), min(860, screen.height() - 40))
+            self.resize(*DEFAULT_SIZE)
+        self.fit_to_screen()
         if (state := self.settings.window_state()) is not None:
             self.restoreState(state)
         if (split := self.settings.splitter("main")) is not None:
@@ -260,6 +311,17 @@ class MainWindow(QMainWindow):
             self.select_item(index)
 
     # --- lifecycle ---------------------------------------------------------------------
+    def fit_to_screen(self) -> None:
+        """Never open larger than the available screen (1280x800 laptops, a moved monitor)."""
+        screen = self.screen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        width = min(self.width(), area.width() - SCREEN_MARGIN)
+        height = min(self.height(), area.height() - SCREEN_MARGIN)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(max(width, 1), max(height, 1))
+
     def start(self) -> None:
         """Begin loading the model in the background (call once the window is shown)."""
         self.service.load()
@@ -296,13 +358,14 @@ class MainWindow(QMainWindow):
         self.take, self.take_path = None, None
         self.settings.last_item = f"{item.pack}/{item.id}"
         tree_item = self._tree_item(index)
-        if tree_item is not None and self.lessons.currentItem() is not tree_item:
+        if self.lessons.currentItem() is not tree_item:  # None: an item not in the list
             self.lessons.blockSignals(True)
             self.lessons.setCurrentItem(tree_item)
             self.lessons.blockSignals(False)
         pack_items = [i for i in self.items if i.pack == item.pack]
+        title = self._pack_titles.get(item.pack, item.pack)
         self.position.setText(
-            f"{item.pack}  ·  {pack_items.index(item) + 1} of {len(pack_items)}".upper()
+            f"{title}  ·  {pack_items.index(item) + 1} of {len(pack_items)}".upper()
         )
         self.item_tip.setText(item.tip)
         self.item_tip.setVisible(bool(item.tip))

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from html import escape
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QLayout, QLayoutItem, QSizePolicy, QWidget
 
 from tutor.feedback.bands import phone_colour, ten_colour
@@ -102,6 +103,21 @@ class PromptView(QWidget):
         self.word_pt = 26
         self.chips: list[WordChip] = []
 
+    # The flow wraps with the width, but it must not report height-for-width: Qt would then
+    # size the whole window for the prompt wrapped at its narrowest (one word a line), which
+    # makes the window taller than a laptop screen. The height follows the width instead.
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt name)
+        return False
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        height = self.flow.heightForWidth(max(self.width(), 1))
+        if height != self.minimumHeight():
+            self.setMinimumHeight(height)
+
     def _clear(self) -> None:
         while (item := self.flow.takeAt(0)) is not None:
             if (w := item.widget()) is not None:
@@ -131,12 +147,14 @@ class PromptView(QWidget):
                     f'<span style="color:{muted};">'
                     f'{self._phones_html([(n, None) for n in names]) if names else "?"}</span>')
             self._add(html, "Expected: " + (" ".join(names) or "unknown"), word)
+        self._fit_height()
         self.updateGeometry()
 
     def show_result(self, result: UtteranceResult, notation: str, theme: str) -> None:
         self._clear()
         for w in result.words:
             self._add(self._word_html(w, notation, theme), _word_tooltip(w), w.text)
+        self._fit_height()
         self.updateGeometry()
 
     def _word_html(self, w: WordResult, notation: str, theme: str) -> str:

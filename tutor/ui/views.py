@@ -239,6 +239,10 @@ class TierView(pg.PlotWidget):
         self.setAccessibleName(f"{name} tier")
         self.setFixedHeight(74 if show_time else 40)
         self.items: list[IntervalItem] = []
+        self.labels: list[tuple[pg.TextItem, Interval]] = []
+        view = self.getViewBox()
+        view.sigXRangeChanged.connect(self._fit_labels)
+        view.sigResized.connect(self._fit_labels)
 
     def show_intervals(self, intervals: Sequence[Interval], t: Theme) -> None:
         self.clear()
@@ -248,6 +252,7 @@ class TierView(pg.PlotWidget):
         left.setStyle(tickLength=0, hideOverlappingLabels=False)
         self.setYRange(0, 1, padding=0)
         self.items = []
+        self.labels = []
         for iv in intervals:
             rect = IntervalItem(iv, self, t)
             self.addItem(rect)
@@ -255,6 +260,21 @@ class TierView(pg.PlotWidget):
             label = pg.TextItem(iv.label, color=t.text, anchor=(0.5, 0.5))
             label.setPos((iv.start + iv.end) / 2, 0.5)
             self.addItem(label)
+            self.labels.append((label, iv))
+        self._fit_labels()
+
+    def _fit_labels(self, *_args: object) -> None:
+        """Hide labels wider than their interval at this zoom, so short phones never
+        print on top of each other (hover or zoom in to read them)."""
+        view = self.getViewBox()
+        (x0, x1), _ = view.viewRange()
+        pixels = view.width()
+        if x1 <= x0 or pixels <= 0:
+            return
+        per_second = pixels / (x1 - x0)
+        for label, iv in self.labels:
+            needed = label.textItem.boundingRect().width() + 2
+            label.setVisible(bool((iv.end - iv.start) * per_second >= needed))
 
     def interval_at(self, seconds: float) -> Interval | None:
         for item in self.items:

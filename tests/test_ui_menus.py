@@ -1,0 +1,95 @@
+"""Menu entries open the lesson editor and the progress view; the window fits the screen."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+from PySide6.QtCore import QSettings
+from ui_fakes import FakeScorer
+
+from tutor.recording import FakeBackend
+from tutor.ui.lesson_editor import LessonEditorDialog
+from tutor.ui.lesson_source import AttemptHistory, PracticeItem, PracticePack, fallback_packs
+from tutor.ui.main_window import MainWindow
+from tutor.ui.progress_view import ProgressDialog
+from tutor.ui.settings import Settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+
+
+def make_window(qtbot, tmp_path: Path, settings: Settings, history: AttemptHistory | None = None,
+                loader=None) -> MainWindow:
+    window = MainWindow(
+        backend=FakeBackend(), packs=fallback_packs(), settings=settings,
+        data_dir=tmp_path / "data", scorer_factory=FakeScorer,
+        history=history or AttemptHistory(), packs_loader=loader,
+    )
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def menu_action(window: MainWindow, menu_title: str, entry: str):
+    menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions()}
+    actions = {a.text().replace("&", ""): a for a in menus[menu_title].actions()}
+    return actions[entry]
+
+
+def test_lesson_editor_opens_and_a_save_reloads_the_lessons(qtbot, tmp_path, settings) -> None:
+    new_pack = PracticePack("My new pack", (PracticeItem("x1", "A new sentence.", "mine"),))
+    window = make_window(qtbot, tmp_path, settings,
+                         loader=lambda: [*fallback_packs(), new_pack])
+    before = window.lessons.topLevelItemCount()
+
+    menu_action(window, "Lessons", "Lesson editor…").trigger()  # must not block (no exec)
+    dialog = window.lesson_editor
+    assert isinstance(dialog, LessonEditorDialog)
+    qtbot.waitUntil(dialog.isVisible, timeout=3000)
+
+    dialog.saved.emit(tmp_path / "pack")
+    assert window.lessons.topLevelItemCount() == before + 1
+    assert window.lessons.topLevelItem(before).text(0) == "My new pack"
+    assert window.item is not None and window.item.id == fallback_packs()[0].items[0].id
+    dialog.reject()
+
+
+def test_progress_opens_for_the_learner(qtbot, tmp_path, settings) -> None:
+    history = AttemptHistory(tmp_path / "progress.sqlite3")
+    assert history.store is not None
+    window = make_window(qtbot, tmp_path, settings, history=history)
+
+    menu_action(window, "Learner", "Progress…").trigger()
+    dialog = window.progress_dialog
+    assert isinstance(dialog, ProgressDialog)
+    qtbot.waitUntil(dialog.isVisible, timeout=3000)
+    dialog.reject()
+    history.store.close()
+
+
+def test_progress_without_a_database_says_so(qtbot, tmp_path, settings) -> None:
+    window = make_window(qtbot, tmp_path, settings)
+    menu_action(window, "Learner", "Progress…").trigger()
+    assert window.progress_dialog is None
+    assert "No progress database" in window.statusBar().currentMessage()
+
+
+def test_the_first_window_fits_the_screen(qtbot, tmp_path, settings) -> None:
+    window = make_window(qtbot, tmp_path, settings)
+    window.prompt.show_expected([(w, ("AH0",)) for w in "I thought this would be so easy "
+                                 "to draw on a small screen".split()], "arpabet", "#888")
+    qtbot.wait(50)
+    least = window.minimumSizeHint()
+    # a 1280x800 laptop (less a panel and the title bar) holds the window, long prompt or not
+    assert least.width() <= 1280 - 40 and least.height() <= 800 - 70
+    area = window.screen().availableGeometry()
+    window.resize(4000, 3000)
+    window.fit_to_screen()
+    assert window.width() <= max(area.width(), least.width())
+    assert window.height() <= max(area.height(), least.height())
