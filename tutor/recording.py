@@ -61,6 +61,17 @@ class AudioBackend(Protocol):
     def stop_playback(self) -> None: ...
 
 
+def find_input_device(backend: AudioBackend, name: str | None) -> int | None:
+    """The index of the input device called ``name``; ``None`` (the system default) when
+    no name is set, the device is gone, or the devices cannot be listed."""
+    if not name:
+        return None
+    try:
+        return next((d.index for d in backend.input_devices() if d.name == name), None)
+    except RecordingError:
+        return None
+
+
 def explain_portaudio_error(exc: BaseException, what: str = "microphone") -> RecordingError:
     """Map PortAudio's terse errors to messages a learner can act on."""
     text = str(exc)

@@ -33,6 +33,7 @@ from tutor.recording import (
     AudioBackend,
     Recorder,
     RecordingError,
+    find_input_device,
     save_recording,
 )
 from tutor.scoring.audio import MIN_SECONDS, load_audio
@@ -438,13 +439,7 @@ class MainWindow(QMainWindow):
 
     # --- recording ---------------------------------------------------------------------
     def _device(self) -> int | None:
-        name = self.settings.input_device
-        if not name:
-            return None
-        try:
-            return next((d.index for d in self.backend.input_devices() if d.name == name), None)
-        except RecordingError:
-            return None
+        return find_input_device(self.backend, self.settings.input_device)
 
     def toggle_recording(self) -> None:
         if self.recorder.recording:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tutor.recording import AudioBackend, Recorder, RecordingError
+from tutor.recording import AudioBackend, Recorder, RecordingError, find_input_device
 
 from .record_bar import METER_FLOOR_DB
 from .settings import FONT_SIZES, NOTATIONS, Settings
@@ -90,12 +90,7 @@ class SettingsDialog(QDialog):
         self._timer.timeout.connect(self._poll)
 
     def device_index(self, name: str) -> int | None:
-        if not name:
-            return None
-        try:
-            return next((d.index for d in self.backend.input_devices() if d.name == name), None)
-        except RecordingError:
-            return None
+        return find_input_device(self.backend, name)
 
     def _start_test(self) -> None:
         self._stop_test()
