@@ -17,7 +17,7 @@ from .alignment import Alignment, force_align
 from .audio import Audio, load_audio
 from .errors import AudioError, TextError
 from .features import log_mel
-from .gop import GopFeatures, gop_features
+from .gop import PHONE_FEATURES, GopFeatures, gop_features
 from .head_inputs import HeadOutputs, check_contract, run_head
 from .lexicon import Lexicon, WordPronunciation, pronounce
 from .model import AcousticModel, ScoringHead, model_bytes
@@ -28,6 +28,7 @@ ACOUSTIC_FILE = "acoustic.onnx"
 HEAD_FILE = "head.onnx"
 MISPRONOUNCED_BELOW = 1.0  # phone score under which a phone is flagged (experts: 0 = wrong)
 PRESENT_SIL_POSTERIOR = 0.5  # a phone mostly heard as silence counts as not said
+SIL_POSTERIOR_COLUMN = PHONE_FEATURES.index("sil_post")
 # Speech squeezed under 50 ms a phone on average means phones were skipped: the aligner
 # still gives each expected phone a frame, so a missing second half shows up as a rate.
 MIN_SECONDS_PER_PHONE = 0.05
@@ -122,7 +123,7 @@ class Scorer:
         for k, p in enumerate(alignment.phones):
             _, stress = split_stress(p.token)
             score = float(np.clip(out.phone[k], 0.0, 2.0))
-            said = gop.phone_features[k, 3] < PRESENT_SIL_POSTERIOR
+            said = gop.phone_features[k, SIL_POSTERIOR_COLUMN] < PRESENT_SIL_POSTERIOR
             present += int(said)
             phones_by_word[p.word_index].append(
                 PhoneResult(
