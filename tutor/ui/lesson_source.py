@@ -15,6 +15,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tutor.lessons.model import LessonItem, LessonPack
+from tutor.practice import PracticeSession, record_from_result
+from tutor.progress.records import AttemptRecord
 from tutor.scoring.result import UtteranceResult
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,12 @@ class PracticeItem:
 class PracticePack:
     title: str
     items: tuple[PracticeItem, ...]
+    focus_phones: tuple[str, ...] = ()  # the pack's own, for items that name none
+
+    @property
+    def id(self) -> str:
+        """The pack id the progress store and practice sessions key on."""
+        return self.items[0].pack if self.items else self.title
 
 
 _FALLBACK = {
@@ -80,14 +89,24 @@ def practice_order(pack: Any, items: list[PracticeItem], store: Any,
     """``items`` in the order a ``tutor.practice.PracticeSession`` walks ``pack`` for this
     learner: due and weak items first, then new ones; items not due yet come last."""
     try:
-        from tutor.practice import PracticeSession
-
         queue = PracticeSession(pack, store.attempt_records(learner, pack.id)).queue
     except Exception as exc:  # no history to plan from: keep the pack's own order
         log.warning("Could not plan the practice order for %s: %s", pack.id, exc)
         return items
     rank = {item_id: n for n, item_id in enumerate(dict.fromkeys(queue))}
     return sorted(items, key=lambda it: rank.get(it.id, len(rank)))  # stable: pack order
+
+
+def lesson_pack(pack: PracticePack) -> LessonPack:
+    """The ``tutor.lessons`` view of a pack the window shows, for a practice session."""
+    items = tuple(LessonItem(id=i.id, text=i.text, focus_phones=i.focus_phones, tip=i.tip)
+                  for i in pack.items)
+    return LessonPack(id=pack.id, title=pack.title, items=items, focus_phones=pack.focus_phones)
+
+
+def practice_session(pack: PracticePack, history: AttemptHistory) -> PracticeSession:
+    """A practice session over ``pack`` for the history's learner (due and weak items first)."""
+    return PracticeSession(lesson_pack(pack), history.records(pack.id))
 
 
 def load_packs(store: Any | None = None, learner: str = "default") -> list[PracticePack]:
@@ -104,7 +123,8 @@ def load_packs(store: Any | None = None, learner: str = "default") -> list[Pract
             items = [_item(i, str(p.id)) for i in p.items]
             if store is not None:
                 items = practice_order(p, items, store, learner)
-            packs.append(PracticePack(str(p.title), tuple(items)))
+            packs.append(PracticePack(str(p.title), tuple(items),
+                                      tuple(getattr(p, "focus_phones", ()) or ())))
     except Exception as exc:  # a broken pack must not stop the app from opening
         log.warning("Could not load the lesson packs: %s", exc)
         return fallback_packs()
@@ -177,6 +197,7 @@ class AttemptHistory:
 
     def __init__(self, db_path: Path | None = None) -> None:
         self._items: dict[tuple[str, str], list[Attempt]] = {}
+        self._records: list[AttemptRecord] = []  # with phone scores, when there is no store
         self._store: Any = None
         if db_path is not None:
             try:
@@ -206,11 +227,23 @@ class AttemptHistory:
                 log.warning("Could not read past attempts: %s", exc)
         return list(self._items.get(key, []))
 
+    def records(self, pack: str) -> list[AttemptRecord]:
+        """Past attempts at ``pack``'s items with their phone scores (oldest first)."""
+        if self._store is None:
+            return [r for r in self._records if r.pack == pack]
+        try:
+            return list(self._store.attempt_records(self.LEARNER, pack))
+        except Exception as exc:
+            log.warning("Could not read past attempts: %s", exc)
+            return []
+
     def record(self, item: PracticeItem, result: UtteranceResult, audio: Path | None) -> Attempt:
         attempt = Attempt(datetime.now(), result.total, result.accuracy, audio)
         self.attempts(item)  # load earlier ones first
         self._items.setdefault((item.pack, item.id), []).append(attempt)
-        if self._store is not None:
+        if self._store is None:
+            self._records.append(record_from_result(item.pack, item.id, result))
+        else:
             try:
                 self._store.record_attempt(
                     learner=self.LEARNER, pack=item.pack, item=item.id, result=result,

@@ -9,12 +9,20 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QColor,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QFileDialog,
     QFrame,
+    QHeaderView,
     QLabel,
     QMainWindow,
     QScrollArea,
@@ -26,8 +34,10 @@ from PySide6.QtWidgets import (
 )
 
 from tutor.feedback.advice import advice
+from tutor.feedback.bands import Band, colour
 from tutor.feedback.display_signals import segment
 from tutor.feedback.reference_speech import espeak_available, synthesize
+from tutor.practice import PASS, PracticeSession
 from tutor.recording import (
     RECORD_RATE,
     AudioBackend,
@@ -40,9 +50,16 @@ from tutor.scoring.audio import MIN_SECONDS, load_audio
 
 from . import theme as themes
 from .feedback_panel import FeedbackPanel, caption
-from .lesson_source import AttemptHistory, PracticeItem, PracticePack, expected_words
+from .lesson_source import (
+    AttemptHistory,
+    PracticeItem,
+    PracticePack,
+    expected_words,
+    practice_session,
+)
 from .prompt import PromptView
 from .record_bar import RecordBar
+from .session_summary import SessionSummaryDialog
 from .settings import Settings
 from .settings_dialog import SettingsDialog
 from .views import AnalysisView
@@ -52,6 +69,12 @@ AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
 POLL_MS = 33
 DEFAULT_SIZE = (1380, 860)
 SCREEN_MARGIN = 40  # px left for the title bar and window frame
+MARK_COLUMN = 1  # the lesson list's column for an item's mark in this sitting
+MARKS = {  # mark, band, tooltip
+    "passed": ("✓", Band.GOOD, "Passed in this sitting"),
+    "again": ("↻", Band.FAIR, "Missed: it comes back later in this sitting"),
+    "review": ("✗", Band.POOR, "Missed: to review in a later sitting"),
+}
 
 
 def card(*widgets: QWidget, margins: int = 0) -> QFrame:
@@ -90,6 +113,7 @@ class MainWindow(QMainWindow):
         self.packs_loader = packs_loader  # re-reads the packs after the lesson editor saves
         self.lesson_editor: QDialog | None = None
         self.progress_dialog: QDialog | None = None
+        self.summary_dialog: SessionSummaryDialog | None = None
         self.settings = settings
         self.data_dir = data_dir
         self.history = history or AttemptHistory()
@@ -106,6 +130,10 @@ class MainWindow(QMainWindow):
         self._stop_clock: float | None = None
         self.last_latency_ms: float | None = None
         self.t = themes.theme(settings.theme)
+        # the practice session over the current item's pack ("this sitting")
+        self.session: PracticeSession | None = None
+        self._scored_here = False  # the item on screen has been scored since it was shown
+        self._summarised: PracticeSession | None = None  # whose summary the learner has seen
 
         self._build()
         self._build_actions()
@@ -119,6 +147,11 @@ class MainWindow(QMainWindow):
     def _build(self) -> None:
         self.lessons = QTreeWidget()
         self.lessons.setHeaderHidden(True)
+        self.lessons.setColumnCount(2)
+        header = self.lessons.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(MARK_COLUMN, QHeaderView.ResizeMode.ResizeToContents)
         self.lessons.setAccessibleName("Lessons and items")
         self.lessons.setMinimumWidth(200)
         self._fill_lessons()
@@ -189,7 +222,10 @@ class MainWindow(QMainWindow):
         self.model_status.setObjectName("statusBanner")
         self.model_status.setAccessibleName("Model status")
         self.latency = QLabel("")
+        self.session_status = QLabel("")
+        self.session_status.setAccessibleName("This sitting")
         self.statusBar().addWidget(self.model_status, 1)
+        self.statusBar().addPermanentWidget(self.session_status)
         self.statusBar().addPermanentWidget(self.latency)
 
     def _fill_lessons(self) -> None:
@@ -199,11 +235,12 @@ class MainWindow(QMainWindow):
             top = QTreeWidgetItem([pack.title])
             top.setFlags(top.flags() & ~Qt.ItemFlag.ItemIsSelectable)
             for item in pack.items:
-                child = QTreeWidgetItem([item.text])
+                child = QTreeWidgetItem([item.text, ""])
                 child.setToolTip(0, item.text)
                 child.setData(0, Qt.ItemDataRole.UserRole, self.items.index(item))
                 top.addChild(child)
             self.lessons.addTopLevelItem(top)
+            top.setFirstColumnSpanned(True)
             top.setExpanded(True)
         self.lessons.blockSignals(False)
 
@@ -216,6 +253,7 @@ class MainWindow(QMainWindow):
         self.items = [i for p in self.packs for i in p.items]
         self._pack_titles = {i.pack: p.title for p in self.packs for i in p.items}
         self._fill_lessons()
+        self._refresh_session_pack()
         if not self.items:
             return
         index = next((n for n, it in enumerate(self.items)
@@ -258,6 +296,9 @@ class MainWindow(QMainWindow):
         practice.addSeparator()
         self.next_action = self._action("&Next item", ["N"], self.next_item, practice)
         self.prev_action = self._action("&Previous item", ["P"], self.previous_item, practice)
+        practice.addSeparator()
+        self.summary_action = self._action("Session &summary…", ["S"],
+                                           self.show_session_summary, practice)
         lessons_menu = bar.addMenu("&Lessons")
         self.editor_action = self._action("Lesson &editor…", ["Ctrl+E"],
                                           self.open_lesson_editor, lessons_menu)
@@ -345,6 +386,7 @@ class MainWindow(QMainWindow):
         else:
             self.t = themes.theme(self.settings.theme)
         self.prompt.word_pt = self.settings.font_size * 2 + 4
+        self._show_session()
         self._refresh()
 
     # --- items -------------------------------------------------------------------------
@@ -357,7 +399,9 @@ class MainWindow(QMainWindow):
             self.stop_recording()
         self.item = item
         self.take, self.take_path = None, None
+        self._scored_here = False
         self.settings.last_item = f"{item.pack}/{item.id}"
+        self._ensure_session(item)
         tree_item = self._tree_item(index)
         if self.lessons.currentItem() is not tree_item:  # None: an item not in the list
             self.lessons.blockSignals(True)
@@ -392,7 +436,28 @@ class MainWindow(QMainWindow):
         return self.items.index(self.item) if self.item in self.items else 0
 
     def next_item(self) -> None:
-        self.select_item(self.current_index() + 1)
+        """The session's next item: missed ones come back after a few others. Once the
+        sitting is over, its summary; after that, simply the next item in the list."""
+        session = self.session
+        if session is not None and session.finished and session.done \
+                and self._summarised is not session:
+            self._open_summary(session)
+            return
+        head = session.current() if session is not None else None
+        here = self.item
+        if head is not None and here is not None and not self._scored_here \
+                and (here.pack, here.id) == (session.pack.id, head.id):
+            session.defer()  # moving on without an attempt: it waits at the end
+            head = session.current()
+        index = self._index_of(session.pack.id, head.id) if session and head else None
+        if index is None:
+            self.select_item(self.current_index() + 1)
+        elif self.items[index] is here and not self._scored_here:
+            self.statusBar().showMessage(
+                "This is the last item left in this sitting: record it, or see "
+                "Practice → Session summary.", 8000)
+        else:
+            self.select_item(index)
 
     def previous_item(self) -> None:
         self.select_item(self.current_index() - 1)
@@ -410,6 +475,146 @@ class MainWindow(QMainWindow):
 
         self.runner.submit(lambda: expected_words(item.text, item.overrides, scorer), done,
                            lambda msg: None)
+
+    # --- practice session ----------------------------------------------------------------
+    def _pack_of(self, pack_id: str) -> PracticePack | None:
+        return next((p for p in self.packs if p.items and p.id == pack_id), None)
+
+    def _index_of(self, pack_id: str, item_id: str) -> int | None:
+        return next((n for n, it in enumerate(self.items)
+                     if (it.pack, it.id) == (pack_id, item_id)), None)
+
+    def start_session(self, pack: PracticePack) -> None:
+        """A new sitting over ``pack``: due and weak items first, then new ones."""
+        self.session = practice_session(pack, self.history)
+        self._summarised = None
+        self._show_session()
+
+    def _ensure_session(self, item: PracticeItem) -> None:
+        """Switching packs starts a new sitting; the one left behind, if anything was
+        scored in it, shows its summary."""
+        if self.session is not None and self.session.pack.id == item.pack:
+            return
+        pack = self._pack_of(item.pack)
+        if pack is None:  # an item outside the packs (a demo sample): no session
+            return
+        previous = self.session
+        self.start_session(pack)
+        if previous is not None and previous.done and self._summarised is not previous:
+            self._open_summary(previous)
+
+    def _refresh_session_pack(self) -> None:
+        """After the packs were re-read: keep the sitting unless its items changed."""
+        session = self.session
+        if session is None:
+            return
+        pack = self._pack_of(session.pack.id)
+        ids = {i.id for i in pack.items} if pack is not None else set()
+        if pack is None or any(i.id not in ids for i in session.pack.items):
+            self.session = None
+            if self.item is not None and self._pack_of(self.item.pack) is not None:
+                self._ensure_session(self.item)
+        self._show_session()
+
+    def _record_in_session(self, item: PracticeItem, result: Any) -> None:
+        session = self.session
+        if session is None or session.pack.id != item.pack:
+            return  # scored after the learner moved to another pack
+        try:
+            quality = session.record_item(item.id, result)
+        except KeyError:  # not part of this sitting (a review of the missed items)
+            return
+        if self.item is item:
+            self._scored_here = True
+        self._show_session()
+        if session.finished:
+            message = "That was the last item of this sitting: press N for your summary."
+        elif quality >= PASS:
+            message = "Passed. Press N for the next item."
+        elif item.id in session.queue:
+            message = "Not yet: this item comes back later in this sitting. Press N to go on."
+        else:
+            message = "Not yet: this item is marked for review. Press N to go on."
+        self.statusBar().showMessage(message, 10000)
+
+    def _show_session(self) -> None:
+        """Mark the list's items for this sitting and count what is left."""
+        session = self.session
+        outcomes = session.outcomes() if session else {}
+        queue = set(session.queue) if session else set()
+        muted = QColor(self.t.muted)
+        for top in range(self.lessons.topLevelItemCount()):
+            parent = self.lessons.topLevelItem(top)
+            for c in range(parent.childCount()):
+                child = parent.child(c)
+                item = self.items[int(child.data(0, Qt.ItemDataRole.UserRole))]
+                mine = session is not None and item.pack == session.pack.id
+                state = ""
+                if mine and item.id in outcomes:
+                    state = "passed" if outcomes[item.id] else (
+                        "again" if item.id in queue else "review")
+                mark, band, tip = MARKS.get(state, ("", None, ""))
+                child.setText(MARK_COLUMN, mark)
+                child.setToolTip(MARK_COLUMN, tip)
+                child.setData(MARK_COLUMN, Qt.ItemDataRole.ForegroundRole,
+                              QColor(colour(band, self.t.name)) if band else None)
+                resting = mine and item.id not in queue and item.id not in outcomes
+                child.setData(0, Qt.ItemDataRole.ForegroundRole, muted if resting else None)
+                child.setToolTip(0, item.text + ("\nNot part of this sitting (not due yet); "
+                                                 "you can still practise it." if resting else ""))
+        if session is None:
+            self.session_status.setText("")
+            return
+        total = len(queue | set(outcomes))
+        passed = sum(outcomes.values())
+        missed = len(outcomes) - passed
+        parts = [f"{len(queue)} of {total} left" if queue else "Sitting complete",
+                 f"{passed} passed"]
+        if missed:
+            parts.append(f"{missed} missed")
+        self.session_status.setText("This sitting: " + " · ".join(parts))
+
+    def show_session_summary(self) -> None:
+        """How this sitting went so far, per focus sound (Practice → Session summary)."""
+        if self.session is None:
+            self.statusBar().showMessage("Choose an item to start a practice session.", 6000)
+            return
+        self._open_summary(self.session)
+
+    def _open_summary(self, session: PracticeSession) -> None:
+        if self.summary_dialog is not None:
+            self.summary_dialog.close()
+        dialog = SessionSummaryDialog(
+            session.summary(), title=session.pack.title,
+            item_texts={i.id: i.text for i in session.pack.items},
+            notation=self.settings.notation, theme=self.t, parent=self,
+        )
+        dialog.practiseMissed.connect(lambda: self.practise_missed(session))
+        dialog.finished.connect(lambda _code: self._summary_closed(dialog))
+        self.summary_dialog = dialog
+        self._summarised = session
+        self._show_dialog(dialog)
+
+    def _summary_closed(self, dialog: SessionSummaryDialog) -> None:
+        if self.summary_dialog is dialog:
+            self.summary_dialog = None
+
+    def practise_missed(self, session: PracticeSession | None = None) -> None:
+        """A new sitting over the items ``session`` (default: this one) left to review."""
+        session = session or self.session
+        if session is None:
+            return
+        try:
+            self.session = session.review_missed()
+        except ValueError:
+            self.statusBar().showMessage("Nothing to practise again: every item passed.", 6000)
+            return
+        self._summarised = None
+        self._show_session()
+        head = self.session.current()
+        index = self._index_of(self.session.pack.id, head.id) if head else None
+        if index is not None:
+            self.select_item(index)
 
     # --- drawing -----------------------------------------------------------------------
     def _refresh(self) -> None:
@@ -509,6 +714,7 @@ class MainWindow(QMainWindow):
     def _on_take(self, take: Take, path: Path | None, item: PracticeItem) -> None:
         if take.result is not None:
             self.history.record(item, take.result, path)
+            self._record_in_session(item, take.result)
         if self.item is not item:
             return
         self.take, self.take_path = take, path
