@@ -14,6 +14,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -25,6 +26,9 @@ from tutor.scoring.phones import PHONE_INDEX, SILENCE, VOWELS, base_phone
 
 from .dataset import FeatureCache
 from .models import ConvPhoneNet, output_frames
+
+if TYPE_CHECKING:
+    from .synth_data import SyntheticMix
 
 IGNORE = -100
 
@@ -126,7 +130,108 @@ def make_batches(lengths: dict[int, int], max_frames: int, rng: random.Random) -
     return batches
 
 
-def collate(cache: FeatureCache, labels: dict[int, np.ndarray], batch: Sequence[int]):
+class MixedCache:
+    """A read-only view: the labelled cache's entries, then the synthetic cache's."""
+
+    def __init__(self, main: FeatureCache, extra: FeatureCache) -> None:
+        if main.config != extra.config:
+            raise ValueError("the synthetic features were computed with other settings")
+        self.main, self.extra = main, extra
+        self.offset = len(main.entries)
+        self.entries = [*main.entries, *extra.entries]
+        self.config = main.config
+
+    def get(self, i: int) -> np.ndarray:
+        return self.main.get(i) if i < self.offset else self.extra.get(i - self.offset)
+
+
+def synthetic_draws(
+    lengths: dict[int, int], budget: float, epochs: int, rng: random.Random
+) -> list[list[int]]:
+    """Which synthetic entries each epoch uses: all of them if they fit in ``budget``
+    frames, else consecutive windows of one shuffled order, so every entry gets its turn."""
+    order = list(lengths)
+    rng.shuffle(order)
+    if sum(lengths.values()) <= budget:
+        return [order] * epochs
+    draws, pos = [], 0
+    for _ in range(epochs):
+        drawn, frames = [], 0
+        while frames + lengths[nxt := order[pos % len(order)]] <= budget:
+            drawn.append(nxt)
+            frames += lengths[nxt]
+            pos += 1
+        draws.append(drawn)
+    return draws
+
+
+class BatchPlan:
+    """The batches of every epoch. Synthetic entries (if any) join the labelled ones up to
+    ``synth.share`` of each epoch's frames and are bucketed into the same batches, so batch
+    norm sees both. Without synthetic data this is ``make_batches`` as it always was."""
+
+    def __init__(
+        self,
+        cache: FeatureCache,
+        labels: dict[int, np.ndarray],
+        settings: TrainSettings,
+        synth: SyntheticMix | None = None,
+    ) -> None:
+        self.settings = settings
+        self.lengths = {i: cache.entries[i].n_frames for i in labels}
+        self.data: FeatureCache | MixedCache = cache
+        self.labels = labels
+        self.draws: list[list[int]] | None = None
+        if synth is None or synth.share == 0 or not synth.labels:
+            return
+        mixed = MixedCache(cache, synth.cache)
+        self.data = mixed
+        self.labels = {**labels, **{mixed.offset + k: v for k, v in synth.labels.items()}}
+        synth_lengths = {mixed.offset + k: synth.cache.entries[k].n_frames for k in synth.labels}
+        budget = synth.share / (1 - synth.share) * sum(self.lengths.values())
+        self.draws = synthetic_draws(
+            synth_lengths, budget, settings.epochs, random.Random(settings.seed)
+        )
+
+    def epoch_lengths(self, epoch: int) -> dict[int, int]:
+        if self.draws is None or not self.draws:
+            return self.lengths
+        drawn = self.draws[min(epoch, len(self.draws) - 1)]
+        return {**self.lengths, **{i: self.data.entries[i].n_frames for i in drawn}}
+
+    def batches(self, epoch: int) -> list[list[int]]:
+        rng = random.Random(self.settings.seed * 1000 + epoch)
+        return make_batches(self.epoch_lengths(epoch), self.settings.max_frames, rng)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return len(make_batches(self.epoch_lengths(0), self.settings.max_frames, random.Random(0)))
+
+    def total_steps(self) -> int:
+        if self.draws is None:
+            return self.settings.epochs * self.steps_per_epoch
+        return sum(len(self.batches(e)) for e in range(self.settings.epochs))
+
+    def usage(self) -> dict | None:
+        """How much synthetic speech training sees (``None`` without any)."""
+        if self.draws is None:
+            return None
+        hours = self.data.config.frame_shift_ms / 1000 / 3600  # per frame
+        entries = self.data.entries
+        per_epoch = float(np.mean([sum(entries[i].n_frames for i in d) for d in self.draws] or 0))
+        used = {i for d in self.draws for i in d}
+        real = sum(self.lengths.values())
+        return {
+            "synthetic_entries_available": len(self.labels) - len(self.lengths),
+            "synthetic_entries_used": len(used),
+            "synthetic_utterances_used": len({entries[i].utt_id for i in used}),
+            "synthetic_hours_used": round(sum(entries[i].n_frames for i in used) * hours, 4),
+            "synthetic_hours_per_epoch": round(per_epoch * hours, 4),
+            "synthetic_frame_share": round(per_epoch / max(real + per_epoch, 1.0), 4),
+        }
+
+
+def collate(cache: FeatureCache | MixedCache, labels: dict[int, np.ndarray], batch: Sequence[int]):
     feats = [cache.get(i) for i in batch]
     t_in = max(len(f) for f in feats)
     t_out = output_frames(t_in)
@@ -181,14 +286,18 @@ def train(
     teacher: torch.nn.Module | None = None,
     valid_labels: dict[int, np.ndarray] | None = None,
     after_step: Callable[[torch.nn.Module], None] | None = None,
+    synth: SyntheticMix | None = None,
     log: Callable[[str], None] = print,
 ) -> ConvPhoneNet:
-    """Train (or resume) for ``settings.epochs``; checkpoints after every epoch."""
+    """Train (or resume) for ``settings.epochs``; checkpoints after every epoch.
+
+    ``synth`` adds synthetic entries with their exact labels to the training batches;
+    validation (``valid_labels``, indices into ``cache``) stays on real speech.
+    """
     torch.manual_seed(settings.seed)
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=1e-2)
-    lengths = {i: cache.entries[i].n_frames for i in labels}
-    steps_per_epoch = len(make_batches(lengths, settings.max_frames, random.Random(0)))
-    total = settings.epochs * steps_per_epoch
+    plan = BatchPlan(cache, labels, settings, synth)
+    total = plan.total_steps()
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt, settings.lr, total_steps=max(total, 1), pct_start=0.15
     )
@@ -205,13 +314,12 @@ def train(
         teacher.eval()
     for epoch in range(start_epoch, settings.epochs):
         model.train()
-        rng = random.Random(settings.seed * 1000 + epoch)
-        batches = make_batches(lengths, settings.max_frames, rng)
+        batches = plan.batches(epoch)
         alpha = kd_weight(settings, epoch / max(1, settings.epochs - 1)) if teacher else 0.0
         running, n = 0.0, 0
         bar = tqdm(batches, desc=f"epoch {epoch + 1}/{settings.epochs}", unit="batch", leave=False)
         for batch in bar:
-            x, y = collate(cache, labels, batch)
+            x, y = collate(plan.data, plan.labels, batch)
             x_in = spec_augment(x, gen) if settings.augment else x
             logits = model(x_in)
             mask = y != IGNORE
@@ -241,6 +349,8 @@ def train(
             n += 1
             bar.set_postfix(loss=f"{running / n:.3f}")
         msg = f"epoch {epoch + 1}: loss {running / max(n, 1):.3f} kd_weight {alpha:.2f}"
+        if plan.draws:
+            msg += f" (+{len(plan.draws[epoch])} synthetic utterances)"
         if valid_labels:
             acc, ce = frame_accuracy(model, cache, valid_labels)
             msg += f" valid frame acc {acc:.3f} ce {ce:.3f}"

@@ -2,9 +2,12 @@
 
     tutor-train all --data ../shared/data/speechocean762 --out runs/full
     tutor-train teacher --data ... --out runs/full     # one stage (earlier stages run if needed)
+    tutor-train all --data ... --out runs/synth --synth ../cache/synth/manifest.jsonl
 
 Every stage checkpoints under ``--out`` and is skipped when already done, so rerunning the
 same command resumes an interrupted run. ``--limit N`` makes a tiny run (tests use it).
+``--synth`` adds synthetic TTS speech (tutor.train.synth) with its exact phone timings to
+the acoustic training stages (teacher onwards); validation stays on real speech.
 """
 
 from __future__ import annotations
@@ -41,7 +44,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tiny", action="store_true", help="tiny models (tests)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--ship-to", type=Path, help="copy the chosen models here (ship stage)")
+    p.add_argument(
+        "--synth",
+        type=Path,
+        metavar="MANIFEST",
+        help="also train on this synthetic speech (manifest.jsonl from tutor.train.synth)",
+    )
+    p.add_argument(
+        "--synth-share",
+        type=_share,
+        default=0.3,
+        help="most of each epoch's training frames synthetic speech may take (default 0.3)",
+    )
+    p.add_argument(
+        "--synth-copies",
+        type=int,
+        choices=range(0, 6),
+        default=1,
+        metavar="N",
+        help="mildly augmented copies per synthetic utterance, 0-5 (default 1)",
+    )
     return p
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1), got {text!r}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,10 +89,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     torch.set_num_threads(args.threads)
     from .run import Run
+    from .synth_data import SynthDataError
 
+    if args.synth is not None and not args.synth.is_file():
+        print(f"error: synthetic speech manifest not found: {args.synth}", file=sys.stderr)
+        return 2
     run = Run.from_args(args)
     target = STAGES[-1] if args.stage == "all" else args.stage
-    run.until(target)
+    try:
+        run.until(target)
+    except SynthDataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

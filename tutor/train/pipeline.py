@@ -17,6 +17,7 @@ import torch
 from tqdm import tqdm
 
 from .acoustic import (
+    BatchPlan,
     TrainSettings,
     alignment_stats,
     flat_start_labels,
@@ -28,6 +29,7 @@ from .acoustic import (
 )
 from .dataset import FeatureCache, build_speechocean_cache
 from .models import STUDENT, ConvNetConfig, ConvPhoneNet, output_frames
+from .synth_data import SyntheticMix, SynthSettings, build_synth_cache
 
 
 @dataclass
@@ -41,6 +43,9 @@ class PipelineConfig:
     threads: int = 2
     student: ConvNetConfig = STUDENT
     mask_below: float = 1.0  # ignore frames of phones the experts scored under this
+    synth: Path | None = None  # a tutor.train.synth manifest: TTS speech with exact labels
+    synth_share: float = 0.3  # synthetic frames: at most this share of each training epoch
+    synth_copies: int = 1  # mildly augmented copies per synthetic utterance (plus the clean)
     extra: dict = field(default_factory=dict)
 
 
@@ -74,6 +79,16 @@ def prepare(cfg: PipelineConfig, log: Callable[[str], None] = print) -> FeatureC
     if not is_done(out):
         mark_done(out, {"entries": len(cache.entries), "frames": int(cache.features.shape[0])})
     return cache
+
+
+def prepare_synth(cfg: PipelineConfig, log: Callable[[str], None] = print) -> SyntheticMix | None:
+    """The synthetic-speech cache in ``OUT/synth`` (built once), or ``None`` without --synth."""
+    if cfg.synth is None:
+        return None
+    out = stage_dir(cfg, "synth")
+    settings = SynthSettings(copies=cfg.synth_copies, subsampling=cfg.student.subsampling)
+    build_synth_cache(cfg.synth, out, settings, log)
+    return SyntheticMix.load(out, cfg.synth_share)
 
 
 def first_labels(
@@ -202,9 +217,13 @@ def train_variant(
     *,
     teacher: torch.nn.Module | None = None,
     init: Path | None = None,
+    synth: SyntheticMix | None = None,
     log: Callable[[str], None] = print,
 ) -> ConvPhoneNet:
-    """Train one acoustic model variant into ``OUT/<name>/model.pt`` (resumable)."""
+    """Train one acoustic model variant into ``OUT/<name>/model.pt`` (resumable).
+
+    With ``synth``, synthetic speech joins the training batches; what it contributed is
+    saved with the model (``"synthetic"``)."""
     out = stage_dir(cfg, name)
     final = out / "model.pt"
     net = ConvPhoneNet(config)
@@ -221,17 +240,19 @@ def train_variant(
         out / "ckpt.pt",
         teacher=teacher,
         valid_labels=valid_labels,
+        synth=synth,
         log=lambda m: log(f"[{name}] {m}"),
     )
-    torch.save(
-        {
-            "model": net.state_dict(),
-            "config": config.to_dict(),
-            "settings": settings.__dict__,
-            "seconds": time.time() - t0,
-        },
-        final,
-    )
+    state = {
+        "model": net.state_dict(),
+        "config": config.to_dict(),
+        "settings": settings.__dict__,
+        "seconds": time.time() - t0,
+    }
+    usage = BatchPlan(cache, labels, settings, synth).usage()
+    if usage is not None:
+        state["synthetic"] = usage
+    torch.save(state, final)
     return net.eval()
 
 
@@ -240,15 +261,14 @@ def train_variant(
 
 def posteriors_fn(
     model: torch.nn.Module | Path, cache: FeatureCache
-) -> Callable[[str], np.ndarray]:
-    """utt_id -> log posteriors, from a torch model or an ONNX file (as the app runs it)."""
-    by_utt = {e.utt_id: i for i, e in enumerate(cache.entries) if e.speed == 1.0}
+) -> Callable[[int], np.ndarray]:
+    """cache entry -> log posteriors, from a torch model or an ONNX file (as the app runs it)."""
     if isinstance(model, Path):
         from tutor.scoring.model import AcousticModel
 
         onnx_model = AcousticModel.load(model, threads=cfg_threads())
-        return lambda utt_id: onnx_model.log_posteriors(cache.get(by_utt[utt_id]))
-    return lambda utt_id: log_posteriors(model, cache.get(by_utt[utt_id]))
+        return lambda i: onnx_model.log_posteriors(cache.get(i))
+    return lambda i: log_posteriors(model, cache.get(i))
 
 
 def cfg_threads() -> int:
@@ -256,16 +276,23 @@ def cfg_threads() -> int:
 
 
 def head_samples(
-    cfg: PipelineConfig, name: str, cache: FeatureCache, posteriors: Callable[[str], np.ndarray]
+    cfg: PipelineConfig, name: str, cache: FeatureCache, posteriors: Callable[[int], np.ndarray]
 ) -> tuple[list, list]:
+    """GOP samples for the head: training speakers at every speed (the experts' labels hold
+    for the sped-up copies too, and the head is short of data), validation at speed 1 only."""
     from tutor.scoring.speechocean import load_split
 
-    from .head import collect
+    from .head import make_sample
 
-    parts = {e.utt_id: e.part for e in cache.entries if e.speed == 1.0}
-    utts = [u for u in load_split(cfg.data, "train") if u.utt_id in parts]
+    utts = {u.utt_id: u for u in load_split(cfg.data, "train")}
     frame_shift = cache.config.frame_shift_ms / 1000 * cfg.student.subsampling
-    samples = collect(utts, lambda u: posteriors(u.utt_id), frame_shift, desc=f"GOP {name}")
-    train_s = [s for s in samples if parts[s.utt_id] == "train"]
-    valid_s = [s for s in samples if parts[s.utt_id] == "valid"]
+    chosen = [
+        (i, e)
+        for i, e in enumerate(cache.entries)
+        if e.utt_id in utts and (e.part == "train" or (e.part == "valid" and e.speed == 1.0))
+    ]
+    train_s, valid_s = [], []
+    for i, e in tqdm(chosen, desc=f"GOP {name}", unit="utt"):
+        sample = make_sample(utts[e.utt_id], posteriors(i), frame_shift)
+        (train_s if e.part == "train" else valid_s).append(sample)
     return train_s, valid_s

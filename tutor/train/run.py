@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .acoustic import TrainSettings, frozen_copy, train
+from .acoustic import BatchPlan, TrainSettings, frozen_copy, train
 from .models import STUDENT, TEACHER, TINY, ConvNetConfig, ConvPhoneNet, count_parameters
 from .pipeline import (
     PipelineConfig,
@@ -24,6 +24,7 @@ from .pipeline import (
     load_net,
     mark_done,
     prepare,
+    prepare_synth,
     stage_dir,
     train_variant,
     training_labels,
@@ -45,6 +46,8 @@ class Run:
     _cache: object = None
     _labels: dict | None = None
     _train_labels: dict | None = None
+    _synth: object = None
+    _synth_loaded: bool = False
 
     @classmethod
     def from_args(cls, args) -> Run:  # noqa: ANN001 - argparse namespace
@@ -57,6 +60,9 @@ class Run:
             threads=args.threads,
             align_rounds=1 if args.tiny else 3,
             align_epochs=1 if args.tiny else 4,
+            synth=args.synth,
+            synth_share=args.synth_share,
+            synth_copies=args.synth_copies,
         )
         return cls(cfg, TINY if args.tiny else TEACHER, args.epochs, args.ship_to)
 
@@ -88,6 +94,22 @@ class Run:
         if self._train_labels is None:
             self._train_labels = training_labels(self.cfg, self.cache, self.labels)
         return self._train_labels
+
+    @property
+    def synth(self):  # SyntheticMix | None
+        """Synthetic speech for the acoustic training stages (``None`` without --synth)."""
+        if not self._synth_loaded:
+            self.cfg.out.mkdir(parents=True, exist_ok=True)
+            self._synth = prepare_synth(self.cfg, self.log)
+            self._synth_loaded = True
+        return self._synth
+
+    def synthetic_usage(self, name: str) -> dict:
+        """What synthetic speech the model of stage ``name`` was trained with (from the
+        report, so a stage trained before ``--synth`` was added reports none)."""
+        source = {"distil": "distil_self", "int8": "cluster"}.get(name, name)
+        report = self.report().get(source, {})
+        return {k: v for k, v in report.items() if k.startswith("synthetic_")}
 
     @property
     def valid_labels(self) -> dict:
@@ -127,10 +149,14 @@ class Run:
             self.train_labels,
             self.valid_labels,
             settings,
+            synth=self.synth,
             log=self.log,
             **kw,
         )
-        self.update_report(name, {"parameters": count_parameters(net)})
+        saved = torch.load(self.cfg.out / name / "model.pt", weights_only=False)
+        self.update_report(
+            name, {"parameters": count_parameters(net), **saved.get("synthetic", {})}
+        )
         return net
 
     def stage_teacher(self) -> None:
@@ -166,17 +192,22 @@ class Run:
         out = stage_dir(self.cfg, name)
         ckpt = out / "ckpt.pt"
         ckpt.unlink(missing_ok=True)  # masks/codebooks are rebuilt, so restart the stage
+        settings = TrainSettings(epochs=epochs, lr=3e-4, seed=7)
         train(
             net,
             self.cache,
             self.train_labels,
-            TrainSettings(epochs=epochs, lr=3e-4, seed=7),
+            settings,
             ckpt,
             after_step=after_step,
             valid_labels=self.valid_labels,
+            synth=self.synth,
             log=lambda m: self.log(f"[{name}] {m}"),
         )
         ckpt.unlink(missing_ok=True)
+        usage = BatchPlan(self.cache, self.train_labels, settings, self.synth).usage()
+        if usage is not None:
+            self.update_report(name, usage)
 
     def stage_prune(self, sparsity: float = 0.5) -> None:
         from .prune import GradualPruner, make_permanent, overall_sparsity
@@ -224,12 +255,7 @@ class Run:
         mark_done(out, {"k": k})
 
     def _steps_per_epoch(self) -> int:
-        import random
-
-        from .acoustic import make_batches
-
-        lengths = {i: self.cache.entries[i].n_frames for i in self.train_labels}
-        return len(make_batches(lengths, TrainSettings().max_frames, random.Random(0)))
+        return BatchPlan(self.cache, self.train_labels, TrainSettings(), self.synth).steps_per_epoch
 
     def _export(self, name: str, net: torch.nn.Module) -> Path:
         from .export import export_acoustic
@@ -242,12 +268,26 @@ class Run:
     def _acoustic_metadata(self, name: str) -> dict:
         from .export import file_hash
 
+        training_data = "speechocean762 train (CC BY 4.0) minus validation speakers"
+        settings: dict = {"student": self.cfg.student.to_dict()}
+        usage = self.synthetic_usage(name)
+        if usage:
+            training_data += (
+                f" + synthetic TTS speech ({usage['synthetic_utterances_used']} utterances, "
+                f"{usage['synthetic_hours_used']:.3f} h with augmented copies)"
+            )
+            settings["synthetic"] = {
+                "manifest": str(self.cfg.synth),
+                "share": self.cfg.synth_share,
+                "copies": self.cfg.synth_copies,
+                **usage,
+            }
         return {
             "version": f"{name}-{time.strftime('%Y%m%d')}",
             "variant": name,
-            "training_data": "speechocean762 train (CC BY 4.0) minus validation speakers",
+            "training_data": training_data,
             "data_hash": file_hash(self.cfg.data / "train" / "scores.json"),
-            "settings": json.dumps({"student": self.cfg.student.to_dict()}),
+            "settings": json.dumps(settings),
         }
 
     def stage_int8(self) -> None:
@@ -290,10 +330,11 @@ class Run:
             train_s, valid_s = head_samples(
                 self.cfg, name, self.cache, posteriors_fn(acoustic, self.cache)
             )
+            settings = HeadSettings()  # one fixed recipe for every variant (see HeadSettings)
             head, metrics = train_head(
                 train_s,
                 valid_s,
-                HeadSettings(epochs=self.epochs(20)),
+                settings,
                 log=lambda m, n=name: self.log(f"[head {n}] {m}"),
             )
             export_head(
@@ -302,6 +343,7 @@ class Run:
                 {
                     "version": f"head-{name}-{time.strftime('%Y%m%d')}",
                     "validation": json.dumps(metrics),
+                    "settings": json.dumps(asdict(settings)),
                 },
             )
             info = {
