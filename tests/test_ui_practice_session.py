@@ -120,7 +120,7 @@ def test_missed_items_come_back_later_in_the_sitting(window, qtbot, scorer) -> N
     assert seen == ["red", "long", "it", "think", "red", "red"]
     assert window.session.finished
     assert [mark(window, i) for i in ("think", "red", "long", "it")] == ["✓", "✗", "✓", "✓"]
-    assert window.session_status.text() == "This sitting: Sitting complete · 3 passed · 1 missed"
+    assert window.session_status.text() == "TH drill: Sitting complete · 3 passed · 1 missed"
     assert "last item of this sitting" in window.statusBar().currentMessage()
     assert window.summary_dialog is None  # the last feedback stays on screen until Next
 
@@ -158,7 +158,7 @@ def test_practise_the_missed_items_again(window, qtbot, scorer) -> None:
     assert [i.id for i in session.pack.items] == ["red"] and session.queue == ["red"]
     assert window.item.id == "red" and not session.done
     assert mark(window, "think") == "" and mark(window, "red") == ""
-    assert window.session_status.text() == "This sitting: 1 of 1 left · 0 passed"
+    assert window.session_status.text() == "TH drill: 1 of 1 left · 0 passed"
     say(window, qtbot, scorer, {"R": ("R", 1.8)})
     assert session.finished and mark(window, "red") == "✓"
     press_next(window, qtbot)
@@ -183,7 +183,7 @@ def test_manual_navigation_still_counts(window, qtbot, scorer) -> None:
     say(window, qtbot, scorer)
     assert session.outcomes() == {"it": True} and "it" not in session.queue
     assert mark(window, "it") == "✓"
-    assert window.session_status.text() == "This sitting: 3 of 4 left · 1 passed"
+    assert window.session_status.text() == "TH drill: 3 of 4 left · 1 passed"
     assert press_next(window, qtbot) == "red"  # back to what the session wants
     qtbot.keyClick(window, Qt.Key.Key_P)
     assert window.item.id == "think"  # Previous walks the list as before
@@ -199,7 +199,7 @@ def test_switching_packs_starts_a_new_session(window, qtbot, scorer) -> None:
     session = window.session
     assert session is not first and session.pack.id == "vowels"
     assert session.queue == ["it-is", "lorry"] and not session.done
-    assert window.session_status.text() == "This sitting: 2 of 2 left · 0 passed"
+    assert window.session_status.text() == "Vowels: 2 of 2 left · 0 passed"
     assert mark(window, "think") == ""  # the old sitting's marks are gone
     # the sitting left behind shows its summary (something was scored in it)
     dialog = summary_dialog(window, qtbot)

@@ -572,7 +572,7 @@ class MainWindow(QMainWindow):
                  f"{passed} passed"]
         if missed:
             parts.append(f"{missed} missed")
-        self.session_status.setText("This sitting: " + " · ".join(parts))
+        self.session_status.setText(f"{session.pack.title}: " + " · ".join(parts))
 
     def show_session_summary(self) -> None:
         """How this sitting went so far, per focus sound (Practice → Session summary)."""
