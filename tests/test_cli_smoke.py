@@ -75,7 +75,8 @@ def x_display() -> Iterator[str]:
     read, write = os.pipe()
     server = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write,), stderr=subprocess.DEVNULL,
+        pass_fds=(write,),
+        stderr=subprocess.DEVNULL,
     )
     os.close(write)
     with os.fdopen(read) as pipe:
@@ -91,7 +92,10 @@ def x_display() -> Iterator[str]:
 def _visible_windows(pid: int, env: dict[str, str]) -> list[str]:
     done = subprocess.run(
         ["xdotool", "search", "--onlyvisible", "--pid", str(pid)],
-        capture_output=True, text=True, env=env, timeout=10,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=10,
     )
     return done.stdout.split()
 
@@ -103,8 +107,7 @@ def _grab(window: str, out: Path, env: dict[str, str]) -> None:
         "ok = app.primaryScreen().grabWindow(int(sys.argv[1])).save(sys.argv[2]); "
         "sys.exit(0 if ok else 1)"
     )
-    subprocess.run([sys.executable, "-c", code, window, str(out)], env=env, check=True,
-                   timeout=60)
+    subprocess.run([sys.executable, "-c", code, window, str(out)], env=env, check=True, timeout=60)
 
 
 @pytest.mark.xvfb
@@ -115,8 +118,9 @@ def test_app_window_appears_on_x_and_looks_like_an_app(x_display, tmp_path):
     assert shutil.which("xdotool"), "xdotool is needed: sudo apt-get install xdotool"
     env = {**os.environ, "DISPLAY": x_display, "QT_QPA_PLATFORM": "xcb"}
     start = time.perf_counter()
-    app = subprocess.Popen([*TUTOR], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True)
+    app = subprocess.Popen(
+        [*TUTOR], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         windows: list[str] = []
         while not windows and time.perf_counter() - start < 60 and app.poll() is None:
@@ -147,3 +151,19 @@ def test_app_window_appears_on_x_and_looks_like_an_app(x_display, tmp_path):
             app.kill()
             output, _ = app.communicate()
     assert "Traceback" not in output, output
+
+
+def test_demo_screenshot_theme_reaches_the_renderer(monkeypatch, tmp_path: Path):
+    from tutor import cli
+    from tutor.commands import app
+
+    calls = []
+    monkeypatch.setattr(
+        app, "demo_screenshot", lambda out, theme="light": calls.append((out, theme)) or 0
+    )
+    out = str(tmp_path / "dark.png")
+    assert cli.main(["--demo-screenshot", out, "--theme", "dark"]) == 0
+    assert cli.main(["--demo-screenshot", out]) == 0
+    assert calls == [(out, "dark"), (out, "light")]
+    with pytest.raises(SystemExit):
+        cli.main(["--demo-screenshot", out, "--theme", "sepia"])

@@ -34,6 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="OUT.png",
         help="score the bundled sample, render the main window headless, save a screenshot",
     )
+    parser.add_argument(
+        "--theme",
+        choices=("light", "dark"),
+        default="light",
+        help="colour theme of the --demo-screenshot render (default: light)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
         module = importlib.import_module(f"tutor.commands.{name}")
@@ -50,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.demo_screenshot:
         from .commands import app
 
-        return app.demo_screenshot(args.demo_screenshot)
+        return app.demo_screenshot(args.demo_screenshot, theme=args.theme)
     name = args.command or "app"
     module = importlib.import_module(f"tutor.commands.{name}")
     if args.command is None:
