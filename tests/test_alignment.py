@@ -56,6 +56,23 @@ def test_every_phone_gets_a_frame_even_when_speech_stops_halfway() -> None:
     assert all(p.end > p.start for p in ali.phones)
 
 
+def test_phones_last_the_minimum_duration_where_the_audio_allows() -> None:
+    # the model heard T for one frame only; the aligner still gives every phone two frames
+    lp = posteriors([("SIL", 4), ("K", 3), ("AE", 6), ("T", 1), ("SIL", 6)])
+    ali = force_align(lp, [[("K", "AE1", "T")]], min_frames=2)
+    assert [p.phone for p in ali.phones] == ["K", "AE", "T"]
+    assert min(p.end - p.start for p in ali.phones) == 2
+    one = force_align(lp, [[("K", "AE1", "T")]], min_frames=1)
+    assert [p.end - p.start for p in one.phones][-1] == 1
+    assert one.log_likelihood > ali.log_likelihood  # the constraint costs likelihood
+
+
+def test_a_recording_too_short_for_the_minimum_falls_back_to_one_frame() -> None:
+    lp = posteriors([("K", 2), ("AE", 1), ("T", 1)])  # 4 frames, 3 phones
+    ali = force_align(lp, [[("K", "AE1", "T")]], min_frames=2)
+    assert [(p.start, p.end) for p in ali.phones] == [(0, 2), (2, 3), (3, 4)]
+
+
 def test_too_few_frames_for_the_text_is_an_error() -> None:
     with pytest.raises(ValueError, match="cannot hold"):
         force_align(posteriors([("K", 2)]), [[("K", "AE1", "T")]])

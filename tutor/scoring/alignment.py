@@ -2,8 +2,9 @@
 
 The search graph is a small DAG: optional silence at both ends and between words, and for
 each word one chain of phone states per pronunciation variant, so the alignment also picks
-the variant the learner was closest to. Each phone state has a self-loop and must last at
-least one frame.
+the variant the learner was closest to. A phone is a chain of ``min_frames`` states (the
+last one with a self-loop), so it lasts at least that many frames — as an HMM topology's
+minimum duration does — instead of collapsing to a single frame between two long ones.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 from .phones import PHONE_INDEX, SILENCE, base_phone
 
 NEG_INF = -1e30
+MIN_PHONE_FRAMES = 3  # 60 ms at the acoustic model's 20 ms frame rate (tuned on validation: 1-4)
 
 
 @dataclass(frozen=True)
@@ -42,21 +44,37 @@ class _Graph:
     tokens: list[str]
     word: list[int]  # word index per state (-1 for silence)
     variant: list[int]
-    preds: list[list[int]]  # predecessor states (self-loop implied)
+    preds: list[list[int]]  # predecessor states
+    loop: list[bool]  # whether the state has a self-loop
+    slot: list[int]  # states of one phone (its minimum-duration chain) share a slot
     starts: list[int]
     ends: list[int]
 
 
-def _build_graph(words: Sequence[Sequence[Sequence[str]]], optional_silence: bool) -> _Graph:
-    g = _Graph([], [], [], [], [], [], [])
+def _build_graph(
+    words: Sequence[Sequence[Sequence[str]]], optional_silence: bool, min_frames: int = 1
+) -> _Graph:
+    g = _Graph([], [], [], [], [], [], [], [], [])
 
-    def add(label: int, token: str, word: int, variant: int, preds: list[int]) -> int:
-        g.labels.append(label)
-        g.tokens.append(token)
-        g.word.append(word)
-        g.variant.append(variant)
-        g.preds.append(preds)
+    def add(label: int, token: str, word: int, variant: int, preds: list[int],
+            length: int = 1) -> int:  # fmt: skip
+        """A chain of ``length`` states; returns the last (the one with the self-loop)."""
+        slot = len(set(g.slot))
+        for k in range(length):
+            g.labels.append(label)
+            g.tokens.append(token)
+            g.word.append(word)
+            g.variant.append(variant)
+            g.preds.append(preds if k == 0 else [len(g.labels) - 2])
+            g.loop.append(k == length - 1)
+            g.slot.append(slot)
         return len(g.labels) - 1
+
+    def entry(state: int) -> int:
+        """The first state of ``state``'s chain."""
+        while state > 0 and g.slot[state - 1] == g.slot[state]:
+            state -= 1
+        return state
 
     sil = PHONE_INDEX[SILENCE]
     lead = add(sil, SILENCE, -1, -1, [])
@@ -73,9 +91,9 @@ def _build_graph(words: Sequence[Sequence[Sequence[str]]], optional_silence: boo
             prev: list[int] = list(exits)
             first = True
             for token in phones:
-                state = add(PHONE_INDEX[base_phone(token)], token, w, v, prev)
+                state = add(PHONE_INDEX[base_phone(token)], token, w, v, prev, min_frames)
                 if first and can_start:
-                    g.starts.append(state)
+                    g.starts.append(entry(state))
                 first = False
                 prev = [state]
             word_exits.append(prev[0])
@@ -104,25 +122,28 @@ def force_align(
     words: Sequence[Sequence[Sequence[str]]],
     *,
     optional_silence: bool = True,
+    min_frames: int = MIN_PHONE_FRAMES,
 ) -> Alignment:
     """Align ``words`` (per word, a list of pronunciation variants) to ``log_post``.
 
-    ``log_post`` has shape ``(frames, len(PHONE_SET))``. If there are fewer frames than
-    phones, the utterance cannot hold them all and ``ValueError`` is raised.
+    ``log_post`` has shape ``(frames, len(PHONE_SET))``. Each phone lasts at least
+    ``min_frames`` frames, or as many as the utterance has room for (at least one). If
+    there are fewer frames than phones, ``ValueError`` is raised.
     """
     kept = [_dedupe_variants(v) for v in words]
     variants_per_word = [[words[w][i] for i in idx] for w, idx in enumerate(kept)]
-    g = _build_graph(variants_per_word, optional_silence)
-    n_states = len(g.labels)
     n_frames = log_post.shape[0]
     min_phones = sum(min(len(v) for v in vs) for vs in variants_per_word)
     if n_frames < min_phones:
         raise ValueError(f"{n_frames} frames cannot hold {min_phones} phones")
+    min_frames = max(1, min(min_frames, n_frames // max(min_phones, 1)))
+    g = _build_graph(variants_per_word, optional_silence, min_frames)
+    n_states = len(g.labels)
 
     max_pred = max(1, max(len(p) for p in g.preds))
     pred = np.full((n_states, max_pred + 1), -1, dtype=np.int64)
     for s, ps in enumerate(g.preds):
-        pred[s, 0] = s
+        pred[s, 0] = s if g.loop[s] else -1
         pred[s, 1 : 1 + len(ps)] = ps
     valid = pred >= 0
     pred_safe = np.where(valid, pred, 0)
@@ -151,7 +172,8 @@ def force_align(
     phones: list[AlignedPhone] = []
     silences: list[tuple[int, int]] = []
     chosen = [0] * len(words)
-    change = np.flatnonzero(np.diff(path)) + 1
+    slots = np.asarray(g.slot)[path]
+    change = np.flatnonzero(np.diff(slots)) + 1
     bounds = np.concatenate([[0], change, [n_frames]])
     for start, end in zip(bounds[:-1], bounds[1:], strict=True):
         s = int(path[start])
