@@ -127,7 +127,10 @@ def test_app_window_appears_on_x_and_looks_like_an_app(x_display, tmp_path):
             time.sleep(0.05)
             windows = _visible_windows(app.pid, env)
         seconds = time.perf_counter() - start
-        assert windows, f"no window appeared (exit code {app.poll()})"
+        if not windows:
+            app.kill()
+            output, _ = app.communicate()
+            pytest.fail(f"no window appeared (exit code {app.poll()}):\n{output[-4000:]}")
         print(f"window visible after {seconds:.2f} s")
         shot = tmp_path / "main-window.png"
         colours = 0

@@ -51,12 +51,19 @@ class Task(QRunnable):
 
 
 class TaskRunner(QObject):
-    """Starts :class:`Task` objects and keeps them alive until they report back."""
+    """Starts :class:`Task` objects and keeps them alive until the pool is done with them.
+
+    A task's result can arrive on the GUI thread while its pool thread is still returning
+    from ``run()``; freeing the task then (as soon as it reported back) let the pool touch
+    a deleted QRunnable, which now and then aborted the app under load. Finished tasks are
+    therefore kept until the pool has no thread running.
+    """
 
     def __init__(self, pool: QThreadPool | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.pool = pool or QThreadPool.globalInstance()
         self._live: set[Task] = set()
+        self._retired: list[Task] = []
 
     def submit(
         self,
@@ -64,22 +71,32 @@ class TaskRunner(QObject):
         on_done: Callable[[Any], None],
         on_failed: Callable[[str], None],
     ) -> Task:
+        self._release_retired()
         task = Task(fn)
         task.setAutoDelete(False)
         self._live.add(task)
 
         def finish(value: Any) -> None:
-            self._live.discard(task)
+            self._retire(task)
             on_done(value)
 
         def fail(message: str) -> None:
-            self._live.discard(task)
+            self._retire(task)
             on_failed(message)
 
         task.signals.done.connect(finish)
         task.signals.failed.connect(fail)
         self.pool.start(task)
         return task
+
+    def _retire(self, task: Task) -> None:
+        self._live.discard(task)
+        self._retired.append(task)
+        self._release_retired()
+
+    def _release_retired(self) -> None:
+        if self.pool.activeThreadCount() == 0:
+            self._retired.clear()
 
     @property
     def busy(self) -> bool:
