@@ -59,7 +59,7 @@ def _build_graph(
     def add(label: int, token: str, word: int, variant: int, preds: list[int],
             length: int = 1) -> int:  # fmt: skip
         """A chain of ``length`` states; returns the last (the one with the self-loop)."""
-        slot = len(set(g.slot))
+        slot = g.slot[-1] + 1 if g.slot else 0
         for k in range(length):
             g.labels.append(label)
             g.tokens.append(token)
@@ -69,12 +69,6 @@ def _build_graph(
             g.loop.append(k == length - 1)
             g.slot.append(slot)
         return len(g.labels) - 1
-
-    def entry(state: int) -> int:
-        """The first state of ``state``'s chain."""
-        while state > 0 and g.slot[state - 1] == g.slot[state]:
-            state -= 1
-        return state
 
     sil = PHONE_INDEX[SILENCE]
     lead = add(sil, SILENCE, -1, -1, [])
@@ -93,7 +87,7 @@ def _build_graph(
             for token in phones:
                 state = add(PHONE_INDEX[base_phone(token)], token, w, v, prev, min_frames)
                 if first and can_start:
-                    g.starts.append(entry(state))
+                    g.starts.append(state - (min_frames - 1))  # the chain's first state
                 first = False
                 prev = [state]
             word_exits.append(prev[0])

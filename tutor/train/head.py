@@ -16,7 +16,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm import tqdm
 
 from tutor.scoring.alignment import force_align
 from tutor.scoring.gop import PHONE_FEATURES, UTTERANCE_FEATURES, gop_features
@@ -55,15 +54,6 @@ def make_sample(utt: LabelledUtterance, log_post: np.ndarray, frame_shift: float
             [utt.accuracy, utt.fluency, utt.prosodic, utt.completeness, utt.total], dtype=np.float32
         ),
     )
-
-
-def collect(
-    utts: Sequence[LabelledUtterance],
-    posteriors: Callable[[LabelledUtterance], np.ndarray],
-    frame_shift: float,
-    desc: str = "GOP features",
-) -> list[HeadSample]:
-    return [make_sample(u, posteriors(u), frame_shift) for u in tqdm(utts, desc=desc, unit="utt")]
 
 
 class AttentionBlock(nn.Module):
