@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from tutor.scoring import AudioError, TextError, UtteranceResult
+from tutor.scoring import AudioError, ModelError, TextError, UtteranceResult
+from tutor.scoring.audio import Audio, load_audio
 from tutor.scoring.engine import Scorer
 from tutor.scoring.lexicon import WordPronunciation
 
@@ -156,3 +158,47 @@ def test_background_noise_and_padding_silence_keep_the_alignment(scorer: Scorer,
             abs(a.start - shift - b.start) for a, b in zip(got.phones, ref.phones, strict=True)
         ]
         assert np.median(diffs) <= 0.04
+
+
+def _with_speeds(scorer: Scorer, speeds: str) -> Scorer:
+    head = replace(scorer.head, metadata={**scorer.head.metadata, "test_time_speeds": speeds})
+    return Scorer(scorer.acoustic, head)
+
+
+def test_test_time_speeds_come_from_the_head_metadata(scorer: Scorer) -> None:
+    assert _with_speeds(scorer, "").head.test_time_speeds == (1.0,)
+    assert _with_speeds(scorer, "0.9,1.0,1.1").head.test_time_speeds == (1.0, 0.9, 1.1)
+    for bad in ("fast", "0.9,0.1"):
+        with pytest.raises(ModelError, match="test_time_speeds"):
+            _ = _with_speeds(scorer, bad).head.test_time_speeds
+
+
+def test_test_time_speeds_average_the_scores_and_keep_the_timing(scorer: Scorer) -> None:
+    plain = _with_speeds(scorer, "1.0").score(THINK, TEXT)
+    slow = _with_speeds(scorer, "0.9").score(THINK, TEXT)  # mean of speeds 1.0 and 0.9
+    fast = _with_speeds(scorer, "1.1").score(THINK, TEXT)  # mean of speeds 1.0 and 1.1
+    both = _with_speeds(scorer, "0.9,1.1").score(THINK, TEXT)  # mean of all three
+    timing = [(p.phone, p.start, p.end, p.heard) for p in plain.phones]
+    for r in (slow, fast, both):
+        assert [(p.phone, p.start, p.end, p.heard) for p in r.phones] == timing
+    p1, a, b, t = (np.array([p.score for p in r.phones]) for r in (plain, slow, fast, both))
+    assert np.abs(t - p1).max() > 0.01  # the other passes change the scores
+    inside = (np.minimum.reduce([p1, a, b, t]) > 0.02) & (np.maximum.reduce([p1, a, b, t]) < 1.98)
+    assert inside.sum() >= 5  # (clipping to 0..2 would break the arithmetic below)
+    # 0.9 pass = 2a - p1, 1.1 pass = 2b - p1, so the three-pass mean is (2a + 2b - p1) / 3
+    assert np.allclose(t[inside], ((2 * a + 2 * b - p1) / 3)[inside], atol=0.005)
+
+
+def test_a_speed_with_too_few_frames_is_skipped(scorer: Scorer, speech) -> None:
+    data, rate = speech
+    words = scorer.expected(TEXT)
+    n_phones = sum(min(len(v) for v in w.variants) for w in words)
+    audio = load_audio(data, rate)
+    tta = _with_speeds(scorer, "1.1")
+    for n in range(int(0.3 * rate), len(data), rate // 100):
+        cut = Audio(audio.samples[:n], rate)
+        if len(tta._log_posteriors(cut, 1.0)) >= n_phones > len(tta._log_posteriors(cut, 1.1)):
+            break
+    else:
+        pytest.fail("no cut fits the text at speed 1.0 but not at 1.1")
+    assert tta.score(cut, TEXT).phones == _with_speeds(scorer, "1.0").score(cut, TEXT).phones

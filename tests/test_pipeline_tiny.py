@@ -27,6 +27,7 @@ def test_tiny_pipeline_ships_models_the_runtime_scores_with(tmp_path: Path) -> N
     report = json.loads((run / "report.json").read_text())
     for variant in ("teacher", "student", "distil", "prune", "cluster", "int8"):
         assert "phone_pcc" in report[variant], variant
+        assert "engine_phone_pcc" in report[variant], variant  # measured through the engine
         assert (run / variant / "head.onnx").is_file()
     assert report["prune"]["sparsity"] == pytest.approx(0.5, abs=0.02)
     assert report["int8"]["acoustic_bytes"] < report["cluster"]["acoustic_bytes"]
@@ -39,6 +40,7 @@ def test_tiny_pipeline_ships_models_the_runtime_scores_with(tmp_path: Path) -> N
     assert len(result.phones) == 19
     assert all(0 <= p.score <= 2 for p in result.phones)
     assert scorer.acoustic.metadata["variant"] == "prune"
+    assert scorer.head.test_time_speeds == (1.0, 0.9, 1.1)  # the speeds the head learnt from
 
     # a second run finds every stage done and changes nothing
     before = (run / "report.json").read_text()

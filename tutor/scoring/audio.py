@@ -75,6 +75,15 @@ def resample(samples: np.ndarray, rate: int, target: int = TARGET_RATE) -> np.nd
     return soxr.resample(samples, rate, target, quality="HQ").astype(np.float32)
 
 
+def change_speed(samples: np.ndarray, rate: int, factor: float) -> np.ndarray:
+    """Play ``factor`` times faster (tempo and pitch move together, as in Kaldi's
+    speed-perturbation recipe). Training's speed copies and the engine's test-time speeds
+    both come from here, so they match exactly."""
+    if factor == 1.0:
+        return samples
+    return soxr.resample(samples, rate * factor, rate).astype(np.float32)
+
+
 def load_audio(
     source: str | os.PathLike[str] | np.ndarray,
     sample_rate: int | None = None,

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .alignment import Alignment, force_align
-from .audio import Audio, load_audio
+from .audio import Audio, change_speed, load_audio
 from .errors import AudioError, TextError
 from .features import log_mel
 from .gop import PHONE_FEATURES, GopFeatures, gop_features
@@ -93,8 +93,7 @@ class Scorer:
             raise TextError("There is nothing to score: the text has no words.")
         if not isinstance(audio, Audio):
             audio = load_audio(audio, sample_rate)
-        feats = log_mel(audio.samples, self.acoustic.features)
-        log_post = self.acoustic.log_posteriors(feats)
+        log_post = self._log_posteriors(audio, 1.0)
         n_phones = sum(min(len(v) for v in w.variants) for w in words)
         if len(log_post) < n_phones:
             raise AudioError(
@@ -104,8 +103,44 @@ class Scorer:
         alignment = force_align(log_post, [w.variants for w in words])
         gop = gop_features(log_post, alignment, self.acoustic.frame_shift)
         outputs = run_head(self.head, gop, len(words))
+        outputs = self._average_speeds(audio, words, alignment, outputs)
         return self._result(
             text or " ".join(w.text for w in words), words, audio, alignment, gop, outputs
+        )
+
+    def _log_posteriors(self, audio: Audio, speed: float) -> np.ndarray:
+        samples = change_speed(audio.samples, audio.sample_rate, speed)
+        return self.acoustic.log_posteriors(log_mel(samples, self.acoustic.features))
+
+    def _average_speeds(
+        self,
+        audio: Audio,
+        words: Sequence[WordPronunciation],
+        alignment: Alignment,
+        outputs: HeadOutputs,
+    ) -> HeadOutputs:
+        """Test-time augmentation: score the recording again at the head's other training
+        speeds (Kaldi's 0.9 / 1.1 copies) and average the scores; times, heard-as and
+        presence stay those of the recording as it is. The other passes align the variants
+        the first pass chose, so every pass rates the same phones."""
+        chosen = [(w.variants[v],) for w, v in zip(words, alignment.variants, strict=True)]
+        runs = [outputs]
+        for speed in self.head.test_time_speeds:
+            if speed == 1.0:
+                continue
+            log_post = self._log_posteriors(audio, speed)
+            try:
+                other = force_align(log_post, chosen)
+            except ValueError:  # too few frames at this speed: skip the pass
+                continue
+            gop = gop_features(log_post, other, self.acoustic.frame_shift)
+            runs.append(run_head(self.head, gop, len(words)))
+        if len(runs) == 1:
+            return outputs
+        return HeadOutputs(
+            phone=np.mean([r.phone for r in runs], axis=0),
+            word=np.mean([r.word for r in runs], axis=0),
+            utterance=np.mean([r.utterance for r in runs], axis=0),
         )
 
     def _result(

@@ -86,6 +86,20 @@ class ScoringHead:
         session = _session(path, threads)
         return cls(path, session, _metadata(session, path, HEAD_CONTRACT))
 
+    @property
+    def test_time_speeds(self) -> tuple[float, ...]:
+        """Speed factors whose outputs the engine averages (metadata ``test_time_speeds``,
+        written by the pipeline from the speeds the head was trained on); ``(1.0,)`` when
+        the head names none."""
+        raw = self.metadata.get("test_time_speeds", "")
+        try:
+            speeds = tuple(float(s) for s in raw.split(",") if s.strip())
+        except ValueError as e:
+            raise ModelError(f"{self.path.name}: bad test_time_speeds {raw!r}") from e
+        if any(not 0.5 <= s <= 2.0 for s in speeds):
+            raise ModelError(f"{self.path.name}: test_time_speeds out of range: {raw!r}")
+        return tuple(dict.fromkeys((1.0, *speeds)))
+
     def run(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         names = [o.name for o in self.session.get_outputs()]
         return dict(zip(names, self.session.run(None, inputs), strict=True))

@@ -13,10 +13,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-import soxr
 from tqdm import tqdm
 
-from tutor.scoring.audio import load_audio
+from tutor.scoring.audio import change_speed, load_audio
 from tutor.scoring.features import FeatureConfig, log_mel
 from tutor.scoring.speechocean import LabelledUtterance, load_split
 
@@ -39,13 +38,6 @@ class CacheEntry:
     offset: int
     n_frames: int
     words: list[list[str]]  # canonical phones per word (what the speaker was asked to say)
-
-
-def speed_perturb(samples: np.ndarray, rate: int, factor: float) -> np.ndarray:
-    """Play ``factor`` times faster (pitch moves too, as in Kaldi's recipe)."""
-    if factor == 1.0:
-        return samples
-    return soxr.resample(samples, rate * factor, rate).astype(np.float32)
 
 
 def _items(utts: Iterable[LabelledUtterance], valid: frozenset[str]):
@@ -76,7 +68,7 @@ def build_cache(
     for utt_id, speaker, part, audio_path, words in tqdm(list(items), desc=desc, unit="utt"):
         audio = load_audio(audio_path)
         for speed in speeds if part == "train" else (1.0,):
-            feats = log_mel(speed_perturb(audio.samples, audio.sample_rate, speed), config)
+            feats = log_mel(change_speed(audio.samples, audio.sample_rate, speed), config)
             chunks.append(feats.astype(np.float16))
             entries.append(CacheEntry(utt_id, speaker, part, speed, offset, len(feats), words))
             offset += len(feats)

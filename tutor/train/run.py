@@ -344,6 +344,8 @@ class Run:
                     "version": f"head-{name}-{time.strftime('%Y%m%d')}",
                     "validation": json.dumps(metrics),
                     "settings": json.dumps(asdict(settings)),
+                    # the head learnt from these speed copies: the engine averages over them
+                    "test_time_speeds": ",".join(str(s) for s in self.cfg.speeds),
                 },
             )
             info = {
