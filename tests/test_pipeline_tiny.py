@@ -14,6 +14,7 @@ from corpus_helpers import make_tiny_corpus  # noqa: E402
 
 from tutor.scoring.engine import Scorer  # noqa: E402
 from tutor.train.cli import main as train_main  # noqa: E402
+from tutor.train.report import choose_shipped  # noqa: E402
 
 
 @pytest.mark.slow
@@ -39,10 +40,28 @@ def test_tiny_pipeline_ships_models_the_runtime_scores_with(tmp_path: Path) -> N
     result = scorer.score(fixture, "I think this is the right answer")
     assert len(result.phones) == 19
     assert all(0 <= p.score <= 2 for p in result.phones)
-    assert scorer.acoustic.metadata["variant"] == "prune"
+    assert scorer.acoustic.metadata["variant"] == choose_shipped(report)
     assert scorer.head.test_time_speeds == (1.0, 0.9, 1.1)  # the speeds the head learnt from
 
     # a second run finds every stage done and changes nothing
     before = (run / "report.json").read_text()
     assert train_main(args) == 0
     assert json.loads((run / "report.json").read_text()).keys() == json.loads(before).keys()
+
+
+@pytest.mark.slow
+def test_compression_can_start_from_the_student_and_a_mixed_run_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = make_tiny_corpus(tmp_path / "corpus", split="train", n=12)
+    run = tmp_path / "run"
+    args = ["all", "--data", str(corpus), "--out", str(run), "--tiny", "--epochs", "0.1",
+            "--threads", "1"]  # fmt: skip
+    assert train_main([*args, "--compress-from", "student"]) == 0
+    report = json.loads((run / "report.json").read_text())
+    assert report["prune"]["compressed_from"] == "student"
+    assert "Student alone + magnitude pruning" in (run / "table.md").read_text()
+    # the pruned model was made from the student: asking for the distilled one is refused
+    capsys.readouterr()
+    assert train_main([*args, "--compress-from", "distil"]) == 2
+    assert "pruned from 'student'" in capsys.readouterr().err

@@ -64,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="mildly augmented copies per synthetic utterance, 0-5 (default 1)",
     )
+    p.add_argument(
+        "--compress-from",
+        choices=("distil", "student"),
+        default="distil",
+        help="the model that pruning, clustering and INT8 start from (default distil)",
+    )
     return p
 
 
@@ -95,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: synthetic speech manifest not found: {args.synth}", file=sys.stderr)
         return 2
     run = Run.from_args(args)
+    if (error := run.compression_mismatch()) is not None:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     target = STAGES[-1] if args.stage == "all" else args.stage
     try:
         run.until(target)

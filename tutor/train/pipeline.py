@@ -46,6 +46,7 @@ class PipelineConfig:
     synth: Path | None = None  # a tutor.train.synth manifest: TTS speech with exact labels
     synth_share: float = 0.3  # synthetic frames: at most this share of each training epoch
     synth_copies: int = 1  # mildly augmented copies per synthetic utterance (plus the clean)
+    compress_from: str = "distil"  # the model pruning starts from: "distil" or "student"
     extra: dict = field(default_factory=dict)
 
 

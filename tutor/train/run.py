@@ -63,6 +63,7 @@ class Run:
             synth=args.synth,
             synth_share=args.synth_share,
             synth_copies=args.synth_copies,
+            compress_from=args.compress_from,
         )
         return cls(cfg, TINY if args.tiny else TEACHER, args.epochs, args.ship_to)
 
@@ -130,6 +131,19 @@ class Run:
 
         for stage in STAGES[: STAGES.index(target) + 1]:
             getattr(self, f"stage_{stage}")()
+
+    def compression_mismatch(self) -> str | None:
+        """A clear refusal when this run's pruning was made from another model."""
+        done = self.cfg.out / "prune" / "done.json"
+        if not done.exists():
+            return None
+        made_from = json.loads(done.read_text()).get("from", "distil")
+        if made_from == self.cfg.compress_from:
+            return None
+        return (
+            f"{done.parent} was pruned from {made_from!r}, not {self.cfg.compress_from!r}: "
+            "delete the prune, cluster and int8 folders (and their report entries) to redo them"
+        )
 
     # -- stages -------------------------------------------------------------------------
     def stage_prepare(self) -> None:
@@ -215,7 +229,8 @@ class Run:
         out = stage_dir(self.cfg, "prune")
         if is_done(out):
             return
-        net = load_net(self.cfg.out / "distil" / "model.pt", self.cfg.student)
+        source = self.cfg.compress_from
+        net = load_net(self.cfg.out / source / "model.pt", self.cfg.student)
         epochs = self.epochs(2)
         steps = epochs * self._steps_per_epoch()
         pruner = GradualPruner(net, sparsity, total_steps=max(1, steps // 2), skip=PRUNE_SKIP)
@@ -229,9 +244,10 @@ class Run:
                 "parameters": count_parameters(net),
                 "sparsity": achieved,
                 "nonzero_parameters": int(count_parameters(net) * (1 - achieved)),
+                "compressed_from": source,
             },
         )
-        mark_done(out, {"sparsity": achieved})
+        mark_done(out, {"sparsity": achieved, "from": source})
 
     def stage_cluster(self, k: int = 16) -> None:
         from .cluster import cluster_weights
