@@ -100,13 +100,20 @@ class Scorer:
                 f"The recording ({audio.duration:.1f} s) is too short to hold "
                 f"{len(words)} word(s); record the whole prompt."
             )
-        alignment = force_align(log_post, [w.variants for w in words])
-        gop = gop_features(log_post, alignment, self.acoustic.frame_shift)
-        outputs = run_head(self.head, gop, len(words))
+        alignment, gop, outputs = self._rate(log_post, [w.variants for w in words])
         outputs = self._average_speeds(audio, words, alignment, outputs)
         return self._result(
             text or " ".join(w.text for w in words), words, audio, alignment, gop, outputs
         )
+
+    def _rate(
+        self, log_post: np.ndarray, variants: Sequence[Sequence[Sequence[str]]]
+    ) -> tuple[Alignment, GopFeatures, HeadOutputs]:
+        """Posteriors -> alignment -> GOP -> head outputs (raises ValueError when the
+        posteriors have fewer frames than the phones)."""
+        alignment = force_align(log_post, variants)
+        gop = gop_features(log_post, alignment, self.acoustic.frame_shift)
+        return alignment, gop, run_head(self.head, gop, len(variants))
 
     def _log_posteriors(self, audio: Audio, speed: float) -> np.ndarray:
         samples = change_speed(audio.samples, audio.sample_rate, speed)
@@ -128,13 +135,10 @@ class Scorer:
         for speed in self.head.test_time_speeds:
             if speed == 1.0:
                 continue
-            log_post = self._log_posteriors(audio, speed)
             try:
-                other = force_align(log_post, chosen)
+                runs.append(self._rate(self._log_posteriors(audio, speed), chosen)[2])
             except ValueError:  # too few frames at this speed: skip the pass
                 continue
-            gop = gop_features(log_post, other, self.acoustic.frame_shift)
-            runs.append(run_head(self.head, gop, len(words)))
         if len(runs) == 1:
             return outputs
         return HeadOutputs(
