@@ -220,16 +220,19 @@ def train_variant(
     init: Path | None = None,
     synth: SyntheticMix | None = None,
     log: Callable[[str], None] = print,
-) -> ConvPhoneNet:
-    """Train one acoustic model variant into ``OUT/<name>/model.pt`` (resumable).
+) -> tuple[ConvPhoneNet, dict]:
+    """Train one acoustic model variant into ``OUT/<name>/model.pt`` (resumable); returns
+    the model and what synthetic speech it learnt from (empty without ``synth``).
 
     With ``synth``, synthetic speech joins the training batches; what it contributed is
-    saved with the model (``"synthetic"``)."""
+    saved with the model (``"synthetic"``), so a finished stage reports it too."""
     out = stage_dir(cfg, name)
     final = out / "model.pt"
     net = ConvPhoneNet(config)
     if final.exists():
-        return load_net(final, config)
+        saved = torch.load(final, weights_only=False)
+        net.load_state_dict(saved["model"])
+        return net.eval(), saved.get("synthetic", {})
     if init is not None and not (out / "ckpt.pt").exists():
         net.load_state_dict(torch.load(init, weights_only=False)["model"])
     t0 = time.time()
@@ -250,11 +253,11 @@ def train_variant(
         "settings": settings.__dict__,
         "seconds": time.time() - t0,
     }
-    usage = BatchPlan(cache, labels, settings, synth).usage()
-    if usage is not None:
+    usage = BatchPlan(cache, labels, settings, synth).usage() or {}
+    if usage:
         state["synthetic"] = usage
     torch.save(state, final)
-    return net.eval()
+    return net.eval(), usage
 
 
 # --- scoring head --------------------------------------------------------------------------

@@ -155,7 +155,7 @@ class Run:
     def _variant(
         self, name: str, config: ConvNetConfig, settings: TrainSettings, **kw
     ) -> ConvPhoneNet:
-        net = train_variant(
+        net, usage = train_variant(
             self.cfg,
             name,
             config,
@@ -167,10 +167,7 @@ class Run:
             log=self.log,
             **kw,
         )
-        saved = torch.load(self.cfg.out / name / "model.pt", weights_only=False)
-        self.update_report(
-            name, {"parameters": count_parameters(net), **saved.get("synthetic", {})}
-        )
+        self.update_report(name, {"parameters": count_parameters(net), **usage})
         return net
 
     def stage_teacher(self) -> None:

@@ -326,11 +326,6 @@ class SyntheticMix:
             labels = {int(k): data[k] for k in data.files}
         return cls(FeatureCache.load(out_dir), labels, share)
 
-    @property
-    def hours(self) -> float:
-        shift = self.cache.config.frame_shift_ms / 1000
-        return sum(e.n_frames for e in self.cache.entries) * shift / 3600
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="Build the synthetic-speech training cache.")
