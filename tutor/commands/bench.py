@@ -20,6 +20,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--models", type=Path, help="folder with acoustic.onnx and head.onnx")
     parser.add_argument(
+        "--substitute",
+        action="store_true",
+        help="also swap one phone of clean readings for a confusable one: caught / false alarms",
+    )
+    parser.add_argument(
+        "--garbage",
+        action="store_true",
+        help="also score noise, another sentence and half readings: are they noticed?",
+    )
+    parser.add_argument(
         "--json",
         dest="json_out",
         type=Path,
@@ -42,10 +52,11 @@ def _progress(done: int, total: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tutor.scoring.bench import BENCH_KEYS, metrics, run_bench
+    from tutor.scoring.bench import BENCH_KEYS, GARBAGE_KEYS, SUBSTITUTE_KEYS, metrics, run_bench
     from tutor.scoring.engine import Scorer
     from tutor.scoring.errors import ScoringError
-    from tutor.scoring.speechocean import load_split
+    from tutor.scoring.speechocean import load_expert_phone_scores, load_split
+    from tutor.scoring.trust_bench import garbage_metrics, substitution_metrics
 
     try:
         utts = load_split(args.data, args.split)
@@ -65,18 +76,27 @@ def run(args: argparse.Namespace) -> int:
         utts = utts[: args.limit] if args.limit else utts
         scorer = Scorer.load(args.models, threads=1, warm_up=False)
         records = run_bench(scorer, utts, _progress)
+        result = metrics(
+            records, scorer.model_bytes, load_expert_phone_scores(args.data, args.split)
+        )
+        keys = list(BENCH_KEYS)
+        if args.substitute:
+            result.update(substitution_metrics(scorer, utts, _progress))
+            keys += SUBSTITUTE_KEYS
+        if args.garbage:
+            result.update(garbage_metrics(scorer, utts, _progress))
+            keys += GARBAGE_KEYS
     except (ScoringError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    result = metrics(records, scorer.model_bytes)
-    for key in BENCH_KEYS:
+    for key in keys:
         value = result[key]
         shown = f"{value:.3f}" if isinstance(value, float) and not math.isnan(value) else str(value)
         print(f"{key:28s} {shown}")
     if args.json_out:
         flat = {
             k: None if isinstance(result[k], float) and math.isnan(result[k]) else result[k]
-            for k in BENCH_KEYS
+            for k in keys
         }  # NaN (a constant label) is not valid JSON
         args.json_out.write_text(json.dumps(flat, indent=2) + "\n")
     return 0

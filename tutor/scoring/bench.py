@@ -9,7 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .audio import load_audio
+from .bands import EXPERT_NEEDS_WORK, needs_work
+from .detection import auc, human_f1, precision_recall_f1
 from .engine import Scorer
+from .errors import NotThePromptError
 from .lexicon import WordPronunciation
 from .result import UtteranceResult
 from .speechocean import LabelledUtterance
@@ -18,7 +21,13 @@ BENCH_KEYS = (
     "phone_pcc", "phone_mse", "word_accuracy_pcc", "word_total_pcc", "sentence_accuracy_pcc",
     "sentence_fluency_pcc", "sentence_prosodic_pcc", "sentence_completeness_pcc",
     "sentence_total_pcc", "latency_ms_p50", "latency_ms_p95", "rtf", "model_bytes",
-    "n_utterances", "n_phones",
+    "n_utterances", "n_phones", "mdd_precision", "mdd_recall", "mdd_f1", "mdd_auc",
+    "human_mdd_f1", "refused_real",
+)  # fmt: skip
+SUBSTITUTE_KEYS = ("sub_caught", "sub_false_alarms", "sub_heard_as", "sub_refused", "sub_n")
+GARBAGE_KEYS = (
+    "garbage_noise_noticed", "garbage_other_noticed", "garbage_half_noticed",
+    "garbage_real_flagged", "half_unsaid_low", "garbage_n",
 )  # fmt: skip
 
 
@@ -40,6 +49,7 @@ class BenchRecord:
     utt: LabelledUtterance
     result: UtteranceResult
     seconds: float
+    refused: bool = False  # the prompt check refused it (scored anyway for the correlations)
 
 
 def run_bench(
@@ -51,14 +61,26 @@ def run_bench(
     for k, utt in enumerate(utts):
         audio = load_audio(utt.audio)
         t0 = time.perf_counter()
-        result = scorer.score(audio, utt.text, words=canonical_words(utt))
-        records.append(BenchRecord(utt, result, time.perf_counter() - t0))
+        refused = False
+        try:
+            result = scorer.score(audio, utt.text, words=canonical_words(utt))
+        except NotThePromptError:
+            refused = True
+            result = scorer.score(audio, utt.text, words=canonical_words(utt), check_prompt=False)
+        records.append(BenchRecord(utt, result, time.perf_counter() - t0, refused))
         if progress:
             progress(k + 1, len(utts))
     return records
 
 
-def metrics(records: list[BenchRecord], model_bytes: int) -> dict[str, float | int]:
+def metrics(
+    records: list[BenchRecord],
+    model_bytes: int,
+    experts: dict[str, np.ndarray] | None = None,
+) -> dict[str, float | int]:
+    """Correlations with the experts, error detection (the app's amber/red against an
+    expert mean under 1.5) and, with ``experts`` (each expert's phone scores), the same
+    detection F1 for one expert against the mean of the others."""
     pred_p, gold_p, pred_wa, gold_wa, pred_wt, gold_wt = [], [], [], [], [], []
     for r in records:
         for wr, wl in zip(r.result.words, r.utt.words, strict=True):
@@ -78,6 +100,15 @@ def metrics(records: list[BenchRecord], model_bytes: int) -> dict[str, float | i
             (getattr(r.result, field) for r in records), (getattr(r.utt, field) for r in records)
         )
 
+    flagged = [needs_work(x) for x in pred_p]
+    wrong = [g < EXPERT_NEEDS_WORK for g in gold_p]
+    precision, recall, f1 = precision_recall_f1(flagged, wrong)
+    human = (
+        human_f1((experts[r.utt.utt_id] for r in records if r.utt.utt_id in experts),
+                 EXPERT_NEEDS_WORK)
+        if experts
+        else float("nan")
+    )  # fmt: skip
     return {
         "phone_pcc": pcc(pred_p, gold_p),
         "phone_mse": float(np.mean((np.array(pred_p) - np.array(gold_p)) ** 2)),
@@ -94,4 +125,10 @@ def metrics(records: list[BenchRecord], model_bytes: int) -> dict[str, float | i
         "model_bytes": int(model_bytes),
         "n_utterances": len(records),
         "n_phones": len(pred_p),
+        "mdd_precision": precision,
+        "mdd_recall": recall,
+        "mdd_f1": f1,
+        "mdd_auc": auc([-x for x in pred_p], wrong),
+        "human_mdd_f1": human,
+        "refused_real": float(np.mean([r.refused for r in records])) if records else float("nan"),
     }

@@ -15,20 +15,22 @@ import numpy as np
 
 from .alignment import Alignment, force_align
 from .audio import Audio, change_speed, load_audio
+from .bands import needs_work
 from .errors import AudioError, TextError
 from .features import log_mel
 from .gop import PHONE_FEATURES, GopFeatures, gop_features
 from .head_inputs import HeadOutputs, check_contract, run_head
 from .lexicon import Lexicon, WordPronunciation, pronounce
 from .model import AcousticModel, ScoringHead, model_bytes
-from .phones import split_stress
+from .phones import SILENCE, split_stress
+from .prompt_check import PromptEvidence, gather, refuse_if_not_the_prompt
 from .result import PhoneResult, UtteranceResult, WordResult
 
 ACOUSTIC_FILE = "acoustic.onnx"
 HEAD_FILE = "head.onnx"
-MISPRONOUNCED_BELOW = 1.0  # phone score under which a phone is flagged (experts: 0 = wrong)
 PRESENT_SIL_POSTERIOR = 0.5  # a phone mostly heard as silence counts as not said
 SIL_POSTERIOR_COLUMN = PHONE_FEATURES.index("sil_post")
+GOP_MAX_COLUMN = PHONE_FEATURES.index("gop_max")
 # Speech squeezed under 50 ms a phone on average means phones were skipped: the aligner
 # still gives each expected phone a frame, so a missing second half shows up as a rate.
 MIN_SECONDS_PER_PHONE = 0.05
@@ -85,8 +87,13 @@ class Scorer:
         sample_rate: int | None = None,
         words: Sequence[WordPronunciation] | None = None,
         overrides: Mapping[str, Sequence[Sequence[str]] | str] | None = None,
+        check_prompt: bool = True,
     ) -> UtteranceResult:
-        """Score one utterance of ``text`` (or of explicit ``words``)."""
+        """Score one utterance of ``text`` (or of explicit ``words``).
+
+        Raises :class:`~tutor.scoring.errors.NotThePromptError` for a recording that holds
+        no speech or not the prompt (``check_prompt=False`` scores it anyway, as the
+        benchmark does to keep its correlations over every utterance)."""
         if words is None:
             words = self.expected(text, overrides)
         if not words:
@@ -100,11 +107,14 @@ class Scorer:
                 f"The recording ({audio.duration:.1f} s) is too short to hold "
                 f"{len(words)} word(s); record the whole prompt."
             )
-        alignment, gop, outputs = self._rate(log_post, [w.variants for w in words])
+        text = text or " ".join(w.text for w in words)
+        variants = [w.variants for w in words]
+        alignment, gop, outputs = self._rate(log_post, variants)
+        evidence = gather(log_post, variants, alignment, gop.phone_features[:, GOP_MAX_COLUMN])
+        if check_prompt:
+            refuse_if_not_the_prompt(evidence, text)
         outputs = self._average_speeds(audio, words, alignment, outputs)
-        return self._result(
-            text or " ".join(w.text for w in words), words, audio, alignment, gop, outputs
-        )
+        return self._result(text, words, audio, alignment, gop, outputs, evidence)
 
     def _rate(
         self, log_post: np.ndarray, variants: Sequence[Sequence[Sequence[str]]]
@@ -155,14 +165,16 @@ class Scorer:
         alignment: Alignment,
         gop: GopFeatures,
         out: HeadOutputs,
+        evidence: PromptEvidence,
     ) -> UtteranceResult:
         shift = self.acoustic.frame_shift
         phones_by_word: list[list[PhoneResult]] = [[] for _ in words]
         present = 0
         for k, p in enumerate(alignment.phones):
             _, stress = split_stress(p.token)
-            score = float(np.clip(out.phone[k], 0.0, 2.0))
-            said = gop.phone_features[k, SIL_POSTERIOR_COLUMN] < PRESENT_SIL_POSTERIOR
+            word_said = evidence.said[p.word_index]
+            score = float(np.clip(out.phone[k], 0.0, 2.0)) if word_said else 0.0
+            said = word_said and gop.phone_features[k, SIL_POSTERIOR_COLUMN] < PRESENT_SIL_POSTERIOR
             present += int(said)
             phones_by_word[p.word_index].append(
                 PhoneResult(
@@ -172,8 +184,8 @@ class Scorer:
                     end=round(p.end * shift, 3),
                     score=round(score, 3),
                     gop=round(float(gop.lpp[k]), 3),
-                    heard=gop.heard[k],
-                    mispronounced=score < MISPRONOUNCED_BELOW,
+                    heard=_heard(p.phone, score, gop, k, word_said),
+                    mispronounced=needs_work(score),
                 )
             )
         word_results = tuple(
@@ -182,9 +194,9 @@ class Scorer:
                 phones=tuple(ph),
                 start=ph[0].start,
                 end=ph[-1].end,
-                accuracy=round(float(np.clip(out.word[i, 0], 0, 10)), 2),
-                stress=round(float(np.clip(out.word[i, 1], 0, 10)), 2),
-                total=round(float(np.clip(out.word[i, 2], 0, 10)), 2),
+                accuracy=_word_score(out.word[i, 0], evidence.said[i]),
+                stress=_word_score(out.word[i, 1], evidence.said[i]),
+                total=_word_score(out.word[i, 2], evidence.said[i]),
             )
             for i, (w, ph) in enumerate(zip(words, phones_by_word, strict=True))
         )
@@ -193,7 +205,13 @@ class Scorer:
         rate_share = min(1.0, speech / n / MIN_SECONDS_PER_PHONE)
         completeness = 10.0 * present / n * rate_share
         warnings = list(audio.warnings)
-        if completeness < 7:
+        unsaid = [w.text for w, said in zip(words, evidence.said, strict=True) if not said]
+        if unsaid:
+            warnings.append(
+                f"You stopped before the end: “{' '.join(unsaid)}” was not heard. "
+                "Read the whole prompt."
+            )
+        elif completeness < 7:
             warnings.append("Part of the prompt seems to be missing: read the whole text.")
         utt = np.clip(out.utterance, 0, 10)
         return UtteranceResult(
@@ -209,3 +227,18 @@ class Scorer:
             model_version=self.version,
             warnings=tuple(warnings),
         )
+
+
+def _heard(expected: str, score: float, gop: GopFeatures, k: int, word_said: bool) -> str:
+    """What to name as heard: the expected phone itself when it scored well (so "heard as"
+    never contradicts a green phone), otherwise the most likely *other* phone, or silence
+    for a phone that was not said."""
+    if not word_said:
+        return SILENCE
+    if not needs_work(score):
+        return expected
+    return gop.heard_instead[k] if gop.heard_instead else gop.heard[k]
+
+
+def _word_score(value: float, said: bool) -> float:
+    return round(float(np.clip(value, 0, 10)), 2) if said else 0.0

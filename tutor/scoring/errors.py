@@ -15,3 +15,8 @@ class TextError(ScoringError):
 
 class ModelError(ScoringError):
     """A model file is missing, corrupt, or has a contract this runtime does not know."""
+
+
+class NotThePromptError(ScoringError):
+    """The recording holds no speech, or speech that is not the prompt: it is refused
+    rather than scored, so a learner never sees confident colours for a wrong take."""

@@ -9,6 +9,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from .errors import ScoringError
 from .phones import base_phone
 
@@ -109,3 +111,26 @@ def load_split(data_dir: str | Path, split: str) -> list[LabelledUtterance]:
             f"None of the {len(scores)} labelled utterances in {scores_path} has audio."
         )
     return utterances
+
+
+def load_expert_phone_scores(data_dir: str | Path, split: str) -> dict[str, np.ndarray] | None:
+    """Each expert's own phone scores, ``utt_id -> (n_experts, n_phones)``, from the split's
+    ``experts.json``; ``None`` when the split has none (the human reference is then skipped).
+    Utterances whose per-expert lists do not line up are left out."""
+    path = Path(data_dir) / split / "experts.json"
+    if not path.is_file():
+        return None
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CorpusError(f"{path} is not valid JSON: {exc}") from exc
+    out: dict[str, np.ndarray] = {}
+    for utt_id, entry in raw.items() if isinstance(raw, dict) else ():
+        try:
+            words = entry["phones-accuracy-by-expert"]
+            n_experts = len(words[0])
+            rows = [[s for w in words for s in w[e]] for e in range(n_experts)]
+            out[utt_id] = np.asarray(rows, dtype=np.float32)
+        except (KeyError, IndexError, TypeError, ValueError):
+            continue
+    return out
