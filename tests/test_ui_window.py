@@ -86,7 +86,7 @@ def test_record_score_render_flow(qtbot, tmp_path: Path, settings: Settings, spe
     assert len(window.analysis.words.items) == 3
     assert f"{result.total:.1f}" in window.feedback.tiles["total"].value.text()
     assert "TH" in window.feedback.advice_rows[0].head.text()
-    assert "sounded like S" in window.feedback.advice_rows[0].head.text()
+    assert "you said S" in window.feedback.advice_rows[0].head.text()
     assert "'think', not 'sink'" in window.feedback.advice_rows[0].tip.text()
     assert window.history.attempts(window.item)[0].total == result.total
     assert window.feedback.history.count() == 1

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tutor.progress.records import AttemptRecord
+from tutor.scoring.bands import PHONE_GOOD
 
-PASS = 0.75  # a focus phone averaging 1.5 of 2 ("mostly right") passes
+PASS = PHONE_GOOD / 2  # a focus phone averaging green (1.5 of 2, "mostly right") passes
 OTHER_PHONE_WEIGHT = 1 / 3
 INTERVALS = (timedelta(0), timedelta(days=1), timedelta(days=2), timedelta(days=4),
              timedelta(days=8), timedelta(days=16))

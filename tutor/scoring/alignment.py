@@ -18,6 +18,9 @@ from .phones import PHONE_INDEX, SILENCE, base_phone
 
 NEG_INF = -1e30
 MIN_PHONE_FRAMES = 3  # 60 ms at the acoustic model's 20 ms frame rate (tuned on validation: 1-4)
+# Stopping early costs at least this many phones' worth: a short last word ("go", "do") is
+# often mumbled into the one before it, and is not "unsaid" for that.
+STOP_MIN_PHONES = 4
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ def _build_graph(
         if not variants:
             raise ValueError(f"word {w} has no pronunciation")
         if stop_penalty is not None:
-            cost = stop_penalty * sum(shortest[w:])
+            cost = stop_penalty * max(sum(shortest[w:]), STOP_MIN_PHONES)
             early_ends += [(s, c - cost) for s, c in exits]
         word_exits: list[Edge] = []
         for v, phones in enumerate(variants):

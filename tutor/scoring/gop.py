@@ -23,10 +23,14 @@ PHONE_FEATURES: tuple[str, ...] = (
     "word_initial", "word_final", "is_vowel", "stress0", "stress1", "stress2",
     *(f"lpr_{p}" for p in PHONE_SET),
 )  # fmt: skip
+#: Utterance features are rates and shares, not counts, so a correct reading does not
+#: score lower for being longer (five sentences read well score like one); the phone count
+#: is capped at the longest training prompt.
 UTTERANCE_FEATURES: tuple[str, ...] = (
-    "log_duration", "speech_ratio", "phones_per_second", "n_pauses", "pause_seconds",
-    "lead_silence", "trail_silence", "mean_lpp", "min_word_lpp", "log_n_phones",
+    "speech_ratio", "phones_per_second", "pauses_per_word", "pause_share",
+    "lead_silence", "trail_silence", "mean_lpp", "low_word_lpp", "log_n_phones",
 )  # fmt: skip
+MAX_PROMPT_PHONES = 42  # the longest speechocean762 prompt
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,6 @@ def gop_features(log_post: np.ndarray, alignment: Alignment, frame_shift: float)
 def _utterance_features(
     alignment: Alignment, lpps: np.ndarray, words: np.ndarray, frame_shift: float
 ) -> np.ndarray:
-    total = alignment.n_frames * frame_shift
     phones = alignment.phones
     speech_frames = sum(p.end - p.start for p in phones)
     first = phones[0].start if phones else 0
@@ -102,18 +105,18 @@ def _utterance_features(
     pauses = [(e - s) * frame_shift for s, e in inner if (e - s) * frame_shift >= 0.1]
     word_lpp = [float(lpps[words == w].mean()) for w in np.unique(words)] if len(words) else [0.0]
     speech_seconds = max(speech_frames * frame_shift, 1e-3)
+    n_words = max(len(word_lpp), 1)
     return np.array(
         [
-            np.log(max(total, 1e-3)),
             speech_frames / max(alignment.n_frames, 1),
             len(phones) / speech_seconds,
-            len(pauses),
-            sum(pauses),
+            len(pauses) / n_words,
+            sum(pauses) / max((last - first) * frame_shift, 1e-3),
             first * frame_shift,
             (alignment.n_frames - last) * frame_shift,
             float(lpps.mean()) if len(lpps) else 0.0,
-            min(word_lpp),
-            np.log(max(len(phones), 1)),
+            float(np.percentile(word_lpp, 10)),
+            np.log(min(max(len(phones), 1), MAX_PROMPT_PHONES)),
         ],
         dtype=np.float32,
     )

@@ -10,6 +10,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .bands import PHONE_GOOD
+
 RESULT_VERSION = 1
 
 
@@ -61,8 +63,9 @@ class UtteranceResult:
     def phones(self) -> list[PhoneResult]:
         return [p for w in self.words for p in w.phones]
 
-    def worst_phones(self, n: int = 3, below: float = 1.5) -> list[PhoneResult]:
-        """The ``n`` lowest-scoring phones that score under ``below`` (worst first)."""
+    def worst_phones(self, n: int = 3, below: float = PHONE_GOOD) -> list[PhoneResult]:
+        """The ``n`` lowest-scoring phones that score under ``below`` (worst first); by
+        default exactly the phones shown amber or red."""
         bad = [p for p in self.phones if p.score < below]
         return sorted(bad, key=lambda p: p.score)[:n]
 

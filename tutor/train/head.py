@@ -172,6 +172,8 @@ def _batch(samples: Sequence[HeadSample]):
 
 def _masked_mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     ok = ~torch.isnan(target)
+    if not ok.any():  # e.g. a batch of perturbed copies, which have no sentence labels
+        return pred.sum() * 0.0
     return F.mse_loss(pred[ok], target[ok])
 
 

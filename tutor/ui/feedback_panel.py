@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from tutor.feedback.advice import PhoneAdvice
-from tutor.feedback.bands import Band, colour, ten_colour
+from tutor.feedback.bands import Band, colour, phone_band, ten_colour
 from tutor.feedback.tips import describe
 from tutor.scoring.result import UtteranceResult
 
@@ -76,10 +76,10 @@ class AdviceRow(QFrame):
         if item.missing:
             what = "was missing"
         elif item.substituted:
-            what = f"sounded like {describe(p.heard, notation)}"
+            what = f"you said {describe(p.heard, notation)}"
         else:
             what = "was unclear"
-        c = colour(Band.POOR if p.score < 0.8 else Band.FAIR, t.name)
+        c = colour(phone_band(p.score), t.name)
         head = QLabel(
             f'<span style="color:{c}; font-weight:700;">{escape(name)}</span> in '
             f"<b>{escape(w.text)}</b> <span style='color:{t.muted};'>{what} · "

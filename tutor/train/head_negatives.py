@@ -1,0 +1,169 @@
+"""Retrain the scoring head on an acoustic model with text-perturbation negatives.
+
+The experts' labels hold few clear substitutions, so a head trained on them alone learns
+to agree with their average and lets a wrong sound pass. Here every training utterance
+also appears with one or two expected phones swapped for sounds learners confuse them
+with (:mod:`tutor.scoring.confusions`), in spots the experts rated correct: the audio keeps
+the well-said original, so in effect the learner said the wrong sound, and the swapped
+phone is labelled 0 (wrong). Word and sentence labels of a perturbed copy are left out of
+the loss (the experts never rated that reading).
+
+    python -m tutor.train.head_negatives --data ../shared/data/speechocean762 \\
+        --models assets/models --out runs/head-neg [--ship-to assets/models]
+
+Posteriors come from the shipped ONNX acoustic model, as the app runs it; validation
+speakers (``tutor/train/splits``) are only measured, never trained on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import sys
+import time
+import zlib
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import numpy as np
+
+from tutor.scoring.audio import change_speed, load_audio
+from tutor.scoring.confusions import confusable
+from tutor.scoring.features import log_mel
+from tutor.scoring.model import AcousticModel
+from tutor.scoring.phones import VOWELS, split_stress
+from tutor.scoring.speechocean import LabelledUtterance, LabelledWord, load_split
+
+from .head import HeadSample, HeadSettings, export_head, make_sample, train_head
+
+SPEEDS = (0.9, 1.0, 1.1)
+CLEAN = 1.8  # only swap phones the experts rated at least this
+VALID_SPEAKERS = Path(__file__).parent / "splits" / "speechocean762_valid_speakers.txt"
+
+
+def perturb(utt: LabelledUtterance, rng: np.random.Generator, n: int) -> LabelledUtterance | None:
+    """``utt`` with up to ``n`` clean phones (in different words) swapped for confusable
+    ones, labelled 0; word and sentence labels set to NaN (not rated)."""
+    spots = [
+        (w, i)
+        for w, word in enumerate(utt.words)
+        for i, (p, s) in enumerate(zip(word.phones, word.phone_scores, strict=True))
+        if s >= CLEAN and confusable(split_stress(p)[0])
+    ]
+    if not spots:
+        return None
+    rng.shuffle(spots)
+    chosen: dict[int, int] = {}
+    for w, i in spots:
+        if w not in chosen and len(chosen) < n:
+            chosen[w] = i
+    nan = float("nan")
+    words = []
+    for w, word in enumerate(utt.words):
+        if w not in chosen:
+            words.append(replace(word, accuracy=nan, stress=nan, total=nan))
+            continue
+        i = chosen[w]
+        base, stress = split_stress(word.phones[i])
+        options = confusable(base)
+        new = options[int(rng.integers(len(options)))]
+        if new in VOWELS:
+            new += str(stress if stress is not None else 1)
+        phones = list(word.phones)
+        scores = list(word.phone_scores)
+        phones[i], scores[i] = new, 0.0
+        words.append(
+            LabelledWord(word.text, tuple(phones), tuple(scores), nan, nan, nan)
+        )
+    return replace(
+        utt, words=tuple(words), accuracy=nan, fluency=nan, prosodic=nan,
+        completeness=nan, total=nan,
+    )  # fmt: skip
+
+
+def build_samples(
+    utts: list[LabelledUtterance], acoustic: AcousticModel, speeds: tuple[float, ...],
+    negatives: int, swaps: int,
+) -> list[HeadSample]:  # fmt: skip
+    out = []
+    for k, utt in enumerate(utts):
+        audio = load_audio(utt.audio)
+        rng = np.random.default_rng(zlib.crc32(utt.utt_id.encode()))
+        for speed in speeds:
+            samples = change_speed(audio.samples, audio.sample_rate, speed)
+            log_post = acoustic.log_posteriors(log_mel(samples, acoustic.features))
+            variants = [utt] + [perturb(utt, rng, swaps) for _ in range(negatives)]
+            for v in variants:
+                if v is None:
+                    continue
+                try:
+                    out.append(make_sample(v, log_post, acoustic.frame_shift))
+                except ValueError:  # too few frames at this speed
+                    continue
+        if (k + 1) % 200 == 0 or k + 1 == len(utts):
+            print(f"GOP samples: {k + 1}/{len(utts)} utterances", file=sys.stderr, flush=True)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tutor.train.head_negatives")
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--models", type=Path, required=True, help="folder with acoustic.onnx")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--negatives", type=int, default=1, help="perturbed copies per utterance")
+    ap.add_argument("--swaps", type=int, default=2, help="phones swapped per copy")
+    ap.add_argument("--members", type=int, default=HeadSettings.members)
+    ap.add_argument("--limit", type=int, help="use only the first N training utterances")
+    ap.add_argument("--ship-to", type=Path, help="copy head.onnx here when done")
+    args = ap.parse_args(argv)
+    try:
+        utts = load_split(args.data, "train")
+        acoustic = AcousticModel.load(args.models / "acoustic.onnx")
+    except Exception as exc:  # noqa: BLE001 - one clear line for any missing input
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    valid_speakers = set(VALID_SPEAKERS.read_text().split())
+    train = [u for u in utts if u.speaker not in valid_speakers][: args.limit]
+    valid = [u for u in utts if u.speaker in valid_speakers]
+    args.out.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    cache = args.out / "samples.pkl"  # reused when rerun with the same inputs
+    key = [args.negatives, args.swaps, args.limit, acoustic.metadata.get("version"), CLEAN]
+    cached = pickle.loads(cache.read_bytes()) if cache.is_file() else None
+    if cached is not None and cached["key"] == key:
+        train_s, valid_s = cached["train"], cached["valid"]
+    else:
+        train_s = build_samples(train, acoustic, SPEEDS, args.negatives, args.swaps)
+        valid_s = build_samples(valid, acoustic, (1.0,), 0, 0)
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_bytes(pickle.dumps({"key": key, "train": train_s, "valid": valid_s}))
+        tmp.replace(cache)
+    print(f"{len(train_s)} training samples, {len(valid_s)} validation ({time.time() - t0:.0f} s)")
+    settings = HeadSettings(members=args.members)
+    head, metrics = train_head(train_s, valid_s, settings)
+    path = export_head(
+        head,
+        args.out / "head.onnx",
+        {
+            "version": f"head-neg-{time.strftime('%Y%m%d')}",
+            "validation": json.dumps(metrics),
+            "settings": json.dumps(asdict(settings)),
+            "negatives": json.dumps({"copies": args.negatives, "swaps": args.swaps,
+                                     "clean": CLEAN, "label": 0.0}),  # fmt: skip
+            "acoustic_version": acoustic.metadata.get("version", "?"),
+            "test_time_speeds": ",".join(str(s) for s in SPEEDS),
+        },
+    )
+    (args.out / "head.json").write_text(json.dumps({**metrics, "seconds": time.time() - t0}))
+    print(f"head: {path} " + json.dumps(metrics))
+    if args.ship_to:
+        import shutil
+
+        shutil.copy2(path, args.ship_to / "head.onnx")
+        print(f"shipped to {args.ship_to / 'head.onnx'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
