@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "score": "Score a recording against a text and print the result",
     "bench": "Benchmark the engine on a speechocean762-style data folder",
     "lesson": "Create, validate, pack and import lesson packs",
+    "say": "Speak a prompt with the reference voice and save it as WAV",
     "app": "Start the desktop app (the default)",
 }
 
