@@ -191,3 +191,34 @@ def test_the_teachers_recording_wins_and_slows_without_a_voice(tmp_path, monkeyp
     assert _dominant_hz(slow.samples, slow.rate) == pytest.approx(200, abs=3)
     with pytest.raises(VoiceError, match="espeak-ng"):
         reference_audio("ship", tmp_path / "missing.wav")
+
+
+def test_arpabet_is_spelled_as_espeak_writes_it():
+    from tutor.voice.arpabet_ipa import lexicon_ipa, word_ipa
+
+    assert word_ipa(("TH", "R", "IY1")) == "θɹˈiː"
+    assert word_ipa(("HH", "AH0", "L", "OW1")) == "həlˈoʊ"  # as espeak-ng: həlˈoʊ
+    assert word_ipa(("B", "AH1", "T", "ER0")) == "bˈʌtɚ"
+    assert lexicon_ipa("Think three") == "θˈɪŋk θɹˈiː"
+    assert lexicon_ipa("?!") == ""
+    joe = next(v for v in list_voices() if v.name == "joe")
+    known = PiperConfig.load(joe.config).phoneme_ids
+    symbols = set(phonemize("The thing is: ship, sheep, judge, measure, boy, cow?", "en-us",
+                            "lexicon")[0])
+    assert symbols <= set(known), symbols - set(known)  # every symbol has an id
+
+
+def test_the_piper_voice_speaks_without_espeak(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no espeak-ng program
+    from tutor.feedback.reference_speech import voice_available
+    from tutor.voice.piper import default_phonemizer
+
+    assert default_phonemizer() == "lexicon" and voice_available()
+    speech = speak("Think about three things.")
+    assert speech.voice == "joe" and not speech.note
+    assert 0.6 < speech.duration < 4.0 and _rms_db(speech.samples) > -35.0
+    assert default_voice().name == "joe"
+    monkeypatch.setenv("TUTOR_PIPER_VOICE", "none")
+    assert default_voice() is None and not voice_available()
+    with pytest.raises(VoiceError, match="espeak-ng is not installed"):
+        speak("ship")

@@ -9,11 +9,21 @@ from pathlib import Path
 
 import numpy as np
 
-from tutor.voice import SLOW_SPEED, Speech, espeak_available, speak, time_stretch
+from tutor.voice import SLOW_SPEED, Speech, default_voice, speak, time_stretch
 
-__all__ = ["espeak_available", "reference_audio", "synthesize"]
+__all__ = ["espeak_available", "reference_audio", "synthesize", "voice_available"]
 
 TEACHER = "teacher"
+
+
+def voice_available() -> bool:
+    """Whether any reference voice can speak here (Piper, or espeak-ng)."""
+    return default_voice() is not None
+
+
+#: The window asks this before :func:`synthesize`; Piper no longer needs espeak-ng, so it
+#: means "can a voice speak" (kept under the old name until the window uses the new one).
+espeak_available = voice_available
 
 
 def synthesize(text: str, voice: str | None = None, *, slow: bool = False
@@ -21,8 +31,6 @@ def synthesize(text: str, voice: str | None = None, *, slow: bool = False
     """Speak ``text`` with ``voice`` (default: Piper, else espeak-ng): ``(samples, rate)``.
 
     Raises :class:`tutor.voice.VoiceError` (a ``RuntimeError``) with a readable message.
-    Piper voices need the espeak-ng program for their phonemes, so :func:`espeak_available`
-    says whether any voice can speak.
     """
     speech = speak(text, voice, slow=slow)
     return speech.samples, speech.rate

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .errors import VoiceError
-from .espeak import espeak_ipa
+from .espeak import espeak_available, espeak_ipa
 
 BOS, EOS, PAD = "^", "$", "_"
 SENTENCE_GAP_S = 0.2
@@ -69,14 +69,35 @@ class PiperConfig:
                              f"{exc}") from exc
 
 
-def phonemize(text: str, espeak_voice: str) -> list[list[str]]:
-    """Text -> sentences -> phoneme symbols (IPA code points after NFD, punctuation kept)."""
+PHONEMIZERS = ("espeak", "lexicon")
+
+
+def default_phonemizer() -> str:
+    """espeak-ng (what Piper voices were trained on) when installed, else the lexicon."""
+    return "espeak" if espeak_available() else "lexicon"
+
+
+def phonemize(text: str, espeak_voice: str, phonemizer: str = "espeak") -> list[list[str]]:
+    """Text -> sentences -> phoneme symbols (IPA code points after NFD, punctuation kept).
+
+    ``phonemizer``: ``"espeak"`` (the espeak-ng program) or ``"lexicon"`` (the scorer's
+    expected phones, see :mod:`tutor.voice.arpabet_ipa`; needs no espeak-ng).
+    """
+    if phonemizer not in PHONEMIZERS:
+        raise ValueError(f"unknown phonemizer {phonemizer!r}")
+    from .arpabet_ipa import lexicon_ipa
+
     sentences: list[list[str]] = []
     current: list[str] = []
     for chunk in _CHUNK.split(" ".join(text.split())):
         body = chunk.rstrip(".,;:!?")
         marks = chunk[len(body):]
-        ipa = " ".join(espeak_ipa(body, espeak_voice)) if body.strip() else ""
+        if not body.strip():
+            ipa = ""
+        elif phonemizer == "espeak":
+            ipa = " ".join(espeak_ipa(body, espeak_voice))
+        else:
+            ipa = lexicon_ipa(body)
         terminator = marks[:1]
         current.extend(unicodedata.normalize("NFD", ipa + terminator))
         if terminator and terminator in _SENTENCE_END:
@@ -121,13 +142,16 @@ class PiperVoice:
     def sample_rate(self) -> int:
         return self.config.sample_rate
 
-    def speak(self, text: str, length_scale: float | None = None) -> np.ndarray:
-        """Mono float32 audio at :attr:`sample_rate`; ``length_scale`` > 1 speaks slower."""
+    def speak(self, text: str, length_scale: float | None = None,
+              phonemizer: str | None = None) -> np.ndarray:
+        """Mono float32 audio at :attr:`sample_rate`; ``length_scale`` > 1 speaks slower;
+        ``phonemizer`` defaults to :func:`default_phonemizer`."""
         cfg = self.config
+        phonemizer = phonemizer or default_phonemizer()
         scale = cfg.length_scale if length_scale is None else float(length_scale)
         gap = np.zeros(int(SENTENCE_GAP_S * cfg.sample_rate), dtype=np.float32)
         pieces: list[np.ndarray] = []
-        for sentence in phonemize(text, cfg.espeak_voice):
+        for sentence in phonemize(text, cfg.espeak_voice, phonemizer):
             ids = to_ids(sentence, cfg.phoneme_ids)
             feeds: dict[str, np.ndarray] = {
                 "input": np.array([ids], dtype=np.int64),

