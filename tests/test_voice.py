@@ -222,3 +222,33 @@ def test_the_piper_voice_speaks_without_espeak(tmp_path, monkeypatch):
     assert default_voice() is None and not voice_available()
     with pytest.raises(VoiceError, match="espeak-ng is not installed"):
         speak("ship")
+
+
+def test_my_take_then_the_model():
+    from tutor.voice import Speech
+    from tutor.voice.compare import GAP_S, PAD_S, take_then_model
+
+    take = np.ones(16000 * 2, dtype=np.float32) * 0.1
+    model = Speech(np.full(22050, 0.5, dtype=np.float32), 22050, "joe")
+    clip, rate = take_then_model(take, 16000, 0.5, 0.9, model)
+    mine = int(round((0.4 + 2 * PAD_S) * rate))
+    assert rate == 16000
+    assert len(clip) == pytest.approx(mine + GAP_S * rate + rate, abs=3)
+    assert np.allclose(clip[: mine - 1], 0.1)  # the take's word comes first
+    assert np.all(clip[mine + 10: mine + int(GAP_S * rate) - 10] == 0)
+    assert np.median(clip[-rate // 2:]) == pytest.approx(0.5, abs=0.01)  # then the model
+    with pytest.raises(ValueError):
+        take_then_model(take, 16000, 0.9, 0.5, model)
+
+
+def test_a_piper_voice_dropped_into_the_voices_folder(tutor_home):
+    joe = next(v for v in list_voices() if v.name == "joe")
+    folder = tutor_home / "voices"
+    folder.mkdir(parents=True)
+    (folder / "amy.onnx").symlink_to(joe.model)
+    (folder / "amy.onnx.json").write_bytes(joe.config.read_bytes())
+    (folder / "no-config.onnx").write_bytes(b"x")  # without its JSON: not a voice
+    names = [v.name for v in list_voices()]
+    assert names == ["joe", "amy", "espeak-ng"] and default_voice().name == "joe"
+    speech = speak("ship", "amy")
+    assert speech.voice == "amy" and speech.rate == 22050 and speech.duration > 0.2

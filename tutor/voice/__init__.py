@@ -1,6 +1,7 @@
 """Reference voices, offline: a Piper neural voice by default, espeak-ng as the fallback,
 and pitch-preserving slow playback. No Qt here."""
 
+from .compare import take_then_model
 from .errors import VoiceError
 from .espeak import espeak_available
 from .stretch import time_stretch
@@ -24,5 +25,6 @@ __all__ = [
     "find_voice",
     "list_voices",
     "speak",
+    "take_then_model",
     "time_stretch",
 ]
