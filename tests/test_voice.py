@@ -252,3 +252,14 @@ def test_a_piper_voice_dropped_into_the_voices_folder(tutor_home):
     assert names == ["joe", "amy", "espeak-ng"] and default_voice().name == "joe"
     speech = speak("ship", "amy")
     assert speech.voice == "amy" and speech.rate == 22050 and speech.duration > 0.2
+
+
+def test_a_damaged_teacher_recording_gives_way_to_the_voice(tmp_path):
+    from tutor.feedback.reference_speech import reference_audio
+
+    broken = tmp_path / "teacher.wav"
+    broken.write_bytes(b"RIFF....WAVEfmt garbage")
+    speech = reference_audio("ship", broken)
+    assert speech.voice == "joe" and "could not be played" in speech.note
+    with pytest.raises(VoiceError, match="too long"):
+        speak("ship " * 1000)

@@ -41,12 +41,19 @@ def reference_audio(text: str, recording: str | os.PathLike[str] | None = None, 
     """What "hear the model" plays for an item: the teacher's ``recording`` always wins
     (slowed by pitch-preserving time stretch when ``slow``); without one, a voice speaks
     ``text`` (slowed by the voice itself)."""
+    note = ""
     if recording is not None and Path(recording).is_file():
         from tutor.scoring.audio import load_audio
+        from tutor.scoring.errors import AudioError
 
-        audio = load_audio(recording, min_seconds=0.05)
-        samples = audio.samples
-        if slow:
-            samples = time_stretch(samples, audio.sample_rate, SLOW_SPEED)
-        return Speech(samples, audio.sample_rate, TEACHER)
-    return speak(text, voice, slow=slow)
+        try:
+            audio = load_audio(recording, min_seconds=0.05)
+        except AudioError as exc:  # a damaged recording: the voice speaks instead
+            note = f"The teacher's recording could not be played ({exc})"
+        else:
+            samples = audio.samples
+            if slow:
+                samples = time_stretch(samples, audio.sample_rate, SLOW_SPEED)
+            return Speech(samples, audio.sample_rate, TEACHER)
+    speech = speak(text, voice, slow=slow)
+    return Speech(speech.samples, speech.rate, speech.voice, note or speech.note)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import VoiceError
-from .espeak import espeak_available, espeak_wave
+from .espeak import MAX_CHARS, espeak_available, espeak_wave
 
 SLOW_SPEED = 0.75  # "slow" playback: three quarters of normal speed, pitch unchanged
 # Piper's length_scale for slow speech: 1/0.75 alone lengthens a prompt only ~1.23x, since
@@ -155,6 +155,9 @@ def speak(text: str, voice: str | None = None, *, slow: bool = False) -> Speech:
     fails (missing files, broken model) gives way to espeak-ng; the returned
     :attr:`Speech.note` says why.
     """
+    if len(text) > MAX_CHARS:
+        raise VoiceError(f"The text is too long to speak ({len(text)} characters; "
+                         f"at most {MAX_CHARS}).")
     if voice is not None:
         return find_voice(voice).speak(text, slow=slow)
     note = ""
