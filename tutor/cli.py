@@ -13,10 +13,16 @@ import sys
 
 from . import __version__
 
+#: Commands whose module name differs from the command (``class`` is a Python keyword).
+MODULES: dict[str, str] = {"class": "class_results"}
+
 COMMANDS: dict[str, str] = {
     "score": "Score a recording against a text and print the result",
     "bench": "Benchmark the engine on a speechocean762-style data folder",
     "lesson": "Create, validate, pack and import lesson packs",
+    "say": "Speak a prompt with the reference voice and save it as WAV",
+    "class": "Export a learner's results; report on the class from exported files",
+    "learner": "List, add or remove learners",
     "app": "Start the desktop app (the default)",
 }
 
@@ -42,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
-        module = importlib.import_module(f"tutor.commands.{name}")
+        module = importlib.import_module(f"tutor.commands.{MODULES.get(name, name)}")
         module.add_arguments(sub.add_parser(name, help=help_text, description=help_text))
     return parser
 
@@ -58,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return app.demo_screenshot(args.demo_screenshot, theme=args.theme)
     name = args.command or "app"
-    module = importlib.import_module(f"tutor.commands.{name}")
+    module = importlib.import_module(f"tutor.commands.{MODULES.get(name, name)}")
     if args.command is None:
         args = module_defaults(module)
     return int(module.run(args) or 0)
