@@ -15,6 +15,8 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from tutor import atomic
+
 from .issues import PackError
 from .manifest import unsafe_relative_path
 from .model import AUDIO_SUFFIXES, MANIFEST_NAME
@@ -166,19 +168,13 @@ def write_pack_archive(folder: str | os.PathLike[str], out: str | os.PathLike[st
         if path.stat().st_size > MAX_FILE_BYTES:
             raise PackError(f"{path.relative_to(folder)} is larger than "
                             f"{MAX_FILE_BYTES / 1e6:.0f} MB", str(folder))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".tutorpack-", dir=out.parent)
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp_name, "w", zipfile.ZIP_DEFLATED) as zf:
+    def write(tmp: Path) -> None:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in files:
                 info = zipfile.ZipInfo(path.relative_to(folder).as_posix(), (2024, 1, 1, 0, 0, 0))
                 info.external_attr = (stat.S_IFREG | 0o644) << 16
                 compress = path.suffix.lower() not in (".flac", ".ogg")
                 info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
                 zf.writestr(info, path.read_bytes())
-        os.replace(tmp_name, out)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return out
+
+    return atomic.write_with(out, write)
