@@ -114,3 +114,75 @@ def test_opening_a_file_does_not_say_saved(qtbot, tmp_path: Path, speech: Path) 
         window.open_audio_file(speech)
     assert "Saved to" not in window.record_bar.message.text()
     assert speech.name in window.record_bar.message.text()
+
+
+# --- progress that is not saved is never shown as saved (issue 13, cases 2 and 8) --------
+
+def window_on(qtbot, tmp_path: Path, data_dir: Path, backend: FakeBackend | None = None):
+    from tutor.ui.app import build_window
+
+    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    window = build_window(settings, backend or FakeBackend(), FakeScorer, data_dir=data_dir)
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    qtbot.waitUntil(lambda: window.service.state != ScoringService.LOADING, timeout=5000)
+    return window
+
+
+def test_data_folder_that_is_a_file_starts_with_a_clear_notice(qtbot, tmp_path: Path,
+                                                               speech: Path) -> None:
+    home = tmp_path / "home"
+    home.write_text("not a folder")
+    backend = FakeBackend()
+    window = window_on(qtbot, tmp_path, home, backend)  # no traceback
+    assert window.progress_notice.isVisible()
+    assert "will not be saved" in window.progress_notice.text
+    assert "Traceback" not in window.progress_notice.text
+    speak(window, backend, speech, qtbot)
+    assert window.take is not None and window.take.result is not None  # still scored
+    assert window.unsaved_take.isVisible()  # and the take can be saved elsewhere
+    assert "will not be saved" in window.progress_notice.text
+
+
+def test_failed_attempt_save_is_shown(qtbot, tmp_path: Path, speech: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from tutor.progress.store import ProgressError, ProgressStore
+
+    backend = FakeBackend()
+    window = window_on(qtbot, tmp_path, tmp_path / "data", backend)
+    assert not window.progress_notice.isVisible()
+
+    def fail(*args, **kwargs):
+        raise ProgressError("Progress not saved: the disk is full")
+
+    monkeypatch.setattr(ProgressStore, "record_attempt", fail)
+    speak(window, backend, speech, qtbot)
+    assert window.progress_notice.isVisible()
+    assert "Progress not saved: the disk is full" in window.progress_notice.text
+    monkeypatch.undo()
+    speak(window, backend, speech, qtbot)
+    assert not window.progress_notice.isVisible()  # saved again: the notice goes
+
+
+def test_damaged_progress_offers_the_backup(qtbot, tmp_path: Path) -> None:
+    from progress_helpers import make_result
+
+    from tutor.progress.durability import ProgressKeeper
+
+    data = tmp_path / "data"
+    keeper = ProgressKeeper.open(data / "progress.sqlite3")
+    assert keeper.store is not None
+    keeper.store.record_attempt("default", "p", "i", make_result("think"))
+    keeper.store.close()
+    keeper.store = None
+    keeper = ProgressKeeper.open(data / "progress.sqlite3")  # makes the day's backup
+    keeper.close()
+    with open(data / "progress.sqlite3", "r+b") as fh:
+        fh.write(b"\xa5" * 16)
+    window = window_on(qtbot, tmp_path, data)
+    assert "damaged" in window.progress_notice.text
+    assert window.progress_notice.restore.isVisible()
+    assert window.progress_notice.restore_backup(confirm=False) == 0
+    assert not window.progress_notice.isVisible()
+    assert len(window.history.store.attempts("default")) == 1

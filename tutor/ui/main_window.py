@@ -58,6 +58,7 @@ from .lesson_source import (
     expected_words,
     practice_session,
 )
+from .progress_notice import ProgressNotice
 from .prompt import PromptView
 from .record_bar import RecordBar
 from .session_summary import SessionSummaryDialog
@@ -232,6 +233,8 @@ class MainWindow(QMainWindow):
         self.unsaved_take = UnsavedTake(self)  # a take whose save failed, kept in memory
         self.unsaved_take.saved.connect(self._take_saved_as)
         self.statusBar().addPermanentWidget(self.unsaved_take)
+        self.progress_notice = ProgressNotice(self.history, self)  # progress not being saved
+        self.statusBar().addPermanentWidget(self.progress_notice)
 
     def _fill_lessons(self) -> None:
         self.lessons.blockSignals(True)
@@ -734,6 +737,7 @@ class MainWindow(QMainWindow):
     def _on_take(self, take: Take, path: Path | None, item: PracticeItem) -> None:
         if take.result is not None:
             self.history.record(item, take.result, path)
+            self.progress_notice.refresh()
             self._record_in_session(item, take.result)
         if self.item is not item:
             return
