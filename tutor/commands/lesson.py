@@ -134,7 +134,10 @@ def _import(args: argparse.Namespace) -> int:
         print(f"{args.source}: not imported.", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"{args.source}: not imported: {exc}", file=sys.stderr)
+        from tutor.atomic import describe_write_error
+
+        print(f"{args.source}: not imported: {describe_write_error(exc, exc.filename)}",
+              file=sys.stderr)
         return 1
     _print_report(report)
     print(f"Imported {pack.title!r} ({len(pack.items)} items) into {pack.root}")

@@ -142,12 +142,31 @@ def _copy_bounded(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path, budget
     return written
 
 
+def referenced_audio(folder: Path) -> list[str]:
+    """The audio paths the folder's manifest names (``[]`` when it cannot be read)."""
+    from .manifest import parse_manifest
+
+    try:
+        text = (folder / MANIFEST_NAME).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    pack, _ = parse_manifest(text)
+    return [i.audio for i in pack.items if i.audio] if pack is not None else []
+
+
 def pack_files(folder: Path) -> list[Path]:
-    """The files of a pack folder that belong in a ``.tutorpack`` (sorted, no symlinks)."""
+    """The files of a pack folder that belong in a ``.tutorpack`` (sorted, no symlinks).
+
+    Hidden files and folders (``.git``, editor backups) are left out, except audio the
+    manifest refers to: a pack must arrive with every file it needs."""
+    wanted = {folder.joinpath(*rel.split("/")) for rel in referenced_audio(folder)}
     out: list[Path] = []
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)
-        if any(part.startswith(".") for part in rel.parts) or path.is_symlink():
+        hidden = any(part.startswith(".") for part in rel.parts)
+        if (hidden and path not in wanted) or path.is_symlink():
+            continue
+        if any(p.is_symlink() for p in path.parents if p != folder and folder in p.parents):
             continue
         if path.is_file() and path.suffix.lower() in ALLOWED_SUFFIXES:
             out.append(path)
