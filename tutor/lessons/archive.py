@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from tutor import atomic
 
 from .issues import PackError
-from .manifest import unsafe_relative_path
+from .manifest import MAX_MANIFEST_BYTES, unsafe_relative_path
 from .model import AUDIO_SUFFIXES, MANIFEST_NAME
 
 ALLOWED_SUFFIXES: tuple[str, ...] = (".toml", *AUDIO_SUFFIXES, ".txt", ".md")
@@ -26,6 +26,7 @@ MAX_ENTRIES = 4000
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_TOTAL_BYTES = 200 * 1024 * 1024
 MAX_RATIO = 200  # uncompressed / compressed; higher smells of a zip bomb
+RATIO_FLOOR = 1_000_000  # below this many bytes unpacked, any ratio is harmless
 _CHUNK = 1 << 16
 
 
@@ -48,12 +49,17 @@ def _entry_problem(info: zipfile.ZipInfo) -> str | None:
     if suffix not in ALLOWED_SUFFIXES:
         return f"{suffix or 'files without an extension'} files are not allowed in a pack " \
                f"(allowed: {', '.join(ALLOWED_SUFFIXES)})"
+    if PurePosixPath(name).name == MANIFEST_NAME and info.file_size > MAX_MANIFEST_BYTES:
+        return f"is {info.file_size / 1000:.0f} kB; a manifest may be at most " \
+               f"{MAX_MANIFEST_BYTES // 1000} kB"
     if info.file_size > MAX_FILE_BYTES:
         return f"is {info.file_size / 1e6:.1f} MB; files in a pack may be at most " \
                f"{MAX_FILE_BYTES / 1e6:.0f} MB"
     if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and \
             info.file_size > 1_000_000:
-        return "is compressed suspiciously well (a zip bomb?)"
+        return f"unpacks to {info.file_size / 1e6:.1f} MB from " \
+               f"{info.compress_size / 1e3:.0f} kB, more than {MAX_RATIO} times its packed " \
+               "size (the limit); it looks like a zip bomb"
     return None
 
 
@@ -100,8 +106,17 @@ def extract_pack(archive: str | os.PathLike[str], target: str | os.PathLike[str]
             if key in seen:
                 raise PackError(f"{info.filename!r} appears twice in the pack", label)
             seen.add(key)
-        if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
-            raise PackError(f"the unpacked pack would exceed {MAX_TOTAL_BYTES / 1e6:.0f} MB", label)
+        claimed = sum(i.file_size for i in infos)
+        if claimed > MAX_TOTAL_BYTES:
+            raise PackError(f"the unpacked pack would be {claimed / 1e6:.0f} MB; at most "
+                            f"{MAX_TOTAL_BYTES / 1e6:.0f} MB are allowed", label)
+        packed = archive.stat().st_size
+        if claimed > RATIO_FLOOR and claimed > MAX_RATIO * packed:
+            raise PackError(f"its {len(infos)} entries unpack to {claimed / 1e6:.0f} MB from "
+                            f"{packed / 1e3:.0f} kB, more than {MAX_RATIO} times the pack's "
+                            "size (the limit); it looks like a zip bomb", label)
+        # the bytes actually inflated are bounded too (sizes in a zip can lie)
+        budget = min(MAX_TOTAL_BYTES, max(MAX_RATIO * packed, RATIO_FLOOR))
         files = [i for i in infos if not i.is_dir()]
         prefix = _strip_prefix([i.filename for i in files], label)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -117,7 +132,7 @@ def extract_pack(archive: str | os.PathLike[str], target: str | os.PathLike[str]
                 if not dest.resolve().is_relative_to(staging.resolve()):
                     raise PackError(f"{info.filename!r} would land outside the pack", label)
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                total += _copy_bounded(zf, info, dest, MAX_TOTAL_BYTES - total, label)
+                total += _copy_bounded(zf, info, dest, budget - total, label)
             staging.rename(target)
         except PackError:
             shutil.rmtree(staging, ignore_errors=True)
@@ -137,7 +152,9 @@ def _copy_bounded(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path, budget
         while chunk := src.read(_CHUNK):
             written += len(chunk)
             if written > limit:
-                raise PackError(f"{info.filename!r} inflates past the size limit", label)
+                raise PackError(f"{info.filename!r} inflates past the size limit (at most "
+                                f"{MAX_FILE_BYTES / 1e6:.0f} MB a file, {MAX_RATIO} times the "
+                                "pack's size in all)", label)
             out.write(chunk)
     return written
 

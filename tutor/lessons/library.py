@@ -17,7 +17,7 @@ from tutor.paths import builtin_lessons_dir, user_data_dir
 from .archive import extract_pack, pack_files
 from .issues import PackError
 from .model import MANIFEST_NAME, PACK_SUFFIX, LessonPack
-from .validate import Report, validate_folder
+from .validate import Progress, Report, validate_folder
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +72,13 @@ def work_folder(library: Path | None = None) -> Iterator[Path]:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def validate_pack(path: str | os.PathLike[str], *, check_phones: bool = True) -> Report:
+def validate_pack(path: str | os.PathLike[str], *, check_phones: bool = True,
+                  progress: Progress | None = None) -> Report:
     """Every check, on a folder or a ``.tutorpack``. Bad archives become a report too."""
     try:
         with opened(path) as (folder, label):
-            report = validate_folder(folder, check_phones=check_phones, label=label)
+            report = validate_folder(folder, check_phones=check_phones, label=label,
+                                     progress=progress)
             if report.pack is not None and folder != Path(path) and folder != Path(path).parent:
                 # the temporary folder goes away: keep no paths into it
                 pack = report.pack
@@ -91,11 +93,19 @@ def _load_dir(folder: Path) -> list[LessonPack]:
     packs: list[LessonPack] = []
     if not folder.is_dir():
         return packs
-    for sub in sorted(p for p in folder.iterdir() if (p / MANIFEST_NAME).is_file()):
+    try:
+        subs = sorted(p for p in folder.iterdir()
+                      if not p.name.startswith(".") and (p / MANIFEST_NAME).is_file())
+    except OSError as exc:
+        log.warning("Cannot read the lessons folder %s: %s", folder, exc)
+        return packs
+    for sub in subs:
         try:
             packs.append(load_pack(sub))
         except PackError as exc:  # one broken pack must not hide the others
             log.warning("Skipping the lesson pack in %s:\n%s", sub, exc)
+        except (OSError, ValueError, RecursionError, MemoryError) as exc:  # nor a hostile one
+            log.warning("Skipping the lesson pack in %s: %s", sub, exc)
     return packs
 
 
@@ -207,7 +217,8 @@ def _stage(source: Path, staged: Path) -> str:
 
 
 def import_pack(source: str | os.PathLike[str], library: str | os.PathLike[str] | None = None,
-                *, replace: bool = False) -> tuple[LessonPack, Report]:
+                *, replace: bool = False,
+                progress: Progress | None = None) -> tuple[LessonPack, Report]:
     """Copy ``source`` into the library as ``<library>/<pack id>``, all or nothing.
 
     The pack is staged in a work folder inside the library, the staged copy (what will
@@ -223,7 +234,7 @@ def import_pack(source: str | os.PathLike[str], library: str | os.PathLike[str] 
             raise PackError(f"the lessons folder {library} cannot be written", str(source))
         staged = work / "pack"
         label = _stage(Path(source), staged)
-        report = validate_folder(staged, label=label)
+        report = validate_folder(staged, label=label, progress=progress)
         if not report.ok or report.pack is None:
             raise PackError(report.issues)
         pack_id = report.pack.id
