@@ -26,7 +26,8 @@ def synthesize(
         raise RuntimeError("Reference speech needs espeak-ng, which is not installed.")
     try:
         proc = subprocess.run(
-            [exe, "-v", voice, "-s", str(words_per_minute), "--stdout", text],
+            # "--": the prompt is never read as options ("-f/etc/hostname" reads a file)
+            [exe, "-v", voice, "-s", str(words_per_minute), "--stdout", "--", text],
             capture_output=True,
             timeout=20,
             check=True,
