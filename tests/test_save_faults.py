@@ -100,3 +100,48 @@ def test_file_name_too_long_is_plain(tmp_path: Path) -> None:
     with pytest.raises(SaveError) as caught:
         write_recording(tone(), RECORD_RATE, tmp_path / ("x" * 300 + ".wav"))
     assert "file name is too long" in str(caught.value) and "Errno" not in str(caught.value)
+
+
+KILLED = """
+import sys, time
+sys.path.insert(0, {root!r})
+import numpy as np
+from tutor import recording
+real = recording.atomic.write_bytes
+
+def slow(path, data):
+    def write(tmp):
+        with open(tmp, "wb") as fh:
+            fh.write(data[: len(data) // 2])
+            fh.flush()
+            print("half", flush=True)
+            time.sleep(60)
+    return recording.atomic.write_with(path, write)
+
+recording.atomic.write_bytes = slow
+recording.save_recording(np.zeros(16000, np.float32), 16000, recording.Path({folder!r}))
+"""
+
+
+def test_killed_while_saving_leaves_no_partial_take(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    folder = tmp_path / "recordings"
+    code = KILLED.format(root=str(Path(__file__).resolve().parent.parent), folder=str(folder))
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "half\n", \
+            proc.stderr.read() if proc.stderr else ""
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()  # type: ignore[union-attr]
+        proc.stderr.close()  # type: ignore[union-attr]
+    names = files_in(folder)
+    assert len(names) == 1 and names[0].startswith(atomic.TEMP_PREFIX)  # never a .wav take
+    assert atomic.remove_leftovers(folder) == 1  # what the app does at start
+    assert files_in(folder) == []

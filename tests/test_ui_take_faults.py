@@ -186,3 +186,12 @@ def test_damaged_progress_offers_the_backup(qtbot, tmp_path: Path) -> None:
     assert window.progress_notice.restore_backup(confirm=False) == 0
     assert not window.progress_notice.isVisible()
     assert len(window.history.store.attempts("default")) == 1
+
+
+def test_start_removes_a_take_left_half_written(qtbot, tmp_path: Path) -> None:
+    recordings = tmp_path / "data" / "recordings"
+    recordings.mkdir(parents=True)
+    (recordings / f"{atomic.TEMP_PREFIX}abc.wav").write_bytes(b"RIFF")
+    (recordings / "kept.wav").write_bytes(b"RIFF")
+    window_on(qtbot, tmp_path, tmp_path / "data")
+    assert files_in(recordings) == ["kept.wav"]
