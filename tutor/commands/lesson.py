@@ -103,7 +103,8 @@ def _validate(args: argparse.Namespace) -> int:
 
     failed = False
     for path in args.paths:
-        report = validate_pack(path, check_phones=not args.no_phones, progress=_progress(path))
+        report = validate_pack(path, check_phones=not args.no_phones,
+                               progress=None if args.no_phones else _progress(path))
         _print_report(report)
         bad = bool(report.errors) or report.pack is None or (args.strict and bool(report.warnings))
         failed |= bad
