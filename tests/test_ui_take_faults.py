@@ -195,3 +195,24 @@ def test_start_removes_a_take_left_half_written(qtbot, tmp_path: Path) -> None:
     (recordings / "kept.wav").write_bytes(b"RIFF")
     window_on(qtbot, tmp_path, tmp_path / "data")
     assert files_in(recordings) == ["kept.wav"]
+
+
+def test_every_unsaved_take_is_kept_not_only_the_last(qtbot, tmp_path: Path, speech: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    backend = FakeBackend()
+    window = make_window(qtbot, tmp_path, tmp_path / "data", backend)
+    with monkeypatch.context() as patch:
+        patch.setattr(atomic, "write_bytes", no_space)
+        speak(window, backend, speech, qtbot)
+        speak(window, backend, speech, qtbot)
+    speak(window, backend, speech, qtbot)  # the disk has room again: saved normally
+    assert window.take_path is not None
+    assert len(window.unsaved_take.takes) == 2 and window.unsaved_take.isVisible()
+    assert window.unsaved_take.text() == "Save 2 takes as…"
+    out = window.unsaved_take.save_as(tmp_path / "keep" / "take.wav")
+    assert out == tmp_path / "keep" / "take.wav"
+    assert sorted(p.name for p in (tmp_path / "keep").iterdir()) == ["take-1.wav", "take.wav"]
+    assert not window.unsaved_take.pending

@@ -697,7 +697,6 @@ class MainWindow(QMainWindow):
         try:
             stem = self.item.id if self.item else "take"
             path = save_recording(samples, RECORD_RATE, self.data_dir / "recordings", stem)
-            self.unsaved_take.clear()
         except SaveError as exc:  # the take is kept in memory and scored anyway
             self.unsaved_take.hold(samples, RECORD_RATE, str(exc))
             self.statusBar().showMessage(self.unsaved_take.note)

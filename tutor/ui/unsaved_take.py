@@ -1,8 +1,9 @@
-"""A take that could not be saved: kept in memory, with a "Save take as…" button.
+"""Takes that could not be saved: kept in memory, with a "Save take as…" button.
 
 When writing a recording fails (full disk, read-only folder...) the window still scores the
-take; this widget holds its samples, says in the status bar what failed, and lets the
-learner save it somewhere else. It hides itself once the take is saved.
+take; this widget holds its samples (every unsaved take of the session, not only the last),
+says in the status bar what failed, and lets the learner save them somewhere else. It hides
+itself once they are saved.
 """
 
 from __future__ import annotations
@@ -26,22 +27,29 @@ class UnsavedTake(QPushButton):
         super().__init__("Save take as…", parent)
         self.setAccessibleName("Save the unsaved take as")
         self.setToolTip("This take could not be saved automatically: choose where to save it")
-        self.samples: np.ndarray | None = None
-        self.rate = 0
+        self.takes: list[tuple[np.ndarray, int]] = []  # oldest first
         self.reason = ""
         self.clicked.connect(lambda: self.save_as())
         self.hide()
 
     @property
     def pending(self) -> bool:
-        return self.samples is not None
+        return bool(self.takes)
+
+    @property
+    def samples(self) -> np.ndarray | None:
+        """The latest unsaved take."""
+        return self.takes[-1][0] if self.takes else None
 
     def hold(self, samples: np.ndarray, rate: int, reason: str) -> None:
-        self.samples, self.rate, self.reason = samples, rate, reason
+        self.takes.append((samples, rate))
+        self.reason = reason
+        self.setText("Save take as…" if len(self.takes) == 1
+                     else f"Save {len(self.takes)} takes as…")
         self.show()
 
     def clear(self) -> None:
-        self.samples, self.reason = None, ""
+        self.takes, self.reason = [], ""
         self.hide()
 
     @property
@@ -52,8 +60,11 @@ class UnsavedTake(QPushButton):
         return f"{self.reason} It is kept until you close the app: use Save take as… to keep it."
 
     def save_as(self, path: str | Path | None = None) -> Path | None:
-        """Save the held take to ``path`` (asks when ``None``); ``None`` if not saved."""
-        if self.samples is None:
+        """Save the held takes to ``path`` (asks when ``None``; with several takes the
+        earlier ones get ``-1``, ``-2``... before the extension). Returns the path of the
+        latest take, or ``None`` if not everything was saved (what was saved is dropped
+        from memory, the rest is kept)."""
+        if not self.takes:
             return None
         if path is None:
             chosen, _ = QFileDialog.getSaveFileName(
@@ -64,12 +75,18 @@ class UnsavedTake(QPushButton):
         path = Path(path)
         if path.suffix.lower() != ".wav":
             path = path.with_name(path.name + ".wav")
-        try:
-            out = write_recording(self.samples, self.rate, path)
-        except SaveError as exc:
-            self.reason = str(exc)
-            self.setToolTip(self.reason)
-            return None
+        out, total, number = path, len(self.takes), 0
+        while self.takes:
+            samples, rate = self.takes[0]
+            number += 1
+            out = path if number == total else path.with_name(f"{path.stem}-{number}{path.suffix}")
+            try:
+                write_recording(samples, rate, out)
+            except SaveError as exc:
+                self.reason = str(exc)
+                self.setToolTip(self.reason)
+                return None
+            self.takes.pop(0)
         self.clear()
         self.saved.emit(out)
         return out
