@@ -219,3 +219,14 @@ def test_not_a_database_is_damage_not_a_crash(tmp_path: Path) -> None:
     keeper = ProgressKeeper.open(path)
     assert keeper.saving and keeper.damaged_copy is not None
     assert keeper.damaged_copy.read_bytes() == b"this is not sqlite" * 100
+
+
+def test_backup_when_due_at_close(tmp_path: Path) -> None:
+    keeper = ProgressKeeper.open(tmp_path / "progress.sqlite3")
+    assert keeper.record_attempt("Ana", "th", "a", make_result("think")) == ""
+    assert backups(keeper.path) == []  # nothing worth backing up at open
+    keeper.backup_if_due()
+    assert len(backups(keeper.path)) == 1
+    keeper.backup_if_due()  # not again the same day
+    assert len(backups(keeper.path)) == 1
+    keeper.close()

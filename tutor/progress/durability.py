@@ -148,7 +148,7 @@ class ProgressKeeper:
             self.problem = f"{exc}. {NOT_SAVED}"
             return
         remove_leftovers(backup_dir(self.path), TEMP_PREFIX)
-        self._backup_if_due()
+        self.backup_if_due()
 
     def _recover(self, exc: DamagedProgress) -> None:
         try:
@@ -165,7 +165,7 @@ class ProgressKeeper:
         if self.backup is not None:
             self.problem += f" You can restore the backup from {_when(self.backup)}."
 
-    def _backup_if_due(self) -> None:
+    def backup_if_due(self) -> None:
         """A daily backup, never of a file just started after damage, nor of an empty one
         (either would push the good generations out)."""
         if not self.saving or self.damaged_copy is not None or not backup_due(self.path):
@@ -253,6 +253,6 @@ class ProgressKeeper:
     def close(self) -> None:
         if self.store is None:
             return
-        self._backup_if_due()
+        self.backup_if_due()
         self.store.close()
         self.store = None

@@ -440,7 +440,10 @@ class LessonEditorDialog(QDialog):
         try:
             write_manifest(self.pack(), self.folder)
         except OSError as exc:
-            QMessageBox.warning(self, "Not saved", f"Could not write the pack: {exc}")
+            from tutor.atomic import describe_write_error
+
+            QMessageBox.warning(self, "Not saved",
+                                f"Could not write the pack: {describe_write_error(exc)}")
             return False
         self._dirty = False
         self.saved.emit(self.folder)

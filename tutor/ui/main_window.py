@@ -382,6 +382,8 @@ class MainWindow(QMainWindow):
             self.recorder.stop()
         self.backend.stop_playback()
         self.runner.wait(3000)  # let a running score finish rather than kill its thread
+        if getattr(self.history, "keeper", None) is not None:
+            self.history.keeper.backup_if_due()  # the day's backup of the progress file
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.settings.save_splitter("main", QByteArray(self.splitter.saveState()))
         self.settings.sync()
