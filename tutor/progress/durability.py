@@ -173,7 +173,7 @@ class ProgressKeeper:
         try:
             if not self.store or not self.store.attempts():
                 return
-        except ProgressError:
+        except (ProgressError, sqlite3.Error):  # e.g. closed already: nothing to back up
             return
         self.backup_now()
 
