@@ -18,6 +18,8 @@ from typing import Protocol
 import numpy as np
 import soundfile as sf
 
+from tutor import atomic
+
 RECORD_RATE = 16000
 BLOCK_SECONDS = 0.02
 MAX_RECORD_SECONDS = 30.0
@@ -316,11 +318,36 @@ class Recorder:
             return self._speech_s >= MIN_SPEECH_S and self._silence_s >= TRAILING_SILENCE_S
 
 
+def encode_wav(samples: np.ndarray, rate: int) -> bytes:
+    """``samples`` as a 16-bit PCM WAV file, in memory."""
+    import io
+
+    buf = io.BytesIO()
+    sf.write(buf, np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0), rate,
+             subtype="PCM_16", format="WAV")
+    return buf.getvalue()
+
+
+def write_recording(samples: np.ndarray, rate: int, path: str | Path) -> Path:
+    """Write ``samples`` to ``path`` atomically (the old file, if any, stays until the new
+    one is complete). Raises :class:`~tutor.atomic.SaveError` with a plain message; never
+    leaves a 0-byte or partial file."""
+    path = Path(path)
+    try:
+        data = encode_wav(samples, rate)
+        return atomic.write_bytes(path, data)
+    except Exception as exc:  # OSError, soundfile's RuntimeError, ValueError...
+        raise atomic.SaveError(
+            f"Your recording could not be saved: {atomic.describe_write_error(exc, path)}.",
+            path) from exc
+
+
 def save_recording(samples: np.ndarray, rate: int, folder: Path, stem: str = "take") -> Path:
-    """Write ``samples`` as 16-bit WAV into ``folder`` under a timestamped, unique name."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write ``samples`` as 16-bit WAV into ``folder`` under a timestamped, unique name.
+
+    Raises :class:`~tutor.atomic.SaveError` (whatever failed: a full disk, a read-only
+    folder, a name too long); nothing is left in ``folder`` then."""
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in stem)[:60] or "take"
     path = folder / f"{stamp}-{safe}.wav"
-    sf.write(str(path), np.clip(samples, -1.0, 1.0), rate, subtype="PCM_16")
-    return path
+    return write_recording(samples, rate, path)

@@ -9,7 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tutor.lessons import Report
+
+PROGRESS_FROM = 200  # items: smaller packs are checked in moments
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +46,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     handlers = {"new": _new, "validate": _validate, "pack": _pack, "import": _import}
     return handlers[args.lesson_command](args)
+
+
+def _progress(name: object) -> Callable[[int, int, int], None]:
+    """Prints how far checking a big pack has got (to stderr, every 100 items)."""
+    def show(done: int, total: int, guessed: int) -> None:
+        if total >= PROGRESS_FROM and (done % 100 == 0 or done == total):
+            print(f"{name}: checked {done}/{total} items ({guessed} words not in the "
+                  "dictionary guessed)", file=sys.stderr, flush=True)
+    return show
 
 
 def _print_report(report: Report) -> None:
@@ -90,7 +103,8 @@ def _validate(args: argparse.Namespace) -> int:
 
     failed = False
     for path in args.paths:
-        report = validate_pack(path, check_phones=not args.no_phones)
+        report = validate_pack(path, check_phones=not args.no_phones,
+                               progress=None if args.no_phones else _progress(path))
         _print_report(report)
         bad = bool(report.errors) or report.pack is None or (args.strict and bool(report.warnings))
         failed |= bad
@@ -108,7 +122,7 @@ def _pack(args: argparse.Namespace) -> int:
     if not args.folder.is_dir():
         print(f"{args.folder} is not a pack folder.", file=sys.stderr)
         return 2
-    report = validate_pack(args.folder)
+    report = validate_pack(args.folder, progress=_progress(args.folder))
     _print_report(report)
     if not report.ok or report.pack is None:
         print(f"{args.folder}: not packed, fix the errors above first.", file=sys.stderr)
@@ -127,14 +141,18 @@ def _import(args: argparse.Namespace) -> int:
     from tutor.lessons import PackError, import_pack
 
     try:
-        pack, report = import_pack(args.source, replace=args.replace)
+        pack, report = import_pack(args.source, replace=args.replace,
+                                   progress=_progress(args.source))
     except PackError as exc:
         for issue in exc.issues:
             print(issue, file=sys.stderr)
         print(f"{args.source}: not imported.", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"{args.source}: not imported: {exc}", file=sys.stderr)
+        from tutor.atomic import describe_write_error
+
+        print(f"{args.source}: not imported: {describe_write_error(exc, exc.filename)}",
+              file=sys.stderr)
         return 1
     _print_report(report)
     print(f"Imported {pack.title!r} ({len(pack.items)} items) into {pack.root}")

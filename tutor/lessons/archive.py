@@ -15,8 +15,10 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from tutor import atomic
+
 from .issues import PackError
-from .manifest import unsafe_relative_path
+from .manifest import MAX_MANIFEST_BYTES, unsafe_relative_path
 from .model import AUDIO_SUFFIXES, MANIFEST_NAME
 
 ALLOWED_SUFFIXES: tuple[str, ...] = (".toml", *AUDIO_SUFFIXES, ".txt", ".md")
@@ -24,6 +26,7 @@ MAX_ENTRIES = 4000
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_TOTAL_BYTES = 200 * 1024 * 1024
 MAX_RATIO = 200  # uncompressed / compressed; higher smells of a zip bomb
+RATIO_FLOOR = 1_000_000  # below this many bytes unpacked, any ratio is harmless
 _CHUNK = 1 << 16
 
 
@@ -46,12 +49,17 @@ def _entry_problem(info: zipfile.ZipInfo) -> str | None:
     if suffix not in ALLOWED_SUFFIXES:
         return f"{suffix or 'files without an extension'} files are not allowed in a pack " \
                f"(allowed: {', '.join(ALLOWED_SUFFIXES)})"
+    if PurePosixPath(name).name == MANIFEST_NAME and info.file_size > MAX_MANIFEST_BYTES:
+        return f"is {info.file_size / 1000:.0f} kB; a manifest may be at most " \
+               f"{MAX_MANIFEST_BYTES // 1000} kB"
     if info.file_size > MAX_FILE_BYTES:
         return f"is {info.file_size / 1e6:.1f} MB; files in a pack may be at most " \
                f"{MAX_FILE_BYTES / 1e6:.0f} MB"
     if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and \
             info.file_size > 1_000_000:
-        return "is compressed suspiciously well (a zip bomb?)"
+        return f"unpacks to {info.file_size / 1e6:.1f} MB from " \
+               f"{info.compress_size / 1e3:.0f} kB, more than {MAX_RATIO} times its packed " \
+               "size (the limit); it looks like a zip bomb"
     return None
 
 
@@ -98,8 +106,17 @@ def extract_pack(archive: str | os.PathLike[str], target: str | os.PathLike[str]
             if key in seen:
                 raise PackError(f"{info.filename!r} appears twice in the pack", label)
             seen.add(key)
-        if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
-            raise PackError(f"the unpacked pack would exceed {MAX_TOTAL_BYTES / 1e6:.0f} MB", label)
+        claimed = sum(i.file_size for i in infos)
+        if claimed > MAX_TOTAL_BYTES:
+            raise PackError(f"the unpacked pack would be {claimed / 1e6:.0f} MB; at most "
+                            f"{MAX_TOTAL_BYTES / 1e6:.0f} MB are allowed", label)
+        packed = archive.stat().st_size
+        if claimed > RATIO_FLOOR and claimed > MAX_RATIO * packed:
+            raise PackError(f"its {len(infos)} entries unpack to {claimed / 1e6:.0f} MB from "
+                            f"{packed / 1e3:.0f} kB, more than {MAX_RATIO} times the pack's "
+                            "size (the limit); it looks like a zip bomb", label)
+        # the bytes actually inflated are bounded too (sizes in a zip can lie)
+        budget = min(MAX_TOTAL_BYTES, max(MAX_RATIO * packed, RATIO_FLOOR))
         files = [i for i in infos if not i.is_dir()]
         prefix = _strip_prefix([i.filename for i in files], label)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -115,7 +132,7 @@ def extract_pack(archive: str | os.PathLike[str], target: str | os.PathLike[str]
                 if not dest.resolve().is_relative_to(staging.resolve()):
                     raise PackError(f"{info.filename!r} would land outside the pack", label)
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                total += _copy_bounded(zf, info, dest, MAX_TOTAL_BYTES - total, label)
+                total += _copy_bounded(zf, info, dest, budget - total, label)
             staging.rename(target)
         except PackError:
             shutil.rmtree(staging, ignore_errors=True)
@@ -135,17 +152,38 @@ def _copy_bounded(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path, budget
         while chunk := src.read(_CHUNK):
             written += len(chunk)
             if written > limit:
-                raise PackError(f"{info.filename!r} inflates past the size limit", label)
+                raise PackError(f"{info.filename!r} inflates past the size limit (at most "
+                                f"{MAX_FILE_BYTES / 1e6:.0f} MB a file, {MAX_RATIO} times the "
+                                "pack's size in all)", label)
             out.write(chunk)
     return written
 
 
+def referenced_audio(folder: Path) -> list[str]:
+    """The audio paths the folder's manifest names (``[]`` when it cannot be read)."""
+    from .manifest import parse_manifest
+
+    try:
+        text = (folder / MANIFEST_NAME).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    pack, _ = parse_manifest(text)
+    return [i.audio for i in pack.items if i.audio] if pack is not None else []
+
+
 def pack_files(folder: Path) -> list[Path]:
-    """The files of a pack folder that belong in a ``.tutorpack`` (sorted, no symlinks)."""
+    """The files of a pack folder that belong in a ``.tutorpack`` (sorted, no symlinks).
+
+    Hidden files and folders (``.git``, editor backups) are left out, except audio the
+    manifest refers to: a pack must arrive with every file it needs."""
+    wanted = {folder.joinpath(*rel.split("/")) for rel in referenced_audio(folder)}
     out: list[Path] = []
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)
-        if any(part.startswith(".") for part in rel.parts) or path.is_symlink():
+        hidden = any(part.startswith(".") for part in rel.parts)
+        if (hidden and path not in wanted) or path.is_symlink():
+            continue
+        if any(p.is_symlink() for p in path.parents if p != folder and folder in p.parents):
             continue
         if path.is_file() and path.suffix.lower() in ALLOWED_SUFFIXES:
             out.append(path)
@@ -166,19 +204,13 @@ def write_pack_archive(folder: str | os.PathLike[str], out: str | os.PathLike[st
         if path.stat().st_size > MAX_FILE_BYTES:
             raise PackError(f"{path.relative_to(folder)} is larger than "
                             f"{MAX_FILE_BYTES / 1e6:.0f} MB", str(folder))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".tutorpack-", dir=out.parent)
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp_name, "w", zipfile.ZIP_DEFLATED) as zf:
+    def write(tmp: Path) -> None:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in files:
                 info = zipfile.ZipInfo(path.relative_to(folder).as_posix(), (2024, 1, 1, 0, 0, 0))
                 info.external_attr = (stat.S_IFREG | 0o644) << 16
                 compress = path.suffix.lower() not in (".flac", ".ogg")
                 info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
                 zf.writestr(info, path.read_bytes())
-        os.replace(tmp_name, out)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return out
+
+    return atomic.write_with(out, write)

@@ -31,6 +31,13 @@ from .source_map import SourceMap
 
 MAX_MANIFEST_BYTES = 1_000_000
 MAX_ITEMS = 2000
+#: Arrays and inline tables nested deeper than this are refused before parsing (a manifest
+#: needs 3; thousands would exhaust the parser's recursion).
+MAX_NESTING = 16
+#: Words over all items' texts: bounds the dictionary and g2p work a pack can ask for.
+MAX_WORDS = 20_000
+MAX_PRONUNCIATIONS = 50  # per item
+MAX_FOCUS = 40
 MAX_TEXT = 300
 MAX_TIP = 1000
 MAX_TITLE = 120
@@ -96,6 +103,9 @@ class _Checker:
             self.error(path, 'expected a list of phones such as ["TH", "S"], got '
                        f"{_kind(value)}")
             return ()
+        if len(value) > MAX_FOCUS:
+            self.error(path, f"{len(value)} phones; at most {MAX_FOCUS} are allowed")
+            return ()
         out: list[str] = []
         for phone in value:
             base = phone.strip().upper()
@@ -140,13 +150,59 @@ def migrate(data: dict[str, Any], version: int) -> dict[str, Any]:
     return data
 
 
+def nesting_too_deep(text: str, limit: int = MAX_NESTING) -> int | None:
+    """The line where arrays/inline tables nest deeper than ``limit``, or ``None``.
+
+    A linear scan that skips strings and comments, so it cannot itself recurse or hang."""
+    depth, line, i, n = 0, 1, 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line += 1
+        elif c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif c in "\"'":
+            quote = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else c
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                if text[j] == "\\" and c == '"':
+                    j += 1
+                elif text[j] == "\n":
+                    line += 1
+                    if len(quote) == 1:
+                        break  # an unterminated string: tomllib reports it
+                j += 1
+            i = j + len(quote)
+            continue
+        elif c in "[{":
+            depth += 1
+            if depth > limit:
+                return line
+        elif c in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return None
+
+
 def parse_manifest(text: str, file: str = MANIFEST_NAME) -> tuple[LessonPack | None, list[Issue]]:
     """Parse and check a manifest. The pack is ``None`` when any error was found."""
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_MANIFEST_BYTES:
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_MANIFEST_BYTES:
         return None, [Issue(Severity.ERROR, file, None, "",
-                            f"the manifest is larger than {MAX_MANIFEST_BYTES // 1000} kB")]
+                            f"the manifest is {size / 1000:.0f} kB; a manifest may be at most "
+                            f"{MAX_MANIFEST_BYTES // 1000} kB")]
+    deep = nesting_too_deep(text)
+    if deep is not None:
+        return None, [Issue(Severity.ERROR, file, deep, "",
+                            f"lists or tables are nested more than {MAX_NESTING} deep here; "
+                            "a manifest needs at most 3")]
     try:
         data = tomllib.loads(text)
+    except RecursionError:  # belt and braces: the scan above should have caught it
+        return None, [Issue(Severity.ERROR, file, None, "",
+                            f"lists or tables are nested too deeply (limit {MAX_NESTING})")]
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = re.search(r"\(at line (\d+), column (\d+)\)", message)
@@ -222,13 +278,20 @@ def _read_pack(data: dict[str, Any], check: _Checker) -> LessonPack | None:
     elif not raw_items:
         check.error(("items",), "the pack has no items; add at least one [[items]] table")
     elif len(raw_items) > MAX_ITEMS:
-        check.error(("items",), f"{len(raw_items)} items; a pack holds at most {MAX_ITEMS}")
+        check.error(("items", MAX_ITEMS), f"{len(raw_items)} items; a pack holds at most "
+                    f"{MAX_ITEMS}")
     else:
         seen: dict[str, int] = {}
+        words = 0
         for index, raw in enumerate(raw_items):
             item = _read_item(raw, index, check)
             if item is None:
                 continue
+            words += len(WORD_RE.findall(item.text))
+            if words > MAX_WORDS:
+                check.error(("items", index, "text"), f"the items up to here have more than "
+                            f"{MAX_WORDS} words; a pack may have at most {MAX_WORDS}")
+                break
             if item.id in seen:
                 check.error(("items", index, "id"), f"{item.id!r} is already used by item "
                             f"{seen[item.id] + 1}; item ids must be unique")
@@ -282,6 +345,10 @@ def _read_pronunciations(
         return {}
     if not isinstance(value, dict):
         check.error(path, f"expected a table of word = \"ARPAbet phones\", got {_kind(value)}")
+        return {}
+    if len(value) > MAX_PRONUNCIATIONS:
+        check.error(path, f"{len(value)} words; an item may override at most "
+                    f"{MAX_PRONUNCIATIONS}")
         return {}
     words_in_text = {lexicon_key(w) for w in WORD_RE.findall(text)}
     out: dict[str, tuple[str, ...]] = {}

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -16,6 +19,63 @@ from .source_map import SourceMap
 
 MIN_AUDIO_SECONDS = 0.2
 MAX_AUDIO_SECONDS = 30.0
+#: Words not in the pronunciation dictionary are guessed by a g2p model (5-12 ms each): a
+#: pack may ask for at most this many distinct guesses, within this many seconds.
+MAX_GUESSED_WORDS = 500
+MAX_GUESS_SECONDS = 60.0
+
+#: ``progress(items checked, items in all, words guessed so far)``
+Progress = Callable[[int, int, int], None]
+
+
+class GuessBudget:
+    """Bounds the g2p look-ups one validation may make (distinct words, and time)."""
+
+    def __init__(self, max_words: int = MAX_GUESSED_WORDS,
+                 max_seconds: float = MAX_GUESS_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_words, self.max_seconds, self.clock = max_words, max_seconds, clock
+        self.words: set[str] = set()
+        self._start: float | None = None
+
+    def unknown_words(self, item: LessonItem) -> set[str]:
+        """The words of ``item`` that would need a g2p guess (not in the dictionary and
+        not overridden by the item)."""
+        from tutor.scoring.lexicon import Lexicon, lexicon_key
+        from tutor.scoring.text import normalize_text
+
+        lexicon = Lexicon.default()
+        overridden = {lexicon_key(w) for w in item.pronunciations}
+        out: set[str] = set()
+        try:
+            words = normalize_text(item.text).words
+        except Exception:  # TextError: check_item_phones reports it
+            return out
+        for word in words:
+            if word.key in overridden:
+                continue
+            for part in re.split(r"[-\s]+", word.key):
+                part = part[:-2] if part.endswith("'S") and len(part) > 2 else part
+                if part and not lexicon.is_known(part) and not lexicon.is_known(part.strip("'.")):
+                    out.add(part)
+        return out
+
+    def refusal(self, item: LessonItem) -> str | None:
+        """Why ``item`` may not be looked up (the budget is spent), else ``None`` (and its
+        unknown words are counted)."""
+        if self._start is None:
+            self._start = self.clock()
+        new = self.unknown_words(item) - self.words
+        if len(self.words) + len(new) > self.max_words:
+            return (f"more than {self.max_words} different words of this pack are not in the "
+                    "pronunciation dictionary (the limit); add pronunciations for them or "
+                    "split the pack")
+        if new and self.clock() - self._start > self.max_seconds:
+            return (f"guessing the pronunciation of words not in the dictionary took more than "
+                    f"{self.max_seconds:.0f} s (the limit); add pronunciations for them or "
+                    "split the pack")
+        self.words |= new
+        return None
 
 
 @dataclass
@@ -68,8 +128,13 @@ def resolve_audio(pack: LessonPack, root: Path) -> LessonPack:
 
 
 def validate_folder(folder: str | os.PathLike[str], *, check_phones: bool = True,
-                    check_audio: bool = True, label: str | None = None) -> Report:
-    """Check a pack folder. ``label`` names the manifest in messages (default: its path)."""
+                    check_audio: bool = True, label: str | None = None,
+                    progress: Progress | None = None,
+                    budget: GuessBudget | None = None) -> Report:
+    """Check a pack folder. ``label`` names the manifest in messages (default: its path).
+
+    Guessing unknown words is bounded by ``budget``; once it is spent the item is an error
+    and the remaining items' words are not checked. ``progress`` hears about each item."""
     folder = Path(folder)
     label = label or str(folder / MANIFEST_NAME)
     text, issues = read_manifest_text(folder, label)
@@ -80,14 +145,22 @@ def validate_folder(folder: str | os.PathLike[str], *, check_phones: bool = True
         return Report(None, issues)
     pack = resolve_audio(pack, folder)
     where = SourceMap(text)
+    budget = budget or GuessBudget()
     for index, item in enumerate(pack.items):
         def add(severity: Severity, key: str, message: str, index: int = index) -> None:
             issues.append(Issue(severity, label, where.line("items", index, key),
                                 f"items[{index + 1}].{key}", message))
 
         if check_phones:
-            for severity, key, message in check_item_phones(item):
-                add(severity, key, message)
+            refusal = budget.refusal(item)
+            if refusal:
+                add(Severity.ERROR, "text", refusal)
+                check_phones = False
+            else:
+                for severity, key, message in check_item_phones(item):
+                    add(severity, key, message)
+        if progress is not None:
+            progress(index + 1, len(pack.items), len(budget.words))
         if check_audio and item.audio:
             problem = check_audio_file(folder, item.audio)
             if problem:

@@ -8,8 +8,9 @@ to an equal pack (tested).
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
+
+from tutor.atomic import open_atomic
 
 from .model import FORMAT_VERSION, MANIFEST_NAME, LessonPack
 
@@ -77,17 +78,7 @@ def dump_manifest(pack: LessonPack) -> str:
 
 def write_manifest(pack: LessonPack, folder: str | os.PathLike[str]) -> Path:
     """Write ``folder/pack.toml`` atomically (temporary file, fsync, rename)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / MANIFEST_NAME
-    fd, tmp = tempfile.mkstemp(prefix=".pack-", suffix=".toml", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(dump_manifest(pack))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    target = Path(folder) / MANIFEST_NAME
+    with open_atomic(target, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(dump_manifest(pack))
     return target

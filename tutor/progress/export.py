@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import csv
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from tutor.atomic import open_atomic
 
 from .store import Attempt, ProgressError, ProgressStore
 
@@ -61,18 +62,11 @@ def export_csv(store: ProgressStore, out: str | os.PathLike[str],
         lr.name.lower() for lr in store.learners()
     }:
         raise ProgressError(f"There is no learner called {learner!r}.")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=".csv", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=COLUMNS)
-            writer.writeheader()
-            for attempt in attempts:
-                writer.writerow(_row(store, attempt))
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with open_atomic(out, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+        writer.writeheader()
+        for attempt in attempts:
+            writer.writerow(_row(store, attempt))
     return len(attempts)
 
 

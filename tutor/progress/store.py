@@ -73,6 +73,42 @@ class ProgressError(Exception):
     """The progress file cannot be used (newer schema, not a database, bad learner name)."""
 
 
+class DamagedProgress(ProgressError):
+    """The progress file failed SQLite's integrity check; ``problems`` says what it found.
+
+    Nothing is written into such a file: :func:`tutor.progress.durability.open_progress`
+    moves it aside (keeping it) and offers the last good backup."""
+
+    def __init__(self, message: str, problems: list[str]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+#: SQLite's result codes for a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB).
+_DAMAGE_CODES = (11, 26)
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def is_damage(exc: BaseException) -> bool:
+    """True when SQLite reports the file itself as damaged (not busy, not read-only)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return (code & 0xFF) in _DAMAGE_CODES
+    text = str(exc).lower()
+    return "malformed" in text or "not a database" in text
+
+
+def quick_check(db: sqlite3.Connection) -> list[str]:
+    """``PRAGMA quick_check``: ``[]`` when sound, else SQLite's complaints (bounded)."""
+    try:
+        rows = [str(r[0]) for r in db.execute("PRAGMA quick_check(20)")]
+    except sqlite3.DatabaseError as exc:
+        if not is_damage(exc):
+            raise
+        return [str(exc)]
+    return [] if rows == ["ok"] else rows
+
+
 @dataclass(frozen=True)
 class Learner:
     id: int
@@ -131,12 +167,29 @@ class ProgressStore:
     """All learners' attempts in one SQLite file. Safe to share between threads."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
+        """Open (or create) the file. Raises :class:`DamagedProgress` when the file fails
+        its integrity check (nothing is written into it then), :class:`ProgressError` when
+        it cannot be used otherwise (a folder that cannot be written, a newer schema)."""
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        self.damaged = False  # set when SQLite reports damage while in use: writes stop
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            from tutor.atomic import describe_write_error
+
+            raise ProgressError(f"The progress folder cannot be created: "
+                                f"{describe_write_error(exc, self.path.parent)}") from exc
+        self._check_header()
         try:
             self._db = sqlite3.connect(self.path, timeout=10, check_same_thread=False,
                                        isolation_level=None)
+        except sqlite3.DatabaseError as exc:
+            raise ProgressError(f"{self.path} cannot be opened: {exc}") from exc
+        try:
+            problems = quick_check(self._db)
+            if problems:
+                raise DamagedProgress(f"{self.path} is damaged: {problems[0]}", problems)
             self._db.execute("PRAGMA foreign_keys = ON")
             mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
@@ -144,20 +197,73 @@ class ProgressStore:
             self._db.execute("PRAGMA synchronous = FULL")
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise ProgressError(f"{self.path} is not a usable progress database: {exc}") from exc
+            self._db.close()
+            if is_damage(exc):
+                raise DamagedProgress(f"{self.path} is not a usable progress database: {exc}",
+                                      [str(exc)]) from exc
+            raise ProgressError(f"{self.path} cannot be used: {exc}") from exc
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _check_header(self) -> None:
+        """A non-empty file must start with SQLite's magic; else it is damaged (and SQLite
+        must not be allowed to treat it as a new, empty database)."""
+        try:
+            with open(self.path, "rb") as fh:
+                head = fh.read(len(SQLITE_HEADER))
+        except FileNotFoundError:
+            return
+        except IsADirectoryError as exc:
+            raise ProgressError(f"{self.path} is a folder, not a progress file") from exc
+        except OSError as exc:
+            raise ProgressError(f"{self.path} cannot be read: {exc}") from exc
+        if head and head != SQLITE_HEADER:
+            raise DamagedProgress(f"{self.path} is not a usable progress database (its header "
+                                  "is damaged)", ["file header is not SQLite's"])
 
     # -- plumbing ------------------------------------------------------------------------
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction. Never writes into a file SQLite has reported damaged;
+        SQLite's errors come out as :class:`ProgressError` with a plain message."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            if self.damaged:
+                raise DamagedProgress(f"{self.path} is damaged; nothing more is written "
+                                      "into it", ["damaged while in use"])
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.DatabaseError as exc:
+                raise self._failure(exc) from exc
             try:
                 yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
+            except BaseException as exc:
+                try:
+                    self._db.execute("ROLLBACK")
+                except sqlite3.DatabaseError:
+                    pass  # SQLite has already rolled back
+                if isinstance(exc, sqlite3.DatabaseError):
+                    raise self._failure(exc) from exc
                 raise
-            self._db.execute("COMMIT")
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                try:
+                    self._db.execute("ROLLBACK")
+                except sqlite3.DatabaseError:
+                    pass
+                raise self._failure(exc) from exc
+
+    def _failure(self, exc: sqlite3.DatabaseError) -> ProgressError:
+        if is_damage(exc):
+            self.damaged = True
+            return DamagedProgress(f"{self.path} is damaged: {exc}", [str(exc)])
+        code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+        plain = {8: "the progress file or its folder is read-only",
+                 13: "the disk is full", 10: "the disk could not be written",
+                 5: "another program keeps the progress file busy"}.get(code, str(exc))
+        return ProgressError(f"Progress not saved: {plain}")
 
     def _migrate(self) -> None:
         with self._transaction() as db:
@@ -186,6 +292,26 @@ class ProgressStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def backup_to(self, dest: str | os.PathLike[str]) -> Path:
+        """A consistent copy of the whole database at ``dest`` (SQLite's online backup API,
+        safe while other connections write), checked and renamed into place atomically."""
+        from tutor.atomic import write_with
+
+        def write(tmp: Path) -> None:
+            target = sqlite3.connect(tmp)
+            try:
+                with self._lock:
+                    self._db.backup(target)
+                target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+                problems = quick_check(target)
+                if problems:
+                    raise DamagedProgress(f"the backup of {self.path} failed its check",
+                                          problems)
+            finally:
+                target.close()
+
+        return write_with(dest, write)
 
     def integrity_check(self) -> list[str]:
         """``[]`` when SQLite finds the file sound, else its complaints."""

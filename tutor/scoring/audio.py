@@ -36,8 +36,16 @@ class Audio:
 def read_file(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
     """Read WAV/FLAC/OGG (anything libsndfile knows) as float32 ``(frames, channels)``."""
     p = Path(path)
-    if not p.is_file():
-        raise AudioError(f"Audio file not found: {p}")
+    try:
+        if p.is_dir():
+            raise AudioError(f"{p} is a folder, not an audio file.")
+        if not p.is_file():
+            raise AudioError(f"Audio file not found: {p}")
+    except OSError as exc:  # e.g. a name too long for the file system: say so plainly
+        from tutor.atomic import describe_write_error
+
+        raise AudioError(f"That audio file cannot be opened: "
+                         f"{describe_write_error(exc)}.") from exc
     try:
         info = sf.info(str(p))
         if info.frames > (MAX_SECONDS + 1) * info.samplerate * 4:
@@ -53,6 +61,19 @@ def read_file(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
             f"{p.name} is not a readable audio file (WAV, FLAC or OGG): {exc}"
         ) from exc
     return data, int(rate)
+
+
+def clipped_share(mono: np.ndarray) -> float:
+    """The share of samples flattened against the ceiling: at the top of the range (full
+    scale, or the peak of float audio louder than that) *and* equal to the sample before,
+    as clipping leaves them. Loud float audio that is not clipped is not counted."""
+    if mono.size < 2:
+        return 0.0
+    magnitude = np.abs(mono)
+    ceiling = max(1.0, float(magnitude.max()))
+    at_top = magnitude[1:] >= CLIP_LEVEL * ceiling
+    flat = mono[1:] == mono[:-1]
+    return float(np.count_nonzero(at_top & flat)) / mono.size
 
 
 def to_mono(data: np.ndarray) -> np.ndarray:
@@ -124,7 +145,7 @@ def load_audio(
         warnings.append(
             f"Low sample rate ({rate} Hz): high sounds such as S and TH may be scored poorly."
         )
-    clipped = float(np.mean(np.abs(mono) >= CLIP_LEVEL))
+    clipped = clipped_share(mono)
     if clipped > CLIP_SHARE:
         warnings.append(
             f"The recording is clipped ({clipped:.1%} of samples at full scale): "

@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
+from tutor.atomic import remove_leftovers
 from tutor.paths import user_data_dir
 from tutor.recording import AudioBackend, default_backend
 
@@ -38,6 +39,7 @@ def build_window(
 ) -> MainWindow:
     settings = settings or Settings()
     data = data_dir or user_data_dir()
+    remove_leftovers(data / "recordings")  # a take whose write a killed app left unfinished
     history = AttemptHistory(data / "progress.sqlite3")
 
     def packs() -> list[PracticePack]:

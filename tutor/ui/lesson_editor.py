@@ -440,7 +440,10 @@ class LessonEditorDialog(QDialog):
         try:
             write_manifest(self.pack(), self.folder)
         except OSError as exc:
-            QMessageBox.warning(self, "Not saved", f"Could not write the pack: {exc}")
+            from tutor.atomic import describe_write_error
+
+            QMessageBox.warning(self, "Not saved",
+                                f"Could not write the pack: {describe_write_error(exc)}")
             return False
         self._dirty = False
         self.saved.emit(self.folder)
@@ -521,14 +524,11 @@ class LessonEditorDialog(QDialog):
         row = self.item_list.currentRow()
         if not 0 <= row < len(self.items):
             return None
-        relative = f"audio/{self.items[row].id}{source.suffix.lower()}"
-        dest = self.folder / relative
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(source.read_bytes())
-        problem = check_audio_file(self.folder, relative)
-        if problem:
-            dest.unlink(missing_ok=True)
-            QMessageBox.warning(self, "Audio not used", problem)
+        from tutor.lessons.reference_audio import install_reference_file
+
+        relative, problem = install_reference_file(self.folder, self.items[row].id, source)
+        if relative is None:  # the item's accepted recording, if any, is untouched
+            QMessageBox.warning(self, "Audio not used", problem or "")
             return None
         self.set_item_audio(relative)
         return relative
@@ -571,14 +571,13 @@ class LessonEditorDialog(QDialog):
         row = self.item_list.currentRow()
         if self.folder is None or not 0 <= row < len(self.items) or take.size == 0:
             return None
-        relative = f"audio/{self.items[row].id}.wav"
-        dest = self.folder / relative
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        sf.write(str(dest), np.clip(take, -1, 1), RECORD_RATE, subtype="PCM_16")
-        problem = check_audio_file(self.folder, relative)
-        if problem:
-            QMessageBox.warning(self, "Recording not used", problem)
-            dest.unlink(missing_ok=True)
+        from tutor.lessons.reference_audio import install_reference
+
+        relative, problem = install_reference(  # a new take never deletes an accepted one
+            self.folder, self.items[row].id, ".wav",
+            lambda tmp: sf.write(str(tmp), np.clip(take, -1, 1), RECORD_RATE, subtype="PCM_16"))
+        if relative is None:
+            QMessageBox.warning(self, "Recording not used", problem or "")
             return None
         self.set_item_audio(relative)
         return relative

@@ -196,18 +196,36 @@ class AttemptHistory:
         return self._store
 
     def __init__(self, db_path: Path | None = None) -> None:
+        from tutor.progress.durability import ProgressKeeper
+
         self._items: dict[tuple[str, str], list[Attempt]] = {}
         self._records: list[AttemptRecord] = []  # with phone scores, when there is no store
         self._store: Any = None
+        #: the progress file's keeper (checks, backups, what failed); ``None``: memory only
+        self.keeper: ProgressKeeper | None = None
         if db_path is not None:
-            try:
-                from tutor.progress import ProgressStore  # type: ignore[attr-defined]
+            self.keeper = ProgressKeeper.open(db_path)
+            self._store = self.keeper.store
+            if self.keeper.problem:
+                log.warning("Progress: %s", self.keeper.problem)
 
-                self._store = ProgressStore(db_path)
-            except ImportError:
-                self._store = None
-            except Exception as exc:
-                log.warning("Progress store unavailable: %s", exc)
+    @property
+    def problem(self) -> str:
+        """What to tell the learner about saving progress at start ("" when all is well)."""
+        return self.keeper.problem if self.keeper is not None else ""
+
+    @property
+    def last_error(self) -> str:
+        """Why the latest attempt was not saved ("" when it was)."""
+        return self.keeper.last_error if self.keeper is not None else ""
+
+    def restore_backup(self) -> int:
+        """Restore the offered backup (see ``ProgressKeeper.restore_backup``)."""
+        assert self.keeper is not None
+        carried = self.keeper.restore_backup()
+        self._store = self.keeper.store
+        self._items.clear()
+        return carried
 
     def attempts(self, item: PracticeItem) -> list[Attempt]:
         key = (item.pack, item.id)
@@ -241,14 +259,16 @@ class AttemptHistory:
         attempt = Attempt(datetime.now(), result.total, result.accuracy, audio)
         self.attempts(item)  # load earlier ones first
         self._items.setdefault((item.pack, item.id), []).append(attempt)
-        if self._store is None:
+        if self._store is None or self.keeper is None:
             self._records.append(record_from_result(item.pack, item.id, result))
+            if self.keeper is not None:  # a progress file was wanted but cannot be used
+                self.keeper.record_attempt(self.LEARNER, item.pack, item.id, result, audio)
         else:
-            try:
-                self._store.record_attempt(
-                    learner=self.LEARNER, pack=item.pack, item=item.id, result=result,
-                    audio_path=audio,
-                )
-            except Exception as exc:
-                log.warning("Could not save the attempt: %s", exc)
+            reason = self.keeper.record_attempt(
+                learner=self.LEARNER, pack=item.pack, item=item.id, result=result,
+                audio_path=audio,
+            )
+            if reason:
+                log.warning("Could not save the attempt: %s", reason)
+                self._records.append(record_from_result(item.pack, item.id, result))
         return attempt

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tutor.atomic import SaveError
 from tutor.feedback.advice import advice
 from tutor.feedback.bands import Band, colour
 from tutor.feedback.display_signals import segment
@@ -57,11 +58,13 @@ from .lesson_source import (
     expected_words,
     practice_session,
 )
+from .progress_notice import ProgressNotice
 from .prompt import PromptView
 from .record_bar import RecordBar
 from .session_summary import SessionSummaryDialog
 from .settings import Settings
 from .settings_dialog import SettingsDialog
+from .unsaved_take import UnsavedTake
 from .views import AnalysisView
 from .workers import ScoringService, Take, TaskRunner, analyse
 
@@ -227,6 +230,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.model_status, 1)
         self.statusBar().addPermanentWidget(self.session_status)
         self.statusBar().addPermanentWidget(self.latency)
+        self.unsaved_take = UnsavedTake(self)  # a take whose save failed, kept in memory
+        self.unsaved_take.saved.connect(self._take_saved_as)
+        self.statusBar().addPermanentWidget(self.unsaved_take)
+        self.progress_notice = ProgressNotice(self.history, self)  # progress not being saved
+        self.statusBar().addPermanentWidget(self.progress_notice)
 
     def _fill_lessons(self) -> None:
         self.lessons.blockSignals(True)
@@ -374,6 +382,8 @@ class MainWindow(QMainWindow):
             self.recorder.stop()
         self.backend.stop_playback()
         self.runner.wait(3000)  # let a running score finish rather than kill its thread
+        if getattr(self.history, "keeper", None) is not None:
+            self.history.keeper.backup_if_due()  # the day's backup of the progress file
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.settings.save_splitter("main", QByteArray(self.splitter.saveState()))
         self.settings.sync()
@@ -689,9 +699,23 @@ class MainWindow(QMainWindow):
         try:
             stem = self.item.id if self.item else "take"
             path = save_recording(samples, RECORD_RATE, self.data_dir / "recordings", stem)
-        except OSError as exc:
-            self.statusBar().showMessage(f"Could not save the recording: {exc}", 10000)
+        except SaveError as exc:  # the take is kept in memory and scored anyway
+            self.unsaved_take.hold(samples, RECORD_RATE, str(exc))
+            self.statusBar().showMessage(self.unsaved_take.note)
         self.score_samples(samples, RECORD_RATE, path)
+
+    def _take_saved_as(self, path: Path) -> None:
+        self.statusBar().showMessage(f"Saved the take to {path}", 10000)
+        if self.take_path is None:
+            self.take_path = path
+
+    def _take_note(self, path: Path | None) -> str:
+        """What the record bar says about where the take is (true, never a guess)."""
+        if path is None:
+            return self.unsaved_take.note
+        if path.parent == self.data_dir / "recordings":
+            return f"Saved to {path}"
+        return f"Scored {path.name}"
 
     # --- scoring -----------------------------------------------------------------------
     def score_samples(self, samples: np.ndarray, rate: int, path: Path | None) -> None:
@@ -701,7 +725,7 @@ class MainWindow(QMainWindow):
         item = self.item
         if self.service.state == ScoringService.LOADING:
             self._pending = (samples, rate, path, item)
-            self.record_bar.show_message("Saved. Scoring as soon as the model has loaded…")
+            self.record_bar.show_message("Scoring as soon as the model has loaded…")
             return
         self.record_bar.show_message("Scoring…")
         scorer = self.service.scorer
@@ -714,12 +738,13 @@ class MainWindow(QMainWindow):
     def _on_take(self, take: Take, path: Path | None, item: PracticeItem) -> None:
         if take.result is not None:
             self.history.record(item, take.result, path)
+            self.progress_notice.refresh()
             self._record_in_session(item, take.result)
         if self.item is not item:
             return
         self.take, self.take_path = take, path
         self._refresh()
-        note = f"Saved to {path}" if path else ""
+        note = self._take_note(path)
         if take.result is None:
             self.record_bar.show_message(self.service.message, error=True, colour=self.t.muted)
         else:
@@ -738,7 +763,8 @@ class MainWindow(QMainWindow):
         self._stop_clock = None
         if self.item is not item:
             return
-        saved = f" (your recording is saved: {path.name})" if path else ""
+        saved = f" (your recording is saved: {path.name})" if path else \
+            (f" {self.unsaved_take.note}" if self.unsaved_take.pending else "")
         self.record_bar.show_message(message + saved, error=True, colour=self.t.record)
         self.runner.submit(
             lambda: analyse(samples, rate, None, item.text),

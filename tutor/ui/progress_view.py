@@ -108,6 +108,9 @@ class ProgressDialog(QDialog):
         try:
             n = export_csv(self.store, Path(out), learner)
         except (ProgressError, OSError) as exc:
-            QMessageBox.warning(self, "Export failed", str(exc))
+            from tutor.atomic import describe_write_error
+
+            why = describe_write_error(exc, out) if isinstance(exc, OSError) else str(exc)
+            QMessageBox.warning(self, "Export failed", why)
             return
         QMessageBox.information(self, "Exported", f"{n} attempts written to {out}.")
