@@ -53,6 +53,7 @@ def test_reference_voice_never_reads_the_prompt_as_options(tmp_path: Path,
     import subprocess
 
     from tutor.feedback import reference_speech
+    from tutor.voice import espeak
 
     calls: list[list[str]] = []
     real = subprocess.run
@@ -61,10 +62,10 @@ def test_reference_voice_never_reads_the_prompt_as_options(tmp_path: Path,
         calls.append(list(args))
         return real(args, *a, **k)
 
-    monkeypatch.setattr(reference_speech.subprocess, "run", spy)
+    monkeypatch.setattr(espeak.subprocess, "run", spy)
     secret = tmp_path / "secret.txt"
     secret.write_text("this is a private file that must never be read aloud " * 20)
-    samples, rate = reference_speech.synthesize(f"-f{secret}")
+    samples, rate = reference_speech.synthesize(f"-f{secret}", voice="espeak-ng")
     assert calls[0][-2:] == ["--", f"-f{secret}"]
     # spoken as text, the path takes ~10 s; read as a file, its 220 words would take ~90 s
     assert len(samples) / rate < 40
