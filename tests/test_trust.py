@@ -90,3 +90,15 @@ def test_a_correct_reading_does_not_score_lower_for_being_repeated(
     thrice = scorer.score(Audio(np.concatenate([audio.samples] * 3), 16000), " ".join([text] * 3))
     assert thrice.total >= once.total - 1.0
     assert thrice.accuracy >= once.accuracy - 1.0
+
+
+def test_the_cli_says_a_take_is_not_the_prompt(tmp_path: Path, capsys) -> None:
+    import soundfile as sf
+
+    from tutor.cli import main
+
+    noise = tmp_path / "noise.wav"
+    rng = np.random.default_rng(1)
+    sf.write(str(noise), (rng.standard_normal(16000) * 0.05).astype(np.float32), 16000)
+    assert main(["score", str(noise), "think"]) != 0
+    assert "did not sound like speech" in capsys.readouterr().err

@@ -24,7 +24,10 @@ BENCH_KEYS = (
     "n_utterances", "n_phones", "mdd_precision", "mdd_recall", "mdd_f1", "mdd_auc",
     "human_mdd_f1", "refused_real",
 )  # fmt: skip
-SUBSTITUTE_KEYS = ("sub_caught", "sub_false_alarms", "sub_heard_as", "sub_refused", "sub_n")
+SUBSTITUTE_KEYS = (
+    "sub_caught", "sub_false_alarms", "sub_heard_as", "sub_heard_as_caught", "sub_refused",
+    "sub_n",
+)  # fmt: skip
 GARBAGE_KEYS = (
     "garbage_noise_noticed", "garbage_other_noticed", "garbage_half_noticed",
     "garbage_real_flagged", "half_unsaid_low", "garbage_n",

@@ -25,6 +25,7 @@ from .model import AcousticModel, ScoringHead, model_bytes
 from .phones import SILENCE, split_stress
 from .prompt_check import PromptEvidence, gather, refuse_if_not_the_prompt
 from .result import PhoneResult, UtteranceResult, WordResult
+from .substitution import SUBSTITUTED_SCORE, Competitor, competitors
 
 ACOUSTIC_FILE = "acoustic.onnx"
 HEAD_FILE = "head.onnx"
@@ -114,7 +115,8 @@ class Scorer:
         if check_prompt:
             refuse_if_not_the_prompt(evidence, text)
         outputs = self._average_speeds(audio, words, alignment, outputs)
-        return self._result(text, words, audio, alignment, gop, outputs, evidence)
+        rivals = competitors(log_post, alignment)
+        return self._result(text, words, audio, alignment, gop, outputs, evidence, rivals)
 
     def _rate(
         self, log_post: np.ndarray, variants: Sequence[Sequence[Sequence[str]]]
@@ -166,6 +168,7 @@ class Scorer:
         gop: GopFeatures,
         out: HeadOutputs,
         evidence: PromptEvidence,
+        rivals: Sequence[Competitor],
     ) -> UtteranceResult:
         shift = self.acoustic.frame_shift
         phones_by_word: list[list[PhoneResult]] = [[] for _ in words]
@@ -174,6 +177,8 @@ class Scorer:
             _, stress = split_stress(p.token)
             word_said = evidence.said[p.word_index]
             score = float(np.clip(out.phone[k], 0.0, 2.0)) if word_said else 0.0
+            if rivals[k].said_instead:
+                score = min(score, SUBSTITUTED_SCORE)
             said = word_said and gop.phone_features[k, SIL_POSTERIOR_COLUMN] < PRESENT_SIL_POSTERIOR
             present += int(said)
             phones_by_word[p.word_index].append(
@@ -184,7 +189,7 @@ class Scorer:
                     end=round(p.end * shift, 3),
                     score=round(score, 3),
                     gop=round(float(gop.lpp[k]), 3),
-                    heard=_heard(p.phone, score, gop, k, word_said),
+                    heard=_heard(p.phone, score, gop.heard[k], rivals[k], word_said),
                     mispronounced=needs_work(score),
                 )
             )
@@ -229,15 +234,18 @@ class Scorer:
         )
 
 
-def _heard(expected: str, score: float, gop: GopFeatures, k: int, word_said: bool) -> str:
-    """What to name as heard: the expected phone itself when it scored well (so "heard as"
-    never contradicts a green phone), otherwise the most likely *other* phone, or silence
-    for a phone that was not said."""
+def _heard(expected: str, score: float, top: str, rival: Competitor, word_said: bool) -> str:
+    """What to name as heard. A green phone is heard as itself, so "heard as" never
+    contradicts the colour; an amber or red one names the confusable sound the model
+    heard more than the expected one, else any sound it heard more, else nothing new
+    (the expected phone: "unclear", not a substitution); silence for an unsaid word."""
     if not word_said:
         return SILENCE
     if not needs_work(score):
         return expected
-    return gop.heard_instead[k] if gop.heard_instead else gop.heard[k]
+    if rival.phone and rival.margin > 0:
+        return rival.phone
+    return top
 
 
 def _word_score(value: float, said: bool) -> float:

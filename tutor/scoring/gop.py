@@ -41,7 +41,6 @@ class GopFeatures:
     utterance_features: np.ndarray  # (len(UTTERANCE_FEATURES),) float32
     heard: tuple[str, ...]  # most likely phone per segment
     lpp: np.ndarray  # (n_phones,)
-    heard_instead: tuple[str, ...] = ()  # most likely phone other than the expected one
 
 
 def _segment_stats(log_post: np.ndarray, start: int, end: int, label: int):
@@ -60,7 +59,6 @@ def gop_features(log_post: np.ndarray, alignment: Alignment, frame_shift: float)
     ids = np.zeros(n, dtype=np.int64)
     words = np.zeros(n, dtype=np.int64)
     heard: list[str] = []
-    instead: list[str] = []
     lpps = np.zeros(n, dtype=np.float32)
     for k, p in enumerate(phones):
         label = PHONE_INDEX[p.phone]
@@ -81,8 +79,6 @@ def gop_features(log_post: np.ndarray, alignment: Alignment, frame_shift: float)
         speech[SIL] = -np.inf
         best = int(np.argmax(speech))
         heard.append(SILENCE if sil_post > 0.5 else PHONE_SET[best])
-        speech[label] = -np.inf
-        instead.append(SILENCE if sil_post > 0.5 else PHONE_SET[int(np.argmax(speech))])
     return GopFeatures(
         feats,
         ids,
@@ -90,7 +86,6 @@ def gop_features(log_post: np.ndarray, alignment: Alignment, frame_shift: float)
         _utterance_features(alignment, lpps, words, frame_shift),
         tuple(heard),
         lpps,
-        tuple(instead),
     )
 
 

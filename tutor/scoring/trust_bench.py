@@ -89,7 +89,7 @@ def swapped_words(utt: LabelledUtterance, swap: Swap) -> list[WordPronunciation]
 def substitution_metrics(
     scorer: Scorer, utts: Sequence[LabelledUtterance], progress: Progress | None = None
 ) -> dict[str, float | int]:
-    caught = heard = refused = n = 0
+    caught = heard = heard_caught = refused = n = 0
     alarms = untouched = 0
     for k, utt in enumerate(utts):
         swaps = swaps_for(utt)
@@ -107,6 +107,7 @@ def substitution_metrics(
                 if j == offset:
                     caught += needs_work(p.score)
                     heard += p.heard == swap.original
+                    heard_caught += needs_work(p.score) and p.heard == swap.original
                 else:
                     untouched += 1
                     alarms += needs_work(p.score)
@@ -117,6 +118,7 @@ def substitution_metrics(
         "sub_caught": caught / scored if n else float("nan"),
         "sub_false_alarms": alarms / untouched if untouched else float("nan"),
         "sub_heard_as": heard / scored if n else float("nan"),
+        "sub_heard_as_caught": heard_caught / caught if caught else float("nan"),
         "sub_refused": refused / n if n else float("nan"),
         "sub_n": n,
     }
