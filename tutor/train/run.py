@@ -42,6 +42,8 @@ class Run:
     teacher_config: ConvNetConfig = TEACHER
     epochs_scale: float = 1.0
     ship_to: Path | None = None
+    latency_budget_ms: float = 50.0
+    shipped: str | None = None  # the variant the ship stage chose (None: none fits)
     log_lines: list[str] = field(default_factory=list)
     _cache: object = None
     _labels: dict | None = None
@@ -65,7 +67,9 @@ class Run:
             synth_copies=args.synth_copies,
             compress_from=args.compress_from,
         )
-        return cls(cfg, TINY if args.tiny else TEACHER, args.epochs, args.ship_to)
+        return cls(
+            cfg, TINY if args.tiny else TEACHER, args.epochs, args.ship_to, args.latency_budget
+        )
 
     # -- helpers ------------------------------------------------------------------------
     def log(self, message: str) -> None:
@@ -372,6 +376,8 @@ class Run:
             self.log(f"head {name}: " + json.dumps(metrics))
 
     def stage_ship(self) -> None:
-        from .report import ship
+        from .report import ship, summary
 
-        ship(self, self.ship_to)
+        self.shipped = ship(self, self.ship_to, self.latency_budget_ms)
+        for line in summary(self.report(), self.cfg.out, self.ship_to, self.latency_budget_ms):
+            self.log(line)
