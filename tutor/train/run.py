@@ -283,6 +283,8 @@ class Run:
         return path
 
     def _acoustic_metadata(self, name: str) -> dict:
+        from tutor.scoring.speechocean import labels_path
+
         from .export import file_hash
 
         training_data = "speechocean762 train (CC BY 4.0) minus validation speakers"
@@ -303,7 +305,7 @@ class Run:
             "version": f"{name}-{time.strftime('%Y%m%d')}",
             "variant": name,
             "training_data": training_data,
-            "data_hash": file_hash(self.cfg.data / "train" / "scores.json"),
+            "data_hash": file_hash(labels_path(self.cfg.data, "train")),
             "settings": json.dumps(settings),
         }
 
