@@ -139,7 +139,7 @@ def ship(run, ship_to: Path | None, budget_ms: float = BUDGET_MS) -> str | None:
     run.log("model table:\n" + table(report, budget_ms))
     shipped = choose_shipped(report, budget_ms)
     if shipped is None:
-        run.log(f"nothing chosen: no variant fits {BUDGET_BYTES:,} bytes and {budget_ms:g} ms")
+        run.log(f"nothing chosen: no variant fits {budget_rule(budget_ms)}")
         return None
     if ship_to is None:
         return shipped
@@ -153,6 +153,12 @@ def ship(run, ship_to: Path | None, budget_ms: float = BUDGET_MS) -> str | None:
     return shipped
 
 
+def budget_rule(budget_ms: float) -> str:
+    if math.isinf(budget_ms):
+        return f"{BUDGET_BYTES:,} bytes (acoustic + head), with no latency budget"
+    return f"{BUDGET_BYTES:,} bytes (acoustic + head) and {budget_ms:g} ms p50 per utterance"
+
+
 def summary(
     report: dict, out: Path, ship_to: Path | None, budget_ms: float = BUDGET_MS
 ) -> list[str]:
@@ -162,7 +168,7 @@ def summary(
         f"report: {out / 'report.json'} (log: {out / 'pipeline.log'})",
     ]
     shipped = choose_shipped(report, budget_ms)
-    rule = f"{BUDGET_BYTES:,} bytes (acoustic + head) and {budget_ms:g} ms p50 per utterance"
+    rule = budget_rule(budget_ms)
     misfits = [k for k, _ in ROWS if k in report and not fits(report[k], budget_ms)]
     if shipped is None:
         lines.append(f"chosen: none: no variant fits {rule}")

@@ -7,6 +7,7 @@ metrics, sizes and latencies that the model card's table is made from.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
@@ -43,6 +44,7 @@ class Run:
     epochs_scale: float = 1.0
     ship_to: Path | None = None
     latency_budget_ms: float = 50.0
+    tiny: bool = False  # tiny models, and a one-member head (a quick try-out run)
     shipped: str | None = None  # the variant the ship stage chose (None: none fits)
     log_lines: list[str] = field(default_factory=list)
     _cache: object = None
@@ -67,8 +69,11 @@ class Run:
             synth_copies=args.synth_copies,
             compress_from=args.compress_from,
         )
+        budget = args.latency_budget
+        if budget is None:
+            budget = math.inf if args.tiny else 50.0
         return cls(
-            cfg, TINY if args.tiny else TEACHER, args.epochs, args.ship_to, args.latency_budget
+            cfg, TINY if args.tiny else TEACHER, args.epochs, args.ship_to, budget, tiny=args.tiny
         )
 
     # -- helpers ------------------------------------------------------------------------
@@ -349,7 +354,9 @@ class Run:
             train_s, valid_s = head_samples(
                 self.cfg, name, self.cache, posteriors_fn(acoustic, self.cache)
             )
-            settings = HeadSettings()  # one fixed recipe for every variant (see HeadSettings)
+            # one fixed recipe for every variant (see HeadSettings); a tiny run trains one
+            # member instead of an ensemble, so that trying the pipeline takes minutes
+            settings = HeadSettings(members=1) if self.tiny else HeadSettings()
             head, metrics = train_head(
                 train_s,
                 valid_s,
