@@ -4,6 +4,8 @@ fails here, not for a reader), and none runs the system ``python`` instead of th
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import re
 import shlex
 from pathlib import Path
@@ -20,6 +22,7 @@ TUTOR_PREFIXES = (".venv/bin/tutor ", "./scripts/run-app.sh ", "./tutor/tutor ",
                   "xvfb-run -a .venv/bin/python -m tutor ", ".venv/bin/python -m tutor ",
                   "~/tutor-env/bin/tutor ")  # fmt: skip
 TRAIN_PREFIX = ".venv/bin/tutor-train "
+MODULE_PREFIX = re.compile(r"^\.venv/bin/python -m (tutor\.train\.\w+) ")  # their own main()
 
 
 def _command_lines() -> list[str]:
@@ -31,7 +34,8 @@ def _command_lines() -> list[str]:
             line = re.sub(r"\s+#.*$", "", line).strip()
             if line and not line.startswith("#"):
                 lines.append(line)
-    lines += [s for s in re.findall(r"`([^`\n]+)`", README) if "-m tutor " in s]
+    prose = re.sub(r"```.*?```", "", README, flags=re.S)
+    lines += [" ".join(s.split()) for s in re.findall(r"`([^`]+)`", prose) if "-m tutor" in s]
     return lines
 
 
@@ -41,6 +45,7 @@ COMMANDS = _command_lines()
 def test_the_readme_has_commands_to_check() -> None:
     assert sum(c.startswith(TRAIN_PREFIX) for c in COMMANDS) >= 3
     assert sum(c.startswith(TUTOR_PREFIXES) for c in COMMANDS) >= 8
+    assert sum(bool(MODULE_PREFIX.match(c)) for c in COMMANDS) >= 4
 
 
 @pytest.mark.parametrize(
@@ -58,6 +63,32 @@ def test_each_command_parses(line: str) -> None:
         parser.parse_args(shlex.split(rest))
     except SystemExit as exc:
         pytest.fail(f"README command does not parse (exit {exc.code}): {line}")
+
+
+class _Parsed(Exception):
+    """Raised once a command's arguments parsed, so that the command does not run."""
+
+
+@pytest.mark.parametrize("line", [c for c in COMMANDS if MODULE_PREFIX.match(c)])
+def test_each_training_module_command_parses(line: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("torch", reason="the [train] extra")
+    match = MODULE_PREFIX.match(line)
+    assert match is not None
+    module = importlib.import_module(match.group(1))
+    original = argparse.ArgumentParser.parse_args
+
+    def parse_then_stop(self, args=None, namespace=None):  # noqa: ANN001, ANN202
+        original(self, args, namespace)
+        raise _Parsed
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", parse_then_stop)
+    try:
+        module.main(shlex.split(line[match.end() :]))
+    except _Parsed:
+        return
+    except SystemExit as exc:
+        pytest.fail(f"README command does not parse (exit {exc.code}): {line}")
+    pytest.fail(f"{match.group(1)}.main() never parsed its arguments")
 
 
 def test_no_command_runs_the_system_python() -> None:
