@@ -4,6 +4,7 @@ app's runtime loads and scores with. (Training on the full data is not part of t
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -18,13 +19,23 @@ from tutor.train.report import choose_shipped  # noqa: E402
 
 
 @pytest.mark.slow
-def test_tiny_pipeline_ships_models_the_runtime_scores_with(tmp_path: Path) -> None:
+def test_tiny_pipeline_ships_models_the_runtime_scores_with(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     corpus = make_tiny_corpus(tmp_path / "corpus", split="train", n=12)
     run, ship = tmp_path / "run", tmp_path / "models"
+    # --tiny sets no latency budget: what ships must not depend on how busy this machine is
     args = ["all", "--data", str(corpus), "--out", str(run), "--tiny", "--epochs", "0.1",
             "--threads", "1"]  # fmt: skip
     code = train_main([*args, "--ship-to", str(ship)])
-    assert code == 0
+    out = capsys.readouterr()
+    assert code == 0, f"tutor-train exited {code}:\n{out.err[-2000:]}\n{out.out[-3000:]}"
+    assert (ship / "table.md").is_file(), f"nothing shipped:\n{out.out[-3000:]}"
+    # the run ends by naming its outputs and the variant it chose, and why
+    assert f"table:  {run / 'table.md'}" in out.out
+    assert f"report: {run / 'report.json'}" in out.out
+    assert f"models: {ship / 'acoustic.onnx'}, {ship / 'head.onnx'}" in out.out
+    assert "the best validation phone PCC" in out.out and "with no latency budget" in out.out
     report = json.loads((run / "report.json").read_text())
     for variant in ("teacher", "student", "distil", "prune", "cluster", "int8"):
         assert "phone_pcc" in report[variant], variant
@@ -40,13 +51,36 @@ def test_tiny_pipeline_ships_models_the_runtime_scores_with(tmp_path: Path) -> N
     result = scorer.score(fixture, "I think this is the right answer")
     assert len(result.phones) == 19
     assert all(0 <= p.score <= 2 for p in result.phones)
-    assert scorer.acoustic.metadata["variant"] == choose_shipped(report)
+    assert scorer.acoustic.metadata["variant"] == choose_shipped(report, budget_ms=math.inf)
     assert scorer.head.test_time_speeds == (1.0, 0.9, 1.1)  # the speeds the head learnt from
 
     # a second run finds every stage done and changes nothing
     before = (run / "report.json").read_text()
     assert train_main(args) == 0
     assert json.loads((run / "report.json").read_text()).keys() == json.loads(before).keys()
+
+    # with a budget no variant meets, nothing ships and the command says so (exit 1)
+    capsys.readouterr()
+    elsewhere = tmp_path / "elsewhere"
+    assert train_main([*args, "--latency-budget", "0", "--ship-to", str(elsewhere)]) == 1
+    assert "nothing shipped" in capsys.readouterr().err
+    assert not elsewhere.exists()
+
+
+@pytest.mark.parametrize("missing", ["folder", "labels"])
+def test_a_missing_corpus_is_one_clear_line_and_leaves_nothing_behind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], missing: str
+) -> None:
+    data = tmp_path / "data"
+    if missing == "labels":
+        (data / "train" / "audio").mkdir(parents=True)
+    out = tmp_path / "runs" / "tiny"
+    code = train_main(["all", "--data", str(data), "--out", str(out), "--limit", "100", "--tiny"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
+    assert str(data) in err
+    assert not (tmp_path / "runs").exists()
 
 
 @pytest.mark.slow

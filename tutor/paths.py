@@ -1,9 +1,17 @@
-"""Where things live: shipped assets, built-in lessons, and the learner's data folder."""
+"""Where things live: shipped assets, built-in lessons, and the learner's data folder.
+
+The models, the self-test sample and the built-in lessons are package data: an installed
+wheel holds them in ``tutor/data/{models,samples,lessons}`` (found with
+``importlib.resources``). A source checkout (and an editable install) reads them from the
+source tree (``assets/``, ``lessons/``), and a PyInstaller bundle from its data folder,
+which keeps the source layout. ``TUTOR_ASSETS`` and ``TUTOR_LESSONS`` override both.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
+from importlib import resources
 from pathlib import Path
 
 import platformdirs
@@ -18,8 +26,22 @@ def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
+def package_data_dir() -> Path | None:
+    """``tutor/data`` of an installed wheel, or ``None`` (source tree, bundle)."""
+    try:
+        folder = resources.files("tutor") / "data"
+    except (ModuleNotFoundError, TypeError):  # pragma: no cover - tutor is importable here
+        return None
+    if not isinstance(folder, Path) or not folder.is_dir():
+        return None  # not installed as files on disk (a zip import) or a source checkout
+    return folder
+
+
 def assets_dir() -> Path:
-    return Path(os.environ.get("TUTOR_ASSETS", project_root() / "assets"))
+    """The folder holding ``models/`` and ``samples/``."""
+    if override := os.environ.get("TUTOR_ASSETS"):
+        return Path(override)
+    return package_data_dir() or project_root() / "assets"
 
 
 def models_dir() -> Path:
@@ -27,7 +49,10 @@ def models_dir() -> Path:
 
 
 def builtin_lessons_dir() -> Path:
-    return Path(os.environ.get("TUTOR_LESSONS", project_root() / "lessons"))
+    if override := os.environ.get("TUTOR_LESSONS"):
+        return Path(override)
+    packaged = package_data_dir()
+    return packaged / "lessons" if packaged else project_root() / "lessons"
 
 
 def user_data_dir() -> Path:

@@ -39,7 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _progress(done: int, total: int) -> None:
-    if sys.stderr.isatty() or done == total or done % 50 == 0:
+    """A bar redrawn in place on a terminal; in a log (not a TTY), a plain line every 50."""
+    if sys.stderr.isatty():
         width = 30
         filled = width * done // total
         end = "\n" if done == total else ""
@@ -49,6 +50,8 @@ def _progress(done: int, total: int) -> None:
             file=sys.stderr,
             flush=True,
         )
+    elif done == total or done % 50 == 0:
+        print(f"scoring {done}/{total}", file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:

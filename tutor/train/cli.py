@@ -45,6 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--ship-to", type=Path, help="copy the chosen models here (ship stage)")
     p.add_argument(
+        "--latency-budget",
+        type=float,
+        metavar="MS",
+        help="p50 milliseconds per utterance a shipped variant may take "
+        "(default 50; none with --tiny, whose models say nothing about speed)",
+    )
+    p.add_argument(
         "--synth",
         type=Path,
         metavar="MANIFEST",
@@ -94,11 +101,18 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     torch.set_num_threads(args.threads)
+    from tutor.scoring.speechocean import CorpusError, load_split
+
     from .run import Run
     from .synth_data import SynthDataError
 
     if args.synth is not None and not args.synth.is_file():
         print(f"error: synthetic speech manifest not found: {args.synth}", file=sys.stderr)
+        return 2
+    try:  # before anything is written under --out
+        load_split(args.data, "train")
+    except CorpusError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     run = Run.from_args(args)
     if (error := run.compression_mismatch()) is not None:
@@ -107,9 +121,16 @@ def main(argv: list[str] | None = None) -> int:
     target = STAGES[-1] if args.stage == "all" else args.stage
     try:
         run.until(target)
-    except SynthDataError as exc:
+    except (SynthDataError, CorpusError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if target == "ship" and args.ship_to is not None and run.shipped is None:
+        print(
+            f"error: nothing shipped to {args.ship_to}: no variant fits the budgets "
+            f"(see {args.out / 'table.md'}; --latency-budget sets the time budget)",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

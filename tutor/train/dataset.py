@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from tutor.scoring.audio import change_speed, load_audio
 from tutor.scoring.features import FeatureConfig, log_mel
 from tutor.scoring.speechocean import LabelledUtterance, load_split
 
-SPLITS_DIR = Path(__file__).parent / "splits"
+SPLITS_DIR = Path(str(resources.files("tutor.train") / "splits"))  # package data
 DEFAULT_FEATURES = FeatureConfig()
 VALID_SPEAKERS_FILE = SPLITS_DIR / "speechocean762_valid_speakers.txt"
 

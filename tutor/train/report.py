@@ -31,19 +31,22 @@ BUDGET_BYTES = 5_000_000  # all scoring models together (acoustic + head)
 BUDGET_MS = 50.0  # p50 per utterance, one thread
 
 
-def choose_shipped(report: dict) -> str | None:
-    """The variant that ships: among those within the size and latency budgets, the best
-    phone PCC through the engine on the validation slice; a tie goes to the smaller file."""
+def fits(r: dict, budget_ms: float = BUDGET_MS) -> bool:
+    """Within the size budget and (p50 per utterance) the latency budget."""
+    size = r.get("acoustic_bytes", math.inf) + r.get("head_bytes", math.inf)
+    return size <= BUDGET_BYTES and r.get("latency_ms_p50", math.inf) <= budget_ms
 
-    def fits(r: dict) -> bool:
-        size = r.get("acoustic_bytes", math.inf) + r.get("head_bytes", math.inf)
-        return size <= BUDGET_BYTES and r.get("latency_ms_p50", math.inf) <= BUDGET_MS
+
+def choose_shipped(report: dict, budget_ms: float = BUDGET_MS) -> str | None:
+    """The variant that ships: among those within the size and latency budgets, the best
+    phone PCC through the engine on the validation slice; a tie goes to the smaller file.
+    ``budget_ms`` is the latency budget (``tutor-train --latency-budget``)."""
 
     def rank(key: str) -> tuple[float, float]:
         pcc = _figure(report[key], "phone_pcc")
         return (-math.inf if math.isnan(pcc) else pcc, -report[key]["acoustic_bytes"])
 
-    candidates = [k for k, _ in ROWS if k in report and fits(report[k])]
+    candidates = [k for k, _ in ROWS if k in report and fits(report[k], budget_ms)]
     return max(candidates, key=rank) if candidates else None
 
 
@@ -69,8 +72,8 @@ def _figure(r: dict, key: str) -> float:
     return r.get(f"engine_{key}", r.get(key, float("nan")))
 
 
-def table(report: dict) -> str:
-    shipped = choose_shipped(report)
+def table(report: dict, budget_ms: float = BUDGET_MS) -> str:
+    shipped = choose_shipped(report, budget_ms)
     head = (
         "| model | parameters (non-zero) | ONNX bytes | gzip bytes | phone PCC | phone MSE "
         "| word acc. PCC | sentence total PCC | p50 ms |"
@@ -96,10 +99,20 @@ def table(report: dict) -> str:
     return "\n".join(lines)
 
 
-def ship(run, ship_to: Path | None) -> None:  # noqa: ANN001 - Run
-    out = run.cfg.out
+def validation_utterances(run) -> list:  # noqa: ANN001 - Run
+    """The validation utterances this run prepared (so ``--limit`` bounds the ship stage too)."""
+    prepared = {e.utt_id for e in run.cache.entries if e.part == "valid"}
     keep = valid_speakers()
-    utts = [u for u in load_split(run.cfg.data, "train") if u.speaker in keep]
+    return [
+        u for u in load_split(run.cfg.data, "train") if u.speaker in keep and u.utt_id in prepared
+    ]
+
+
+def ship(run, ship_to: Path | None, budget_ms: float = BUDGET_MS) -> str | None:  # noqa: ANN001
+    """Measure every variant through the engine, write the table; copy the chosen variant's
+    models to ``ship_to`` (when given). Returns the chosen variant, or ``None``."""
+    out = run.cfg.out
+    utts = validation_utterances(run)
     for key, _ in ROWS:
         acoustic = out / key / "acoustic.onnx"
         head = out / key / "head.onnx"
@@ -122,18 +135,49 @@ def ship(run, ship_to: Path | None) -> None:  # noqa: ANN001 - Run
     if "int8" in run.report() and "cluster" in run.report():
         run.update_report("int8", {"parameters": run.report()["cluster"].get("parameters", 0)})
     report = run.report()
-    (out / "table.md").write_text(table(report) + "\n")
-    run.log("model table:\n" + table(report))
-    if ship_to is None:
-        return
-    shipped = choose_shipped(report)
+    (out / "table.md").write_text(table(report, budget_ms) + "\n")
+    run.log("model table:\n" + table(report, budget_ms))
+    shipped = choose_shipped(report, budget_ms)
     if shipped is None:
-        run.log(f"nothing shipped: no variant fits {BUDGET_BYTES:,} bytes and {BUDGET_MS} ms")
-        return
+        run.log(f"nothing chosen: no variant fits {budget_rule(budget_ms)}")
+        return None
+    if ship_to is None:
+        return shipped
     ship_to.mkdir(parents=True, exist_ok=True)
     shutil.copy(out / shipped / "acoustic.onnx", ship_to / ACOUSTIC_FILE)
     set_metadata(ship_to / ACOUSTIC_FILE, {"validation": json.dumps(report[shipped])})
     shutil.copy(out / shipped / "head.onnx", ship_to / HEAD_FILE)
     (ship_to / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
-    (ship_to / "table.md").write_text(table(report) + "\n")
+    (ship_to / "table.md").write_text(table(report, budget_ms) + "\n")
     run.log(f"shipped {shipped} models to {ship_to} (default app models: {models_dir()})")
+    return shipped
+
+
+def budget_rule(budget_ms: float) -> str:
+    if math.isinf(budget_ms):
+        return f"{BUDGET_BYTES:,} bytes (acoustic + head), with no latency budget"
+    return f"{BUDGET_BYTES:,} bytes (acoustic + head) and {budget_ms:g} ms p50 per utterance"
+
+
+def summary(
+    report: dict, out: Path, ship_to: Path | None, budget_ms: float = BUDGET_MS
+) -> list[str]:
+    """The lines a run ends with: where its results are and which variant was chosen, why."""
+    lines = [
+        f"table:  {out / 'table.md'}",
+        f"report: {out / 'report.json'} (log: {out / 'pipeline.log'})",
+    ]
+    shipped = choose_shipped(report, budget_ms)
+    rule = budget_rule(budget_ms)
+    misfits = [k for k, _ in ROWS if k in report and not fits(report[k], budget_ms)]
+    if shipped is None:
+        lines.append(f"chosen: none: no variant fits {rule}")
+        return lines
+    pcc = _figure(report[shipped], "phone_pcc")
+    where = ship_to if ship_to is not None else out / shipped
+    lines += [
+        f"chosen: {shipped}: the best validation phone PCC ({pcc:.3f}) among the variants "
+        f"within {rule}" + (f" (outside it: {', '.join(misfits)})" if misfits else ""),
+        f"models: {where / ACOUSTIC_FILE}, {where / HEAD_FILE}",
+    ]
+    return lines

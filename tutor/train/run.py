@@ -7,6 +7,7 @@ metrics, sizes and latencies that the model card's table is made from.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
@@ -42,6 +43,9 @@ class Run:
     teacher_config: ConvNetConfig = TEACHER
     epochs_scale: float = 1.0
     ship_to: Path | None = None
+    latency_budget_ms: float = 50.0
+    tiny: bool = False  # tiny models, and a one-member head (a quick try-out run)
+    shipped: str | None = None  # the variant the ship stage chose (None: none fits)
     log_lines: list[str] = field(default_factory=list)
     _cache: object = None
     _labels: dict | None = None
@@ -65,7 +69,12 @@ class Run:
             synth_copies=args.synth_copies,
             compress_from=args.compress_from,
         )
-        return cls(cfg, TINY if args.tiny else TEACHER, args.epochs, args.ship_to)
+        budget = args.latency_budget
+        if budget is None:
+            budget = math.inf if args.tiny else 50.0
+        return cls(
+            cfg, TINY if args.tiny else TEACHER, args.epochs, args.ship_to, budget, tiny=args.tiny
+        )
 
     # -- helpers ------------------------------------------------------------------------
     def log(self, message: str) -> None:
@@ -279,6 +288,8 @@ class Run:
         return path
 
     def _acoustic_metadata(self, name: str) -> dict:
+        from tutor.scoring.speechocean import labels_path
+
         from .export import file_hash
 
         training_data = "speechocean762 train (CC BY 4.0) minus validation speakers"
@@ -299,7 +310,7 @@ class Run:
             "version": f"{name}-{time.strftime('%Y%m%d')}",
             "variant": name,
             "training_data": training_data,
-            "data_hash": file_hash(self.cfg.data / "train" / "scores.json"),
+            "data_hash": file_hash(labels_path(self.cfg.data, "train")),
             "settings": json.dumps(settings),
         }
 
@@ -343,7 +354,9 @@ class Run:
             train_s, valid_s = head_samples(
                 self.cfg, name, self.cache, posteriors_fn(acoustic, self.cache)
             )
-            settings = HeadSettings()  # one fixed recipe for every variant (see HeadSettings)
+            # one fixed recipe for every variant (see HeadSettings); a tiny run trains one
+            # member instead of an ensemble, so that trying the pipeline takes minutes
+            settings = HeadSettings(members=1) if self.tiny else HeadSettings()
             head, metrics = train_head(
                 train_s,
                 valid_s,
@@ -372,6 +385,8 @@ class Run:
             self.log(f"head {name}: " + json.dumps(metrics))
 
     def stage_ship(self) -> None:
-        from .report import ship
+        from .report import ship, summary
 
-        ship(self, self.ship_to)
+        self.shipped = ship(self, self.ship_to, self.latency_budget_ms)
+        for line in summary(self.report(), self.cfg.out, self.ship_to, self.latency_budget_ms):
+            self.log(line)

@@ -16,8 +16,9 @@ and the training pipeline force-aligns).  Output: 16 kHz mono FLAC plus ``manife
      "segments": [[phone, start_s, end_s], ...] | null,   # phones without stress, SIL
      "errors": [{"word_index", "canonical_index", "kind", "from", "to"}]}
 
-Run ``python -m tutor.train.synth --out DIR --words N --sentences N``; it resumes (items
-whose audio and manifest record exist are skipped).
+Run ``python -m tutor.train.synth --out DIR --words N --sentences N [--data SO762_DIR]``;
+it resumes (items whose audio and manifest record exist are skipped). Prompts come from the
+built-in lessons and, with ``--data``, from speechocean762's prompts and lexicon.
 """
 
 from __future__ import annotations
@@ -46,8 +47,6 @@ from tutor.scoring.phones import CMU_PHONES, SILENCE, split_stress
 from tutor.train.mispronounce import PhoneError, mispronounce
 
 RATE = 16000
-DEFAULT_SPEECHOCEAN = Path("/work/shared/data/speechocean762")
-LESSONS_DIR = Path(__file__).resolve().parents[2] / "lessons"
 _WORD_RE = re.compile(r"^[a-z]+(?:'[a-z]+)?$")
 _TIMEOUT_S = 120
 
@@ -479,11 +478,13 @@ def _clean_words(text: str) -> list[str] | None:
     return words
 
 
-def corpus_texts(data_dir: Path = DEFAULT_SPEECHOCEAN, split: str = "train") -> list[str]:
-    """speechocean762 prompts (numbers and odd tokens left out)."""
-    path = data_dir / split / "text"
-    if not path.exists():
+def corpus_texts(data_dir: Path | None, split: str = "train") -> list[str]:
+    """speechocean762 prompts (numbers and odd tokens left out); none without ``data_dir``."""
+    if data_dir is None:
         return []
+    path = data_dir / split / "text"  # the same Kaldi list in the release and converted layouts
+    if not path.is_file():
+        raise SynthError(f"{path} is missing: --data should be a speechocean762 folder")
     texts = []
     for line in path.read_text().splitlines():
         _, _, text = line.partition("\t") if "\t" in line else line.partition(" ")
@@ -492,8 +493,13 @@ def corpus_texts(data_dir: Path = DEFAULT_SPEECHOCEAN, split: str = "train") -> 
     return list(dict.fromkeys(texts))
 
 
-def lesson_texts(lessons_dir: Path = LESSONS_DIR) -> list[str]:
-    """Item texts of the lesson packs (``lessons/*/pack.toml``)."""
+def lesson_texts(lessons_dir: Path | None = None) -> list[str]:
+    """Item texts of the lesson packs (``*/pack.toml``; default: the built-in lessons)."""
+    from tutor.paths import builtin_lessons_dir
+
+    lessons_dir = lessons_dir or builtin_lessons_dir()
+    if not lessons_dir.is_dir():
+        raise SynthError(f"no lessons folder {lessons_dir}")
     texts = []
     for pack in sorted(lessons_dir.glob("*/pack.toml")):
         try:
@@ -507,16 +513,22 @@ def lesson_texts(lessons_dir: Path = LESSONS_DIR) -> list[str]:
     return list(dict.fromkeys(texts))
 
 
-def common_words(data_dir: Path = DEFAULT_SPEECHOCEAN, lexicon: Lexicon | None = None):
-    """Single words: the corpus lexicon's words (everyday vocabulary) that CMUdict knows."""
+def common_words(data_dir: Path | None, lexicon: Lexicon | None = None):
+    """Single words: the corpus lexicon's words (everyday vocabulary) that CMUdict knows;
+    none without ``data_dir``."""
+    if data_dir is None:
+        return []
     lexicon = lexicon or Lexicon.default()
     words: list[str] = []
-    path = data_dir / "lexicon.txt"
-    if path.exists():
-        for line in path.read_text().splitlines():
-            word = line.split(maxsplit=1)[0].lower() if line.strip() else ""
-            if _WORD_RE.match(word) and lexicon.is_known(word):
-                words.append(word)
+    # converted layout: DIR/lexicon.txt; the release: DIR/resource/lexicon.txt
+    places = (data_dir / "lexicon.txt", data_dir / "resource" / "lexicon.txt")
+    path = next((p for p in places if p.is_file()), None)
+    if path is None:
+        raise SynthError(f"{places[0]} is missing: --data should be a speechocean762 folder")
+    for line in path.read_text().splitlines():
+        word = line.split(maxsplit=1)[0].lower() if line.strip() else ""
+        if _WORD_RE.match(word) and lexicon.is_known(word):
+            words.append(word)
     return list(dict.fromkeys(words))
 
 
@@ -672,17 +684,24 @@ def default_out_dir() -> Path:
     return Path(platformdirs.user_cache_dir("tutor")) / "synth"
 
 
-def build_texts(n_words: int, n_sentences: int, seed: int = 0) -> list[str]:
-    """``n_sentences`` prompts (lessons first, then the corpus) and ``n_words`` single words;
-    sources are cycled when a count exceeds what they hold."""
+def build_texts(
+    n_words: int,
+    n_sentences: int,
+    seed: int = 0,
+    data_dir: Path | None = None,
+    lessons_dir: Path | None = None,
+) -> list[str]:
+    """``n_sentences`` prompts (lessons first, then the corpus in ``data_dir``, if given) and
+    ``n_words`` single words; sources are cycled when a count exceeds what they hold."""
     rng = np.random.default_rng(seed)
-    sentences = lesson_texts() + [t for t in corpus_texts() if len(t.split()) > 1]
-    words = common_words() + [t for t in lesson_texts() if len(t.split()) == 1]
+    lessons = lesson_texts(lessons_dir)
+    sentences = lessons + [t for t in corpus_texts(data_dir) if len(t.split()) > 1]
+    words = common_words(data_dir) + [t for t in lessons if len(t.split()) == 1]
     words = list(dict.fromkeys(words))
     chosen: list[str] = []
     for pool, n in ((sentences, n_sentences), (words, n_words)):
         if n and not pool:
-            raise SynthError("no text source found (speechocean762 or lessons/)")
+            raise SynthError("no text source found (the lessons, or --data speechocean762)")
         for k in range(n):
             if k % len(pool) == 0:
                 pool = [pool[int(j)] for j in rng.permutation(len(pool))]
@@ -701,6 +720,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--mispronounce", type=float, default=0.25, help="share with errors")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="speechocean762 folder: its prompts and lexicon words join the lessons' texts",
+    )
+    p.add_argument(
+        "--lessons", type=Path, metavar="DIR", help="lesson packs (default: the built-in ones)"
+    )
     args = p.parse_args(argv)
     if args.words < 0 or args.sentences < 0 or not 0 <= args.mispronounce <= 1:
         p.error("--words/--sentences must be >= 0 and --mispronounce within 0-1")
@@ -708,7 +736,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     try:
         items = plan(
-            build_texts(args.words, args.sentences, args.seed),
+            build_texts(args.words, args.sentences, args.seed, args.data, args.lessons),
             engines=[e.strip() for e in args.engines.split(",") if e.strip()],
             seed=args.seed,
             mispronounce_rate=args.mispronounce,
