@@ -23,7 +23,12 @@ from .head_inputs import HeadOutputs, check_contract, run_head
 from .lexicon import Lexicon, WordPronunciation, pronounce
 from .model import AcousticModel, ScoringHead, model_bytes
 from .phones import SILENCE, split_stress
-from .prompt_check import PromptEvidence, gather, refuse_if_not_the_prompt
+from .prompt_check import (
+    PromptEvidence,
+    refuse_if_not_the_prompt,
+    speech_confidence,
+    words_said,
+)
 from .result import PhoneResult, UtteranceResult, WordResult
 from .substitution import SUBSTITUTED_SCORE, Competitor, competitors
 
@@ -109,12 +114,22 @@ class Scorer:
                 f"{len(words)} word(s); record the whole prompt."
             )
         text = text or " ".join(w.text for w in words)
-        variants = [w.variants for w in words]
-        alignment, gop, outputs = self._rate(log_post, variants)
-        evidence = gather(log_post, variants, alignment, gop.phone_features[:, GOP_MAX_COLUMN])
+        said = words_said(log_post, [w.variants for w in words])
+        # a reading that stopped early is scored on the words it holds; the rest score 0
+        heard_words = words[: sum(said)] or words
+        alignment, gop, outputs = self._rate(log_post, [w.variants for w in heard_words])
+        evidence = PromptEvidence(
+            speech_confidence(log_post),
+            float(gop.phone_features[:, GOP_MAX_COLUMN].mean()) if any(said) else -np.inf,
+            said,
+        )
         if check_prompt:
             refuse_if_not_the_prompt(evidence, text)
-        outputs = self._average_speeds(audio, words, alignment, outputs)
+        if not any(said):  # scored on purpose although nothing matched: every word forced in
+            evidence = PromptEvidence(
+                evidence.speech_confidence, evidence.match, (True,) * len(said)
+            )
+        outputs = self._average_speeds(audio, heard_words, alignment, outputs)
         rivals = competitors(log_post, alignment)
         return self._result(text, words, audio, alignment, gop, outputs, evidence, rivals)
 
@@ -193,19 +208,23 @@ class Scorer:
                     mispronounced=needs_work(score),
                 )
             )
+        end = round(audio.duration, 3)
+        for i, w in enumerate(words):
+            if not phones_by_word[i]:  # not heard: zero-length phones at the end
+                phones_by_word[i] = [_unsaid(phone, end) for phone in w.variants[0]]
         word_results = tuple(
             WordResult(
                 text=w.text,
                 phones=tuple(ph),
                 start=ph[0].start,
                 end=ph[-1].end,
-                accuracy=_word_score(out.word[i, 0], evidence.said[i]),
-                stress=_word_score(out.word[i, 1], evidence.said[i]),
-                total=_word_score(out.word[i, 2], evidence.said[i]),
+                accuracy=_word_score(out.word, i, 0, evidence.said[i]),
+                stress=_word_score(out.word, i, 1, evidence.said[i]),
+                total=_word_score(out.word, i, 2, evidence.said[i]),
             )
             for i, (w, ph) in enumerate(zip(words, phones_by_word, strict=True))
         )
-        n = max(len(alignment.phones), 1)
+        n = max(sum(len(ph) for ph in phones_by_word), 1)
         speech = sum(p.end - p.start for p in alignment.phones) * shift
         rate_share = min(1.0, speech / n / MIN_SECONDS_PER_PHONE)
         completeness = 10.0 * present / n * rate_share
@@ -248,5 +267,10 @@ def _heard(expected: str, score: float, top: str, rival: Competitor, word_said: 
     return top
 
 
-def _word_score(value: float, said: bool) -> float:
-    return round(float(np.clip(value, 0, 10)), 2) if said else 0.0
+def _unsaid(token: str, at: float) -> PhoneResult:
+    phone, stress = split_stress(token)
+    return PhoneResult(phone, stress, at, at, 0.0, 0.0, SILENCE, True)
+
+
+def _word_score(scores: np.ndarray, word: int, column: int, said: bool) -> float:
+    return round(float(np.clip(scores[word, column], 0, 10)), 2) if said else 0.0

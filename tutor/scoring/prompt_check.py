@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .alignment import Alignment, force_align, said_words
+from .alignment import force_align, said_words
 from .errors import NotThePromptError
 from .phones import PHONE_INDEX, SILENCE
 
@@ -35,38 +35,35 @@ MIN_PROMPT_MATCH = -2.6
 #: Log-likelihood per phone left unsaid when the reading stops early (tuned on validation
 #: with 2 / 4 / 8 / 10 / 12: at 12 no word of a real reading is left out and 87 % of the
 #: words cut from half readings are; 10 drops the bundled sample's mumbled last word).
-STOP_PENALTY = 12.0
+STOP_PENALTY = 8.0
 
 
 @dataclass(frozen=True)
 class PromptEvidence:
     speech_confidence: float
-    match: float
+    match: float  # mean GOP over the said words' phones (-inf when none was said)
     said: tuple[bool, ...]  # per word: did the recording hold it?
 
     @property
-    def unsaid(self) -> int:
-        return sum(not s for s in self.said)
+    def n_said(self) -> int:
+        return sum(self.said)
 
 
-def gather(
-    log_post: np.ndarray,
-    variants: Sequence[Sequence[Sequence[str]]],
-    alignment: Alignment,
-    gop_max: np.ndarray,
-) -> PromptEvidence:
-    """``alignment`` is the full forced alignment and ``gop_max`` its per-phone GOP."""
-    top = log_post.max(axis=1)
+def speech_confidence(log_post: np.ndarray) -> float:
+    """Mean top posterior over the frames not heard as silence (0 when all are)."""
     speechy = np.exp(log_post[:, SIL]) < 0.5
-    confidence = float(np.exp(top[speechy]).mean()) if speechy.any() else 0.0
+    return float(np.exp(log_post.max(axis=1)[speechy]).mean()) if speechy.any() else 0.0
+
+
+def words_said(
+    log_post: np.ndarray, variants: Sequence[Sequence[Sequence[str]]]
+) -> tuple[bool, ...]:
+    """Per word, whether the recording holds it: all words but those after an early stop."""
     try:
-        said = said_words(force_align(log_post, variants, stop_penalty=STOP_PENALTY), len(variants))
+        ali = force_align(log_post, variants, stop_penalty=STOP_PENALTY)
     except ValueError:
-        said = (True,) * len(variants)
-    if not any(said):
-        return PromptEvidence(confidence, float("-inf"), said)
-    keep = np.array([said[p.word_index] for p in alignment.phones])
-    return PromptEvidence(confidence, float(gop_max[keep].mean()), said)
+        return (True,) * len(variants)
+    return said_words(ali, len(variants))
 
 
 def refuse_if_not_the_prompt(evidence: PromptEvidence, text: str) -> None:
@@ -75,7 +72,7 @@ def refuse_if_not_the_prompt(evidence: PromptEvidence, text: str) -> None:
             "That did not sound like speech (noise or a noisy room?). "
             "Record again close to the microphone and read the prompt aloud."
         )
-    if not any(evidence.said) or evidence.match < MIN_PROMPT_MATCH:
+    if not evidence.n_said or evidence.match < MIN_PROMPT_MATCH:
         raise NotThePromptError(
             f"That did not sound like the prompt. Read exactly this aloud: “{text}”."
         )
