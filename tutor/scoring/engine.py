@@ -30,7 +30,7 @@ from .prompt_check import (
     words_said,
 )
 from .result import PhoneResult, UtteranceResult, WordResult
-from .substitution import SUBSTITUTED_SCORE, Competitor, competitors
+from .substitution import Competitor, competitors
 
 ACOUSTIC_FILE = "acoustic.onnx"
 HEAD_FILE = "head.onnx"
@@ -192,8 +192,6 @@ class Scorer:
             _, stress = split_stress(p.token)
             word_said = evidence.said[p.word_index]
             score = float(np.clip(out.phone[k], 0.0, 2.0)) if word_said else 0.0
-            if rivals[k].said_instead:
-                score = min(score, SUBSTITUTED_SCORE)
             said = word_said and gop.phone_features[k, SIL_POSTERIOR_COLUMN] < PRESENT_SIL_POSTERIOR
             present += int(said)
             phones_by_word[p.word_index].append(

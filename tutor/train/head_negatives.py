@@ -141,12 +141,13 @@ def main(argv: list[str] | None = None) -> int:
         tmp.replace(cache)
     print(f"{len(train_s)} training samples, {len(valid_s)} validation ({time.time() - t0:.0f} s)")
     settings = HeadSettings(members=args.members)
+    name = "head-neg" if args.negatives else "head"
     head, metrics = train_head(train_s, valid_s, settings)
     path = export_head(
         head,
         args.out / "head.onnx",
         {
-            "version": f"head-neg-{time.strftime('%Y%m%d')}",
+            "version": f"{name}-{time.strftime('%Y%m%d')}",
             "validation": json.dumps(metrics),
             "settings": json.dumps(asdict(settings)),
             "negatives": json.dumps({"copies": args.negatives, "swaps": args.swaps,

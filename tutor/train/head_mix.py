@@ -1,0 +1,118 @@
+"""Blend two scoring heads into one ONNX graph: ``weight * A + (1 - weight) * B`` for every
+output, with the same inputs, outputs and contract as a single head.
+
+Used to ship the head trained on the experts' labels (A: agrees with their average) blended
+with the head trained with confusable-phone negatives (B: catches substituted sounds, see
+:mod:`tutor.train.head_negatives`); the weight is chosen on the validation slice with
+``tutor bench --substitute`` (the model card lists the measured trade-off).
+
+    python -m tutor.train.head_mix runs/h0/head.onnx runs/hn2/head.onnx --weight 0.6 \\
+        --out assets/models/head.onnx
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import onnx
+from onnx import helper
+
+from tutor.scoring.model import HEAD_CONTRACT
+
+from .export import set_metadata
+
+
+def _prefixed(graph: onnx.GraphProto, prefix: str, keep: set[str]) -> onnx.GraphProto:
+    """A copy of ``graph`` whose every name but the shared inputs carries ``prefix``."""
+    g = onnx.GraphProto()
+    g.CopyFrom(graph)
+
+    def rename(name: str) -> str:
+        return name if not name or name in keep else prefix + name
+
+    for node in g.node:
+        node.name = rename(node.name)
+        node.input[:] = [rename(n) for n in node.input]
+        node.output[:] = [rename(n) for n in node.output]
+        for attr in node.attribute:
+            if attr.g.node:  # a subgraph (e.g. If): its inner names are renamed too
+                attr.g.CopyFrom(_prefixed(attr.g, prefix, keep))
+    for init in g.initializer:
+        init.name = rename(init.name)
+    for value in [*g.value_info, *g.output]:
+        value.name = rename(value.name)
+    return g
+
+
+def blend(a_path: Path, b_path: Path, weight: float) -> onnx.ModelProto:
+    a, b = onnx.load(str(a_path)), onnx.load(str(b_path))
+    meta_a = {p.key: p.value for p in a.metadata_props}
+    meta_b = {p.key: p.value for p in b.metadata_props}
+    for key in ("contract", "phone_features", "utterance_features"):
+        if meta_a.get(key) != meta_b.get(key):
+            raise ValueError(f"the two heads differ in {key!r}: they cannot be blended")
+    if meta_a.get("contract") != HEAD_CONTRACT:
+        raise ValueError(f"{a_path} is not a scoring head ({meta_a.get('contract')!r})")
+    inputs = {i.name for i in a.graph.input}
+    ga, gb = _prefixed(a.graph, "a/", inputs), _prefixed(b.graph, "b/", inputs)
+    nodes = [*ga.node, *gb.node]
+    inits = [*ga.initializer, *gb.initializer,
+             helper.make_tensor("mix/wa", onnx.TensorProto.FLOAT, [], [weight]),
+             helper.make_tensor("mix/wb", onnx.TensorProto.FLOAT, [], [1.0 - weight])]  # fmt: skip
+    outputs = []
+    for out in a.graph.output:
+        name = out.name
+        nodes += [
+            helper.make_node("Mul", [f"a/{name}", "mix/wa"], [f"mix/a_{name}"]),
+            helper.make_node("Mul", [f"b/{name}", "mix/wb"], [f"mix/b_{name}"]),
+            helper.make_node("Add", [f"mix/a_{name}", f"mix/b_{name}"], [name]),
+        ]
+        outputs.append(out)
+    graph = helper.make_graph(
+        nodes, "head_blend", list(a.graph.input), outputs, inits,
+        value_info=[*ga.value_info, *gb.value_info],
+    )  # fmt: skip
+    model = helper.make_model(graph, opset_imports=list(a.opset_import))
+    model.ir_version = a.ir_version
+    onnx.checker.check_model(model)
+    return model
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tutor.train.head_mix")
+    ap.add_argument("a", type=Path, help="head trained on the experts' labels")
+    ap.add_argument("b", type=Path, help="head trained with confusable-phone negatives")
+    ap.add_argument("--weight", type=float, required=True, help="share of head A (0..1)")
+    ap.add_argument("--out", type=Path, required=True)
+    args = ap.parse_args(argv)
+    if not 0.0 <= args.weight <= 1.0:
+        print("error: --weight must be between 0 and 1", file=sys.stderr)
+        return 2
+    try:
+        model = blend(args.a, args.b, args.weight)
+    except (OSError, ValueError, onnx.checker.ValidationError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    meta_a = {p.key: p.value for p in onnx.load(str(args.a)).metadata_props}
+    meta_b = {p.key: p.value for p in onnx.load(str(args.b)).metadata_props}
+    onnx.save(model, str(args.out))
+    version = f"{meta_a.get('version', 'a')}x{args.weight:g}+{meta_b.get('version', 'b')}"
+    set_metadata(
+        args.out,
+        {
+            **{k: v for k, v in meta_a.items() if k not in ("version", "validation")},
+            "version": version,
+            "blend": json.dumps({"a": meta_a.get("version"), "b": meta_b.get("version"),
+                                 "weight_a": args.weight,
+                                 "b_negatives": meta_b.get("negatives")}),  # fmt: skip
+        },
+    )
+    print(f"{args.out}: {version} ({args.out.stat().st_size:,} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
