@@ -72,3 +72,63 @@ def test_malformed_scores_are_a_clear_error(tmp_path: Path, capsys) -> None:
     (split / "audio" / "SPEAKER0001" / "u1.flac").write_bytes(b"")
     assert main(["bench", "--data", str(tmp_path), "--split", "test"]) == 2
     assert "malformed" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def clean_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny corpus with every phone labelled correct, so --substitute has readings
+    to swap phones in."""
+    root = make_tiny_corpus(tmp_path_factory.mktemp("clean"), split="clean", n=6)
+    path = root / "clean" / "scores.json"
+    scores = json.loads(path.read_text())
+    for utt in scores.values():
+        for w in utt["words"]:
+            w["phones-accuracy"] = [2.0] * len(w["phones"])
+    path.write_text(json.dumps(scores))
+    return root
+
+
+def test_substitute_and_garbage_modes_report_their_keys(
+    clean_corpus: Path, scoring_models: Path, tmp_path: Path
+) -> None:
+    from tutor.scoring.bench import GARBAGE_KEYS, SUBSTITUTE_KEYS
+
+    out = tmp_path / "trust.json"
+    args = ["bench", "--data", str(clean_corpus), "--split", "clean", "--json", str(out)]
+    assert main([*args, "--substitute", "--garbage"]) == 0
+    data = json.loads(out.read_text())
+    assert list(data) == [*BENCH_KEYS, *SUBSTITUTE_KEYS, *GARBAGE_KEYS]
+    assert data["sub_n"] >= 6 and data["garbage_n"] == 6
+    for key in ("sub_caught", "sub_false_alarms", "sub_heard_as", "garbage_real_flagged"):
+        assert 0.0 <= data[key] <= 1.0
+    assert data["garbage_noise_noticed"] == 1.0  # white noise is never scored as speech
+    # deterministic: the same swaps and the same noise give the same figures
+    assert main([*args, "--substitute", "--garbage"]) == 0
+    assert json.loads(out.read_text()) == data
+
+
+def test_swaps_are_deterministic_confusions_of_clean_phones(clean_corpus: Path) -> None:
+    from tutor.scoring.confusions import confusable
+    from tutor.scoring.phones import split_stress
+    from tutor.scoring.speechocean import load_split
+    from tutor.scoring.trust_bench import swapped_words, swaps_for
+
+    utt = load_split(clean_corpus, "clean")[0]
+    swaps = swaps_for(utt)
+    assert swaps and swaps == swaps_for(utt)
+    for swap in swaps:
+        assert swap.expected in confusable(swap.original)
+        words = swapped_words(utt, swap)
+        changed = [
+            (w, i)
+            for w, (new, old) in enumerate(zip(words, utt.words, strict=True))
+            for i, (a, b) in enumerate(zip(new.variants[0], old.phones, strict=True))
+            if a != b
+        ]
+        assert changed == [(swap.word, swap.index)]
+        assert split_stress(words[swap.word].variants[0][swap.index])[0] == swap.expected
+    # a reading with any phone the experts did not rate correct gets no swaps
+    from dataclasses import replace
+
+    bad_word = replace(utt.words[0], phone_scores=(1.0,) * len(utt.words[0].phones))
+    assert swaps_for(replace(utt, words=(bad_word, *utt.words[1:]))) == []

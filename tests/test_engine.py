@@ -11,6 +11,7 @@ import pytest
 import soundfile as sf
 
 from tutor.scoring import AudioError, ModelError, TextError, UtteranceResult
+from tutor.scoring.errors import NotThePromptError
 from tutor.scoring.audio import Audio, load_audio
 from tutor.scoring.engine import Scorer
 from tutor.scoring.lexicon import WordPronunciation
@@ -139,7 +140,11 @@ def test_text_without_words_is_refused(scorer: Scorer, text: str) -> None:
 
 
 def test_unknown_and_foreign_words_still_score(scorer: Scorer) -> None:
-    result = scorer.score(THINK, "I think Xiaoming zorblat the café")
+    # the recording says another sentence, which is refused; scored on purpose, the
+    # invented and foreign words still get pronunciations and phones
+    with pytest.raises(NotThePromptError):
+        scorer.score(THINK, "I think Xiaoming zorblat the café")
+    result = scorer.score(THINK, "I think Xiaoming zorblat the café", check_prompt=False)
     assert [w.text for w in result.words][2:4] == ["Xiaoming", "zorblat"]
     assert all(w.phones for w in result.words)
 
@@ -183,9 +188,11 @@ def test_test_time_speeds_average_the_scores_and_keep_the_timing(scorer: Scorer)
     slow = _with_speeds(scorer, "0.9").score(sample, text)  # mean of speeds 1.0 and 0.9
     fast = _with_speeds(scorer, "1.1").score(sample, text)  # mean of speeds 1.0 and 1.1
     both = _with_speeds(scorer, "0.9,1.1").score(sample, text)  # mean of all three
-    timing = [(p.phone, p.start, p.end, p.heard) for p in plain.phones]
+    # times come from the recording as it is; heard-as follows each run's own score (a
+    # green phone is heard as itself), so it is not compared here
+    timing = [(p.phone, p.start, p.end) for p in plain.phones]
     for r in (slow, fast, both):
-        assert [(p.phone, p.start, p.end, p.heard) for p in r.phones] == timing
+        assert [(p.phone, p.start, p.end) for p in r.phones] == timing
     p1, a, b, t = (np.array([p.score for p in r.phones]) for r in (plain, slow, fast, both))
     assert np.abs(t - p1).max() > 0.01  # the other passes change the scores
     inside = (np.minimum.reduce([p1, a, b, t]) > 0.02) & (np.maximum.reduce([p1, a, b, t]) < 1.98)
@@ -206,4 +213,6 @@ def test_a_speed_with_too_few_frames_is_skipped(scorer: Scorer, speech) -> None:
             break
     else:
         pytest.fail("no cut fits the text at speed 1.0 but not at 1.1")
-    assert tta.score(cut, TEXT).phones == _with_speeds(scorer, "1.0").score(cut, TEXT).phones
+    # the cut is not the whole prompt: scored on purpose, past the prompt check
+    one = _with_speeds(scorer, "1.0").score(cut, TEXT, check_prompt=False)
+    assert tta.score(cut, TEXT, check_prompt=False).phones == one.phones

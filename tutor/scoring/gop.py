@@ -23,14 +23,12 @@ PHONE_FEATURES: tuple[str, ...] = (
     "word_initial", "word_final", "is_vowel", "stress0", "stress1", "stress2",
     *(f"lpr_{p}" for p in PHONE_SET),
 )  # fmt: skip
-#: Utterance features are rates and shares, not counts, so a correct reading does not
-#: score lower for being longer (five sentences read well score like one); the phone count
-#: is capped at the longest training prompt.
+#: Utterance features are rates and shares, not counts or lengths, so a correct reading
+#: does not score lower for being longer (five sentences read well score like one).
 UTTERANCE_FEATURES: tuple[str, ...] = (
     "speech_ratio", "phones_per_second", "pauses_per_word", "pause_share",
-    "lead_silence", "trail_silence", "mean_lpp", "low_word_lpp", "log_n_phones",
+    "lead_silence", "trail_silence", "mean_lpp", "low_word_lpp",
 )  # fmt: skip
-MAX_PROMPT_PHONES = 42  # the longest speechocean762 prompt
 
 
 @dataclass(frozen=True)
@@ -111,7 +109,6 @@ def _utterance_features(
             (alignment.n_frames - last) * frame_shift,
             float(lpps.mean()) if len(lpps) else 0.0,
             float(np.percentile(word_lpp, 10)),
-            np.log(min(max(len(phones), 1), MAX_PROMPT_PHONES)),
         ],
         dtype=np.float32,
     )

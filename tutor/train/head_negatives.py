@@ -31,6 +31,7 @@ import numpy as np
 from tutor.scoring.audio import change_speed, load_audio
 from tutor.scoring.confusions import confusable
 from tutor.scoring.features import log_mel
+from tutor.scoring.gop import PHONE_FEATURES, UTTERANCE_FEATURES
 from tutor.scoring.model import AcousticModel
 from tutor.scoring.phones import VOWELS, split_stress
 from tutor.scoring.speechocean import LabelledUtterance, LabelledWord, load_split
@@ -129,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     cache = args.out / "samples.pkl"  # reused when rerun with the same inputs
-    key = [args.negatives, args.swaps, args.limit, acoustic.metadata.get("version"), CLEAN]
+    key = [args.negatives, args.swaps, args.limit, acoustic.metadata.get("version"), CLEAN,
+           PHONE_FEATURES, UTTERANCE_FEATURES]  # fmt: skip
     cached = pickle.loads(cache.read_bytes()) if cache.is_file() else None
     if cached is not None and cached["key"] == key:
         train_s, valid_s = cached["train"], cached["valid"]

@@ -1,0 +1,51 @@
+"""Blending two scoring heads into one ONNX graph (``python -m tutor.train.head_mix``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("onnx")
+
+from tutor.scoring.head_inputs import head_inputs  # noqa: E402
+from tutor.scoring.model import ScoringHead  # noqa: E402
+from tutor.train.head_mix import main  # noqa: E402
+
+
+def _inputs() -> dict[str, np.ndarray]:
+    from tutor.scoring.gop import PHONE_FEATURES, UTTERANCE_FEATURES, GopFeatures
+
+    rng = np.random.default_rng(0)
+    n = 7
+    gop = GopFeatures(
+        rng.normal(size=(n, len(PHONE_FEATURES))).astype(np.float32),
+        rng.integers(1, 40, n),
+        np.array([0, 0, 1, 1, 1, 2, 2]),
+        rng.normal(size=len(UTTERANCE_FEATURES)).astype(np.float32),
+        ("AA",) * n,
+        np.zeros(n, np.float32),
+    )
+    return head_inputs(gop, 3)
+
+
+def test_a_head_blended_with_itself_is_the_same_head(scoring_models: Path, tmp_path: Path) -> None:
+    head = scoring_models / "head.onnx"
+    out = tmp_path / "blend.onnx"
+    assert main([str(head), str(head), "--weight", "0.3", "--out", str(out)]) == 0
+    a, b = ScoringHead.load(head), ScoringHead.load(out)
+    x = _inputs()
+    for name, value in a.run(x).items():
+        assert np.allclose(b.run(x)[name], value, atol=1e-5)
+    assert "blend" in b.metadata and b.test_time_speeds == a.test_time_speeds
+
+
+def test_blending_refuses_a_model_that_is_not_a_head(
+    scoring_models: Path, tmp_path: Path, capsys
+) -> None:
+    out = tmp_path / "blend.onnx"
+    args = [str(scoring_models / "acoustic.onnx"), str(scoring_models / "head.onnx")]
+    assert main([*args, "--weight", "0.5", "--out", str(out)]) == 2
+    assert "error:" in capsys.readouterr().err and not out.exists()
+    assert main([*args[::-1], "--weight", "1.5", "--out", str(out)]) == 2
