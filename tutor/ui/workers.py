@@ -14,9 +14,12 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from tutor.core.scorer import Overrides, Scorer
 from tutor.feedback.display_signals import PitchContour, Spectrogram, pitch_contour, spectrogram
 from tutor.scoring.errors import ScoringError
 from tutor.scoring.result import UtteranceResult
+
+ScorerFactory = Callable[[], Scorer]
 
 
 class _TaskSignals(QObject):
@@ -123,17 +126,14 @@ class Take:
 
 
 def analyse(
-    samples: np.ndarray, rate: int, scorer: Any | None, text: str,
-    overrides: dict[str, Any] | None = None,
+    samples: np.ndarray, rate: int, scorer: Scorer | None, text: str,
+    overrides: Overrides | None = None,
 ) -> Take:
     """Score (when a scorer is given) and compute the display signals; runs off the GUI thread."""
     t0 = time.perf_counter()
     result = None
     if scorer is not None:
-        kwargs: dict[str, Any] = {"sample_rate": rate}
-        if overrides:
-            kwargs["overrides"] = overrides
-        result = scorer.score(samples, text, **kwargs)
+        result = scorer.score(samples, text, sample_rate=rate, overrides=overrides or None)
     return Take(
         samples=samples,
         rate=rate,
@@ -144,10 +144,10 @@ def analyse(
     )
 
 
-def default_scorer_factory() -> Any:
-    from tutor.scoring import Scorer
+def default_scorer_factory() -> Scorer:
+    from tutor.scoring.engine import Scorer as Engine
 
-    return Scorer.load()
+    return Engine.load()
 
 
 class ScoringService(QObject):
@@ -157,13 +157,13 @@ class ScoringService(QObject):
     stateChanged = Signal(str, str)  # state, message
 
     def __init__(
-        self, runner: TaskRunner, factory: Callable[[], Any] = default_scorer_factory,
+        self, runner: TaskRunner, factory: ScorerFactory = default_scorer_factory,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.runner = runner
         self.factory = factory
-        self.scorer: Any | None = None
+        self.scorer: Scorer | None = None
         self.state = self.LOADING
         self.message = "Loading the scoring model…"
 
@@ -171,15 +171,15 @@ class ScoringService(QObject):
         self._set(self.LOADING, "Loading the scoring model…")
         self.runner.submit(self._load, self._loaded, self._failed)
 
-    def _load(self) -> Any:
+    def _load(self) -> Scorer:
         try:
             return self.factory()
         except ImportError as exc:
             raise ScoringError(f"Scoring engine not available ({exc}).") from exc
 
-    def _loaded(self, scorer: Any) -> None:
+    def _loaded(self, scorer: Scorer) -> None:
         self.scorer = scorer
-        version = getattr(scorer, "version", "")
+        version = scorer.version
         self._set(self.READY, f"Scoring model ready{f' ({version})' if version else ''}")
 
     def _failed(self, message: str) -> None:

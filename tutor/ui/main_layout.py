@@ -1,0 +1,141 @@
+"""The main window's widgets and menus, laid out (no behaviour: the window wires them)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFrame, QLabel, QMenu, QScrollArea, QSplitter, QVBoxLayout, QWidget
+
+from .feedback_panel import FeedbackPanel, caption
+from .prompt import PromptView
+from .record_bar import RecordBar
+from .views import AnalysisView
+from .window_dialogs import open_lesson_editor, open_progress, open_settings
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+
+def card(*widgets: QWidget, margins: int = 0) -> QFrame:
+    frame = QFrame()
+    frame.setObjectName("card")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(margins, margins, margins, margins)
+    for w in widgets:
+        layout.addWidget(w)
+    return frame
+
+
+def build_layout(w: MainWindow) -> None:
+    """Prompt, record bar, analysis views and feedback around ``w.lessons``; status bar."""
+    w.position = QLabel("")
+    w.position.setObjectName("caption")
+    w.prompt = PromptView()
+    w.prompt.wordClicked.connect(lambda index: w.playback.play_word(w.take, index))
+    w.item_tip = QLabel("")
+    w.item_tip.setObjectName("muted")
+    w.item_tip.setWordWrap(True)
+    prompt_box = QWidget()
+    pl = QVBoxLayout(prompt_box)
+    pl.setContentsMargins(18, 14, 18, 14)
+    pl.setSpacing(8)
+    pl.addWidget(w.position)
+    pl.addWidget(w.prompt)
+    pl.addWidget(w.item_tip)
+
+    w.record_bar = RecordBar()
+    w.record_bar.record.clicked.connect(w.toggle_recording)
+    w.record_bar.play_mine.clicked.connect(lambda: w.playback.play_take(w.take))
+    w.record_bar.play_reference.clicked.connect(lambda: w.playback.play_reference(w.item))
+
+    w.analysis = AnalysisView()
+    w.analysis.playRequested.connect(lambda a, b: w.playback.play_segment(w.take, a, b))
+    analysis_box = QWidget()
+    al = QVBoxLayout(analysis_box)
+    al.setContentsMargins(12, 10, 12, 8)
+    al.addWidget(caption("Your recording"))
+    al.addWidget(w.analysis, 1)
+
+    centre = QWidget()
+    cl = QVBoxLayout(centre)
+    cl.setContentsMargins(0, 0, 0, 0)
+    cl.setSpacing(10)
+    cl.addWidget(card(prompt_box))
+    cl.addWidget(card(w.record_bar))
+    cl.addWidget(card(analysis_box), 1)
+
+    w.feedback = FeedbackPanel()
+    w.feedback.playRequested.connect(lambda a, b: w.playback.play_segment(w.take, a, b))
+    w.feedback.tryAgain.connect(w.toggle_recording)
+    w.feedback.attemptChosen.connect(w._play_attempt)
+    scroll = QScrollArea()
+    scroll.setWidget(w.feedback)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    feedback_card = card(scroll)
+    feedback_card.setMinimumWidth(330)
+
+    w.splitter = QSplitter(Qt.Orientation.Horizontal)
+    w.splitter.addWidget(w.lessons)
+    w.splitter.addWidget(centre)
+    w.splitter.addWidget(feedback_card)
+    w.splitter.setStretchFactor(1, 1)
+    w.splitter.setSizes([230, 790, 360])
+    w.splitter.setChildrenCollapsible(False)
+    root = QWidget()
+    rl = QVBoxLayout(root)
+    rl.setContentsMargins(12, 12, 12, 6)
+    rl.addWidget(w.splitter)
+    w.setCentralWidget(root)
+
+    w.model_status = QLabel("")
+    w.model_status.setObjectName("statusBanner")
+    w.model_status.setAccessibleName("Model status")
+    w.latency = QLabel("")
+    w.session_status = QLabel("")
+    w.session_status.setAccessibleName("This sitting")
+    w.statusBar().addWidget(w.model_status, 1)
+    w.statusBar().addPermanentWidget(w.session_status)
+    w.statusBar().addPermanentWidget(w.latency)
+
+
+def _action(w: MainWindow, text: str, keys: list[str], slot: Callable[[], object],
+            menu: QMenu) -> QAction:
+    action = QAction(text, w)
+    action.setShortcuts([QKeySequence(k) for k in keys])
+    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    action.triggered.connect(slot)
+    menu.addAction(action)
+    w.addAction(action)
+    return action
+
+
+def build_menus(w: MainWindow) -> None:
+    bar = w.menuBar()
+    file_menu = bar.addMenu("&File")
+    w.open_action = _action(w, "&Open audio file…", ["Ctrl+O"], w.open_audio_file, file_menu)
+    file_menu.addSeparator()
+    _action(w, "&Settings…", ["Ctrl+,"], lambda: open_settings(w), file_menu)
+    file_menu.addSeparator()
+    _action(w, "&Quit", ["Ctrl+Q"], w.close, file_menu)
+    practice = bar.addMenu("&Practice")
+    w.record_action = _action(w, "&Record / stop", ["Space"], w.toggle_recording, practice)
+    w.replay_action = _action(w, "&Replay my recording", ["R"],
+                              lambda: w.playback.play_take(w.take), practice)
+    _action(w, "Hear the re&ference", ["F"], lambda: w.playback.play_reference(w.item),
+            practice)
+    practice.addSeparator()
+    w.next_action = _action(w, "&Next item", ["N"], w.next_item, practice)
+    w.prev_action = _action(w, "&Previous item", ["P"], w.previous_item, practice)
+    practice.addSeparator()
+    w.summary_action = _action(w, "Session &summary…", ["S"], w.show_session_summary, practice)
+    lessons_menu = bar.addMenu("&Lessons")
+    w.editor_action = _action(w, "Lesson &editor…", ["Ctrl+E"], lambda: open_lesson_editor(w),
+                              lessons_menu)
+    learner_menu = bar.addMenu("Lea&rner")
+    w.progress_action = _action(w, "&Progress…", ["Ctrl+H"], lambda: open_progress(w),
+                                learner_menu)
