@@ -1,0 +1,85 @@
+"""What the synthetic speech says: lesson prompts, speechocean762 prompts and everyday
+words."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import numpy as np
+
+from tutor.scoring.lexicon import Lexicon
+
+from .synth_items import SynthError
+
+DEFAULT_SPEECHOCEAN = Path("/work/shared/data/speechocean762")
+LESSONS_DIR = Path(__file__).resolve().parents[2] / "lessons"
+_WORD_RE = re.compile(r"^[a-z]+(?:'[a-z]+)?$")
+
+
+def _clean_words(text: str) -> list[str] | None:
+    words = [w.strip('.,!?;:"').lower() for w in text.split()]
+    words = [w for w in words if w]
+    if not words or not all(_WORD_RE.match(w) for w in words):
+        return None
+    return words
+
+
+def corpus_texts(data_dir: Path = DEFAULT_SPEECHOCEAN, split: str = "train") -> list[str]:
+    """speechocean762 prompts (numbers and odd tokens left out)."""
+    path = data_dir / split / "text"
+    if not path.exists():
+        return []
+    texts = []
+    for line in path.read_text().splitlines():
+        _, _, text = line.partition("\t") if "\t" in line else line.partition(" ")
+        if _clean_words(text):
+            texts.append(text.strip())
+    return list(dict.fromkeys(texts))
+
+
+def lesson_texts(lessons_dir: Path = LESSONS_DIR) -> list[str]:
+    """Item texts of the lesson packs (``lessons/*/pack.toml``)."""
+    texts = []
+    for pack in sorted(lessons_dir.glob("*/pack.toml")):
+        try:
+            data = tomllib.loads(pack.read_text())
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        for it in data.get("items", []):
+            text = it.get("text")
+            if isinstance(text, str) and _clean_words(text):
+                texts.append(text.strip())
+    return list(dict.fromkeys(texts))
+
+
+def common_words(data_dir: Path = DEFAULT_SPEECHOCEAN, lexicon: Lexicon | None = None):
+    """Single words: the corpus lexicon's words (everyday vocabulary) that CMUdict knows."""
+    lexicon = lexicon or Lexicon.default()
+    words: list[str] = []
+    path = data_dir / "lexicon.txt"
+    if path.exists():
+        for line in path.read_text().splitlines():
+            word = line.split(maxsplit=1)[0].lower() if line.strip() else ""
+            if _WORD_RE.match(word) and lexicon.is_known(word):
+                words.append(word)
+    return list(dict.fromkeys(words))
+
+
+def build_texts(n_words: int, n_sentences: int, seed: int = 0) -> list[str]:
+    """``n_sentences`` prompts (lessons first, then the corpus) and ``n_words`` single words;
+    sources are cycled when a count exceeds what they hold."""
+    rng = np.random.default_rng(seed)
+    sentences = lesson_texts() + [t for t in corpus_texts() if len(t.split()) > 1]
+    words = common_words() + [t for t in lesson_texts() if len(t.split()) == 1]
+    words = list(dict.fromkeys(words))
+    chosen: list[str] = []
+    for pool, n in ((sentences, n_sentences), (words, n_words)):
+        if n and not pool:
+            raise SynthError("no text source found (speechocean762 or lessons/)")
+        for k in range(n):
+            if k % len(pool) == 0:
+                pool = [pool[int(j)] for j in rng.permutation(len(pool))]
+            chosen.append(pool[k % len(pool)])
+    return chosen
