@@ -116,7 +116,9 @@ def alignment_stats(labels: dict[int, np.ndarray]) -> str:
 def make_batches(lengths: dict[int, int], max_frames: int, rng: random.Random) -> list[list[int]]:
     """Length-bucketed batches of at most ``max_frames`` padded frames, shuffled."""
     order = sorted(lengths, key=lambda i: lengths[i] + rng.random())
-    batches, batch, longest = [], [], 0
+    batches: list[list[int]] = []
+    batch: list[int] = []
+    longest = 0
     for i in order:
         longest_new = max(longest, lengths[i])
         if batch and longest_new * (len(batch) + 1) > max_frames:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -30,6 +31,9 @@ from .acoustic import (
 from .dataset import FeatureCache, build_speechocean_cache
 from .models import STUDENT, ConvNetConfig, ConvPhoneNet, output_frames
 from .synth_data import SyntheticMix, SynthSettings, build_synth_cache
+
+if TYPE_CHECKING:
+    from .head import HeadSample
 
 
 @dataclass
@@ -65,7 +69,9 @@ def mark_done(path: Path, info: dict) -> None:
 
 
 def save_labels(path: Path, labels: dict[int, np.ndarray]) -> None:
-    np.savez_compressed(path, **{str(k): v for k, v in labels.items()})
+    # typed Any: numpy's stub would match a key "allow_pickle" against its bool parameter
+    arrays: dict[str, Any] = {str(k): v for k, v in labels.items()}
+    np.savez_compressed(path, **arrays)
 
 
 def load_labels(path: Path) -> dict[int, np.ndarray]:
@@ -281,7 +287,7 @@ def cfg_threads() -> int:
 
 def head_samples(
     cfg: PipelineConfig, name: str, cache: FeatureCache, posteriors: Callable[[int], np.ndarray]
-) -> tuple[list, list]:
+) -> tuple[list[HeadSample], list[HeadSample]]:
     """GOP samples for the head: training speakers at every speed (the experts' labels hold
     for the sped-up copies too, and the head is short of data), validation at speed 1 only."""
     from tutor.scoring.speechocean import load_split
@@ -295,7 +301,8 @@ def head_samples(
         for i, e in enumerate(cache.entries)
         if e.utt_id in utts and (e.part == "train" or (e.part == "valid" and e.speed == 1.0))
     ]
-    train_s, valid_s = [], []
+    train_s: list[HeadSample] = []
+    valid_s: list[HeadSample] = []
     for i, e in tqdm(chosen, desc=f"GOP {name}", unit="utt"):
         sample = make_sample(utts[e.utt_id], posteriors(i), frame_shift)
         (train_s if e.part == "train" else valid_s).append(sample)

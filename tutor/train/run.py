@@ -6,6 +6,7 @@ metrics, sizes and latencies that the model card's table is made from.
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import time
@@ -73,6 +74,9 @@ class Run:
         print(line, flush=True)
         with open(self.cfg.out / "pipeline.log", "a") as f:
             f.write(line + "\n")
+
+    def _head_log(self, variant: str, message: str) -> None:
+        self.log(f"[head {variant}] {message}")
 
     def epochs(self, n: int) -> int:
         return max(1, round(n * self.epochs_scale))
@@ -270,7 +274,7 @@ class Run:
     def _steps_per_epoch(self) -> int:
         return BatchPlan(self.cache, self.train_labels, TrainSettings(), self.synth).steps_per_epoch
 
-    def _export(self, name: str, net: torch.nn.Module) -> Path:
+    def _export(self, name: str, net: ConvPhoneNet) -> Path:
         from .export import export_acoustic
 
         path = self.cfg.out / name / "acoustic.onnx"
@@ -348,7 +352,7 @@ class Run:
                 train_s,
                 valid_s,
                 settings,
-                log=lambda m, n=name: self.log(f"[head {n}] {m}"),
+                log=functools.partial(self._head_log, name),
             )
             export_head(
                 head,

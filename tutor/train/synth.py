@@ -40,7 +40,7 @@ import numpy as np
 import soundfile as sf
 
 from tutor.scoring.lexicon import Lexicon
-from tutor.train.mispronounce import mispronounce
+from tutor.train.mispronounce import PhoneError, mispronounce
 
 from .synth_engines import ENGINES, Engine, Espeak, Festival, Flite
 from .synth_items import RATE, Rendered, SynthError, SynthItem, WordSpec
@@ -137,7 +137,8 @@ def plan(
         engine, voices = choices[n % len(choices)]
         voice = voices[(n // len(choices)) % len(voices)]
         canonical = [lexicon.lookup(w)[0] for w in words]
-        spoken, errors = [list(c) for c in canonical], []
+        spoken: list[list[str]] = [list(c) for c in canonical]
+        errors: list[PhoneError] = []
         if rng.random() < mispronounce_rate:
             spoken, errors = mispronounce(canonical, rng, n_words=1 + int(len(words) > 4))
             said: dict[str, list[str]] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
@@ -59,10 +59,10 @@ class LessonTree(QTreeWidget):
         self.blockSignals(False)
 
     def _children(self) -> list[QTreeWidgetItem]:
-        out = []
+        out: list[QTreeWidgetItem] = []
         for top in range(self.topLevelItemCount()):
-            parent = self.topLevelItem(top)
-            out += [parent.child(c) for c in range(parent.childCount())]
+            if (parent := self.topLevelItem(top)) is not None:
+                out += [c for n in range(parent.childCount()) if (c := parent.child(n))]
         return out
 
     def tree_item(self, index: int) -> QTreeWidgetItem | None:
@@ -73,9 +73,12 @@ class LessonTree(QTreeWidget):
     def point_at(self, index: int) -> None:
         """Make entry ``index`` current without announcing it."""
         tree_item = self.tree_item(index)
-        if self.currentItem() is not tree_item:
+        if self.currentItem() is not tree_item:  # None: an item not in the list
             self.blockSignals(True)
-            self.setCurrentItem(tree_item)
+            if tree_item is None:
+                self.setCurrentIndex(QModelIndex())
+            else:
+                self.setCurrentItem(tree_item)
             self.blockSignals(False)
 
     def _on_current(self, current: QTreeWidgetItem | None, _previous: object) -> None:
