@@ -1,12 +1,12 @@
 """The stages of the model pipeline, each resumable and runnable alone.
 
-Everything a stage makes goes under ``OUT/<stage>/``; a stage whose ``done.json`` exists is
-skipped, so ``tutor-train all`` after an interruption picks up where it stopped.
+Everything a stage makes goes under ``OUT/<stage>/``; a finished step (see
+:mod:`.stages`: its marker file exists) is skipped, so ``tutor-train all`` after an
+interruption picks up where it stopped.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +30,7 @@ from .acoustic import (
 )
 from .dataset import FeatureCache, build_speechocean_cache
 from .models import STUDENT, ConvNetConfig, ConvPhoneNet, output_frames
+from .stages import MODEL, is_done, mark_done, save_marker
 from .synth_data import SyntheticMix, SynthSettings, build_synth_cache
 
 if TYPE_CHECKING:
@@ -58,14 +59,6 @@ def stage_dir(cfg: PipelineConfig, name: str) -> Path:
     path = cfg.out / name
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def is_done(path: Path) -> bool:
-    return (path / "done.json").exists()
-
-
-def mark_done(path: Path, info: dict) -> None:
-    (path / "done.json").write_text(json.dumps(info, indent=2))
 
 
 def save_labels(path: Path, labels: dict[int, np.ndarray]) -> None:
@@ -132,7 +125,7 @@ def align(
     """First alignment, then rounds of train -> realign; returns labels for every entry."""
     out = stage_dir(cfg, "align")
     final = out / "labels.npz"
-    if final.exists():
+    if is_done(out):
         return load_labels(final)
     base = [i for i, e in enumerate(cache.entries) if e.speed == 1.0]
     train_idx = [i for i in base if cache.entries[i].part == "train"]
@@ -233,9 +226,9 @@ def train_variant(
     With ``synth``, synthetic speech joins the training batches; what it contributed is
     saved with the model (``"synthetic"``), so a finished stage reports it too."""
     out = stage_dir(cfg, name)
-    final = out / "model.pt"
+    final = out / MODEL
     net = ConvPhoneNet(config)
-    if final.exists():
+    if is_done(out, MODEL):
         saved = torch.load(final, weights_only=False)
         net.load_state_dict(saved["model"])
         return net.eval(), saved.get("synthetic", {})
@@ -262,7 +255,7 @@ def train_variant(
     usage = BatchPlan(cache, labels, settings, synth).usage() or {}
     if usage:
         state["synthetic"] = usage
-    torch.save(state, final)
+    save_marker(out, lambda path: torch.save(state, path), MODEL)
     return net.eval(), usage
 
 

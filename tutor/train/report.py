@@ -8,6 +8,7 @@ import json
 import math
 import shutil
 from pathlib import Path
+from typing import Protocol
 
 from tutor.paths import models_dir
 from tutor.scoring.bench import metrics, run_bench
@@ -18,6 +19,22 @@ from tutor.scoring.speechocean import load_split
 
 from .dataset import valid_speakers
 from .export import set_metadata
+
+class ShipSource(Protocol):
+    """What the ship stage needs from a run (:class:`tutor.train.run.Run` is one)."""
+
+    @property
+    def run_folder(self) -> Path: ...
+
+    @property
+    def data_folder(self) -> Path: ...
+
+    def report(self) -> dict: ...
+
+    def update_report(self, name: str, info: dict) -> None: ...
+
+    def log(self, message: str) -> None: ...
+
 
 ROWS = (
     ("teacher", "Teacher (wide conv net)"),
@@ -96,10 +113,12 @@ def table(report: dict) -> str:
     return "\n".join(lines)
 
 
-def ship(run, ship_to: Path | None) -> None:  # noqa: ANN001 - Run
-    out = run.cfg.out
+def ship(run: ShipSource, ship_to: Path | None) -> None:
+    """Measure each variant through the engine, write ``table.md``, and copy the chosen
+    models to ``ship_to`` (when given)."""
+    out = run.run_folder
     keep = valid_speakers()
-    utts = [u for u in load_split(run.cfg.data, "train") if u.speaker in keep]
+    utts = [u for u in load_split(run.data_folder, "train") if u.speaker in keep]
     for key, _ in ROWS:
         acoustic = out / key / "acoustic.onnx"
         head = out / key / "head.onnx"

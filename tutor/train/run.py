@@ -21,9 +21,7 @@ from .models import STUDENT, TEACHER, TINY, ConvNetConfig, ConvPhoneNet, count_p
 from .pipeline import (
     PipelineConfig,
     align,
-    is_done,
     load_net,
-    mark_done,
     prepare,
     prepare_synth,
     stage_dir,
@@ -31,6 +29,7 @@ from .pipeline import (
     training_labels,
     valid_indices,
 )
+from .stages import DONE, HEAD, MODEL, STAGES, is_done, mark_done, save_marker
 
 # the input layer and the depthwise filters hold under 3% of the weights: not worth the risk
 PRUNE_SKIP = ("front.0", "*depthwise*")
@@ -69,6 +68,14 @@ class Run:
         return cls(cfg, TINY if args.tiny else TEACHER, args.epochs, args.ship_to)
 
     # -- helpers ------------------------------------------------------------------------
+    @property
+    def run_folder(self) -> Path:
+        return self.cfg.out
+
+    @property
+    def data_folder(self) -> Path:
+        return self.cfg.data
+
     def log(self, message: str) -> None:
         line = f"{time.strftime('%H:%M:%S')} {message}"
         print(line, flush=True)
@@ -131,14 +138,12 @@ class Run:
         path.write_text(json.dumps(report, indent=2))
 
     def until(self, target: str) -> None:
-        from .cli import STAGES
-
         for stage in STAGES[: STAGES.index(target) + 1]:
             getattr(self, f"stage_{stage}")()
 
     def compression_mismatch(self) -> str | None:
         """A clear refusal when this run's pruning was made from another model."""
-        done = self.cfg.out / "prune" / "done.json"
+        done = self.cfg.out / "prune" / DONE
         if not done.exists():
             return None
         made_from = json.loads(done.read_text()).get("from", "distil")
@@ -185,7 +190,7 @@ class Run:
     def stage_distil(self) -> None:
         """Teacher weight decays 0.9 -> 0.1, then self-distillation from a frozen copy."""
         out = stage_dir(self.cfg, "distil")
-        if (out / "model.pt").exists():
+        if is_done(out, MODEL):
             return
         teacher = load_net(self.cfg.out / "teacher" / "model.pt", self.teacher_config)
         kd = TrainSettings(epochs=self.epochs(8), kd_weight_start=0.9, kd_weight_end=0.1)
@@ -200,7 +205,8 @@ class Run:
             teacher=frozen_copy(net),
             init=self.cfg.out / "distil_kd" / "model.pt",
         )
-        shutil.copy(self.cfg.out / "distil_self" / "model.pt", out / "model.pt")
+        best = self.cfg.out / "distil_self" / MODEL
+        save_marker(out, lambda path: shutil.copyfile(best, path), MODEL)
         self.update_report("distil", {"parameters": count_parameters(net)})
 
     def _finetune(self, name: str, net: ConvPhoneNet, epochs: int, after_step) -> None:
@@ -336,7 +342,7 @@ class Run:
 
         for name in VARIANTS:
             out = stage_dir(self.cfg, name)
-            if (out / "head.json").exists():
+            if is_done(out, HEAD):
                 continue
             if name == "int8":
                 acoustic = out / "acoustic.onnx"
@@ -371,7 +377,7 @@ class Run:
                 "head_bytes": (out / "head.onnx").stat().st_size,
                 "head_seconds": time.time() - t0,
             }
-            (out / "head.json").write_text(json.dumps(info, indent=2))
+            mark_done(out, info, HEAD)
             self.update_report(name, info)
             self.log(f"head {name}: " + json.dumps(metrics))
 
