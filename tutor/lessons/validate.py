@@ -75,10 +75,20 @@ def validate_folder(folder: str | os.PathLike[str], *, check_phones: bool = True
     text, issues = read_manifest_text(folder, label)
     if text is None:
         return Report(None, issues)
+    return validate_text(text, folder, label, check_phones=check_phones,
+                         check_audio=check_audio)
+
+
+def validate_text(text: str, folder: Path | None, label: str = MANIFEST_NAME, *,
+                  check_phones: bool = True, check_audio: bool = True) -> Report:
+    """Every check of :func:`validate_folder` on a manifest's ``text`` (e.g. as the editor
+    is about to save it), with line numbers into that text; reference audio is looked up in
+    ``folder`` (not at all without one)."""
     pack, issues = parse_manifest(text, label)
     if pack is None:
         return Report(None, issues)
-    pack = resolve_audio(pack, folder)
+    if folder is not None:
+        pack = resolve_audio(pack, folder)
     where = SourceMap(text)
     for index, item in enumerate(pack.items):
         def add(severity: Severity, key: str, message: str, index: int = index) -> None:
@@ -88,7 +98,7 @@ def validate_folder(folder: str | os.PathLike[str], *, check_phones: bool = True
         if check_phones:
             for severity, key, message in check_item_phones(item):
                 add(severity, key, message)
-        if check_audio and item.audio:
+        if check_audio and item.audio and folder is not None:
             problem = check_audio_file(folder, item.audio)
             if problem:
                 add(Severity.ERROR, "audio", problem)

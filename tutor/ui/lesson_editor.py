@@ -40,15 +40,13 @@ from tutor.lessons import (
     LessonItem,
     LessonPack,
     PackError,
-    Severity,
     dump_manifest,
     load_pack,
-    parse_manifest,
     write_manifest,
     write_pack_archive,
 )
 from tutor.lessons.model import LEVELS, MANIFEST_NAME, PACK_SUFFIX
-from tutor.lessons.validate import check_audio_file, check_item_phones
+from tutor.lessons.validate import check_audio_file, validate_text
 from tutor.recording import RECORD_RATE, AudioBackend, Recorder, RecordingError
 
 _PRON_RE = re.compile(r"^\s*([A-Za-z][A-Za-z']*)\s*=\s*(.+?)\s*$")
@@ -92,6 +90,9 @@ class LessonEditorDialog(QDialog):
         self.resize(980, 640)
         self.folder: Path | None = None
         self.items: list[LessonItem] = []
+        #: the pack.toml as opened or last saved: saving edits it in place, so the
+        #: teacher's comments and layout survive
+        self.manifest_text: str | None = None
         self._backend = backend
         self._recorder: Recorder | None = None
         self._loading = False
@@ -232,6 +233,7 @@ class LessonEditorDialog(QDialog):
 
     def new_pack(self, folder: Path | None = None) -> None:
         self.folder = folder
+        self.manifest_text = None
         self._set_pack(LessonPack(id=folder.name.lower() if folder else "", title="",
                                   items=()))
         self.add_item()
@@ -251,6 +253,10 @@ class LessonEditorDialog(QDialog):
                                 + "\n".join(str(i) for i in exc.issues[:8]))
             return False
         self.folder = folder
+        try:
+            self.manifest_text = (folder / MANIFEST_NAME).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):  # load_pack just read it: save writes it anew
+            self.manifest_text = None
         self._set_pack(pack)
         self._dirty = False
         return True
@@ -395,22 +401,15 @@ class LessonEditorDialog(QDialog):
             parts.append(f"<b>{w.text}</b> {phones} /{ipa}/{flag}")
         self.phones_label.setText("<br>".join(parts))
 
+    def manifest(self) -> str:
+        """The ``pack.toml`` that saving would write now."""
+        return dump_manifest(self.pack(), self.manifest_text)
+
     def current_issues(self) -> list[Issue]:
-        """Everything ``tutor lesson validate`` would report for the pack as edited."""
-        text = dump_manifest(self.pack())
+        """Everything ``tutor lesson validate`` would report for the pack as edited, with
+        line numbers into the ``pack.toml`` that saving would write."""
         label = str(self.folder / MANIFEST_NAME) if self.folder else MANIFEST_NAME
-        pack, issues = parse_manifest(text, label)
-        if pack is None:
-            return issues
-        for index, item in enumerate(pack.items):
-            field = f"items[{index + 1}]"
-            for severity, key, message in check_item_phones(item):
-                issues.append(Issue(severity, label, None, f"{field}.{key}", message))
-            if item.audio and self.folder is not None:
-                problem = check_audio_file(self.folder, item.audio)
-                if problem:
-                    issues.append(Issue(Severity.ERROR, label, None, f"{field}.audio", problem))
-        return issues
+        return validate_text(self.manifest(), self.folder, label).issues
 
     def validate(self) -> list[Issue]:
         issues = self.current_issues()
@@ -423,7 +422,8 @@ class LessonEditorDialog(QDialog):
             self.issue_list.addItem("✔ No problems found.")
         for issue in issues:
             mark = "✖" if issue.is_error else "⚠"
-            self.issue_list.addItem(f"{mark} {issue.field}: {issue.message}")
+            where = f"line {issue.line}, " if issue.line else ""
+            self.issue_list.addItem(f"{mark} {where}{issue.field}: {issue.message}")
 
     # -- saving, export ------------------------------------------------------------------
 
@@ -438,7 +438,8 @@ class LessonEditorDialog(QDialog):
             return False
         assert self.folder is not None
         try:
-            write_manifest(self.pack(), self.folder)
+            path = write_manifest(self.pack(), self.folder, self.manifest_text)
+            self.manifest_text = path.read_text(encoding="utf-8")
         except OSError as exc:
             QMessageBox.warning(self, "Not saved", f"Could not write the pack: {exc}")
             return False
