@@ -176,3 +176,23 @@ def test_validation_names_the_line_of_the_file_it_would_save(qtbot, tmp_path: Pa
     assert issues and issues[0].line is not None
     assert lines[issues[0].line - 1].startswith("focus = ")
     assert f"line {issues[0].line}, items[1].focus" in dialog.issue_list.item(0).text()
+
+
+def test_the_phone_preview_is_looked_up_off_the_gui_thread(
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from tutor.ui import lesson_editor
+
+    threads: list[threading.Thread] = []
+
+    def slow_preview(item) -> str:
+        threads.append(threading.current_thread())
+        return f"<b>{item.text}</b> looked up"
+
+    monkeypatch.setattr(lesson_editor, "phones_preview", slow_preview)
+    dialog = LessonEditorDialog(folder=tmp_path / "p")
+    qtbot.addWidget(dialog)
+    type_item(dialog, "think")
+    qtbot.waitUntil(lambda: "think</b> looked up" in dialog.phones_label.text(), timeout=3000)
+    assert threads and all(t is not threading.main_thread() for t in threads)

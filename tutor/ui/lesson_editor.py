@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from tutor.lessons import (
     Issue,
@@ -48,6 +49,10 @@ from tutor.lessons import (
 from tutor.lessons.model import LEVELS, MANIFEST_NAME, PACK_SUFFIX
 from tutor.lessons.validate import check_audio_file, validate_text
 from tutor.recording import RECORD_RATE, AudioBackend, Recorder, RecordingError
+from tutor.scoring.errors import TextError
+from tutor.scoring.lexicon import Lexicon
+
+from .workers import TaskRunner
 
 _PRON_RE = re.compile(r"^\s*([A-Za-z][A-Za-z']*)\s*=\s*(.+?)\s*$")
 
@@ -78,6 +83,26 @@ def parse_pronunciations_field(text: str) -> dict[str, tuple[str, ...]]:
     return out
 
 
+def phones_preview(item: LessonItem) -> str:
+    """The item's words with their expected phones (ARPAbet and IPA), as HTML; a problem
+    with the text or its pronunciations, as a warning line. Slow the first time."""
+    from tutor.scoring.lexicon import pronounce
+    from tutor.scoring.phones import to_ipa
+
+    try:
+        words = pronounce(item.text, item.overrides or None)
+    except (TextError, ValueError) as exc:  # bad text or override: show it, never crash
+        return f"⚠ {exc}"
+    parts = []
+    for w in words:
+        phones = " ".join(w.phones)
+        ipa = "".join(to_ipa(p) for p in w.phones)
+        flag = {"g2p": " (guessed: add a pronunciation if wrong)",
+                "override": " (your pronunciation)"}.get(w.source, "")
+        parts.append(f"<b>{w.text}</b> {phones} /{ipa}/{flag}")
+    return "<br>".join(parts)
+
+
 class LessonEditorDialog(QDialog):
     """Edit one pack folder. ``saved`` is emitted with the folder after each save."""
 
@@ -97,6 +122,11 @@ class LessonEditorDialog(QDialog):
         self._recorder: Recorder | None = None
         self._loading = False
         self._dirty = False
+        self._runner = TaskRunner(parent=self)
+        # load the g2p model now, off the GUI thread, so the first preview or validation
+        # does not stall the form
+        self._runner.submit(lambda: Lexicon.default().warm_up(), lambda _: None,
+                            lambda _msg: None)
         self._build()
         if folder is not None:
             self.open_folder(folder)
@@ -379,27 +409,22 @@ class LessonEditorDialog(QDialog):
     # -- phones, validation --------------------------------------------------------------
 
     def preview_phones(self) -> None:
+        """Show the phones the current item expects; the look-up (a g2p guess for unknown
+        words, slow the first time) runs off the GUI thread."""
         row = self.item_list.currentRow()
         if not 0 <= row < len(self.items) or not self.items[row].text:
             self.phones_label.setText("")
             return
-        from tutor.scoring.lexicon import pronounce
-        from tutor.scoring.phones import to_ipa
-
         item = self.items[row]
-        try:
-            words = pronounce(item.text, item.overrides or None)
-        except Exception as exc:  # TextError / bad override: show it, never crash
-            self.phones_label.setText(f"⚠ {exc}")
-            return
-        parts = []
-        for w in words:
-            phones = " ".join(w.phones)
-            ipa = "".join(to_ipa(p) for p in w.phones)
-            flag = {"g2p": " (guessed: add a pronunciation if wrong)",
-                    "override": " (your pronunciation)"}.get(w.source, "")
-            parts.append(f"<b>{w.text}</b> {phones} /{ipa}/{flag}")
-        self.phones_label.setText("<br>".join(parts))
+
+        def shown(html: str) -> None:
+            if not isValid(self.phones_label):  # the editor closed meanwhile
+                return
+            current = self.item_list.currentRow()
+            if 0 <= current < len(self.items) and self.items[current] == item:
+                self.phones_label.setText(html)  # still the item it was asked for
+
+        self._runner.submit(lambda: phones_preview(item), shown, lambda msg: shown(f"⚠ {msg}"))
 
     def manifest(self) -> str:
         """The ``pack.toml`` that saving would write now."""
