@@ -45,7 +45,7 @@ def test_author_a_pack_and_export(qtbot, tmp_path: Path, warnings_shown: list[st
     dialog.type_combo.setCurrentIndex(dialog.type_combo.findData(ItemType.MINIMAL_PAIR.value))
     dialog.add_item()
     type_item(dialog, "Please record it.", "AO", "record = R IH0 K AO1 R D")
-    qtbot.waitUntil(lambda: "R IH0 K AO1 R D" in dialog.phones_label.text(), timeout=3000)
+    qtbot.waitUntil(lambda: "R IH0 K AO1 R D" in dialog.phones_label.text(), timeout=15000)
     assert "your pronunciation" in dialog.phones_label.text()  # the preview is debounced
     dialog.add_item()
     type_item(dialog, "Big fish", "IH")
@@ -194,5 +194,5 @@ def test_the_phone_preview_is_looked_up_off_the_gui_thread(
     dialog = LessonEditorDialog(folder=tmp_path / "p")
     qtbot.addWidget(dialog)
     type_item(dialog, "think")
-    qtbot.waitUntil(lambda: "think</b> looked up" in dialog.phones_label.text(), timeout=3000)
+    qtbot.waitUntil(lambda: "think</b> looked up" in dialog.phones_label.text(), timeout=15000)
     assert threads and all(t is not threading.main_thread() for t in threads)

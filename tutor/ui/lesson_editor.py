@@ -10,18 +10,13 @@ Open it with ``LessonEditorDialog(parent).exec()`` (or ``.open_folder(path)`` fi
 from __future__ import annotations
 
 import dataclasses
-import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
-    QDialog,
     QFileDialog,
-    QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -29,8 +24,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QSplitter,
-    QVBoxLayout,
     QWidget,
 )
 from shiboken6 import isValid
@@ -46,67 +39,61 @@ from tutor.lessons import (
     write_manifest,
     write_pack_archive,
 )
-from tutor.lessons.model import LEVELS, MANIFEST_NAME, PACK_SUFFIX
-from tutor.lessons.validate import check_audio_file, validate_text
-from tutor.recording import RECORD_RATE, AudioBackend, Recorder, RecordingError
-from tutor.scoring.errors import TextError
+from tutor.lessons.model import MANIFEST_NAME, PACK_SUFFIX
+from tutor.lessons.validate import validate_text
+from tutor.recording import AudioBackend, Recorder
 from tutor.scoring.lexicon import Lexicon
 
+from .lesson_editor_audio import ReferenceAudio
+from .lesson_editor_fields import (
+    _slug,
+    format_pronunciations,
+    parse_pronunciations_field,
+    phones_preview,
+)
+from .lesson_editor_form import build_form
 from .workers import TaskRunner
 
-_PRON_RE = re.compile(r"^\s*([A-Za-z][A-Za-z']*)\s*=\s*(.+?)\s*$")
+_warmed_up = False
 
 
-def _slug(text: str, taken: set[str]) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "item"
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
+def _warm_up_lexicon(runner: TaskRunner) -> None:
+    """Load the g2p model once, off the GUI thread, so that the first preview or validation
+    does not stall the form (about 1.5 s)."""
+    global _warmed_up
+    if not _warmed_up:
+        _warmed_up = True
+        runner.submit(lambda: Lexicon.default().warm_up(), lambda _: None, lambda _msg: None)
 
 
-def format_pronunciations(prons: dict[str, tuple[str, ...]]) -> str:
-    return "; ".join(f"{w} = {' | '.join(v)}" for w, v in prons.items())
-
-
-def parse_pronunciations_field(text: str) -> dict[str, tuple[str, ...]]:
-    """``"record = R IH0 K AO1 R D; read = R EH1 D | R IY1 D"`` -> overrides.
-
-    Raises ``ValueError`` with a message for the teacher.
-    """
-    out: dict[str, tuple[str, ...]] = {}
-    for part in filter(str.strip, text.split(";")):
-        match = _PRON_RE.match(part)
-        if not match:
-            raise ValueError(f"{part.strip()!r}: write word = PHONES, e.g. record = R EH1 K ER0 D")
-        out[match.group(1).lower()] = tuple(v.strip() for v in match.group(2).split("|"))
-    return out
-
-
-def phones_preview(item: LessonItem) -> str:
-    """The item's words with their expected phones (ARPAbet and IPA), as HTML; a problem
-    with the text or its pronunciations, as a warning line. Slow the first time."""
-    from tutor.scoring.lexicon import pronounce
-    from tutor.scoring.phones import to_ipa
-
-    try:
-        words = pronounce(item.text, item.overrides or None)
-    except (TextError, ValueError) as exc:  # bad text or override: show it, never crash
-        return f"⚠ {exc}"
-    parts = []
-    for w in words:
-        phones = " ".join(w.phones)
-        ipa = "".join(to_ipa(p) for p in w.phones)
-        flag = {"g2p": " (guessed: add a pronunciation if wrong)",
-                "override": " (your pronunciation)"}.get(w.source, "")
-        parts.append(f"<b>{w.text}</b> {phones} /{ipa}/{flag}")
-    return "<br>".join(parts)
-
-
-class LessonEditorDialog(QDialog):
+class LessonEditorDialog(ReferenceAudio):
     """Edit one pack folder. ``saved`` is emitted with the folder after each save."""
 
     saved = Signal(Path)
+    # built by :func:`.lesson_editor_form.build_form`
+    _preview_timer: QTimer
+    add_button: QPushButton
+    author_edit: QLineEdit
+    choose_audio_button: QPushButton
+    clear_audio_button: QPushButton
+    description_edit: QPlainTextEdit
+    down_button: QPushButton
+    focus_edit: QLineEdit
+    folder_label: QLabel
+    id_edit: QLineEdit
+    issue_list: QListWidget
+    item_box: QGroupBox
+    item_focus_edit: QLineEdit
+    item_id_edit: QLineEdit
+    level_combo: QComboBox
+    phones_label: QLabel
+    pron_edit: QLineEdit
+    remove_button: QPushButton
+    text_edit: QLineEdit
+    tip_edit: QPlainTextEdit
+    title_edit: QLineEdit
+    type_combo: QComboBox
+    up_button: QPushButton
 
     def __init__(self, parent: QWidget | None = None, folder: Path | None = None,
                  backend: AudioBackend | None = None) -> None:
@@ -123,10 +110,7 @@ class LessonEditorDialog(QDialog):
         self._loading = False
         self._dirty = False
         self._runner = TaskRunner(parent=self)
-        # load the g2p model now, off the GUI thread, so the first preview or validation
-        # does not stall the form
-        self._runner.submit(lambda: Lexicon.default().warm_up(), lambda _: None,
-                            lambda _msg: None)
+        _warm_up_lexicon(self._runner)
         self._build()
         if folder is not None:
             self.open_folder(folder)
@@ -136,119 +120,7 @@ class LessonEditorDialog(QDialog):
     # -- layout --------------------------------------------------------------------------
 
     def _build(self) -> None:
-        top = QHBoxLayout()
-        for label, slot in (("New pack", self._ask_new), ("Open folder…", self._ask_open),
-                            ("Save", self.save), ("Validate", self.validate),
-                            ("Export .tutorpack…", self._ask_export)):
-            button = QPushButton(label)
-            button.clicked.connect(slot)
-            top.addWidget(button)
-        top.addStretch(1)
-        self.folder_label = QLabel()
-        top.addWidget(self.folder_label)
-
-        meta = QGroupBox("Pack")
-        form = QFormLayout(meta)
-        self.title_edit = QLineEdit()
-        self.id_edit = QLineEdit()
-        self.id_edit.setPlaceholderText("lower-case-with-dashes")
-        self.author_edit = QLineEdit()
-        self.level_combo = QComboBox()
-        self.level_combo.addItems(LEVELS)
-        self.focus_edit = QLineEdit()
-        self.focus_edit.setPlaceholderText("e.g. TH DH")
-        self.description_edit = QPlainTextEdit()
-        self.description_edit.setFixedHeight(60)
-        for label, widget in (("Title", self.title_edit), ("Id", self.id_edit),
-                              ("Author", self.author_edit), ("Level", self.level_combo),
-                              ("Focus phones", self.focus_edit),
-                              ("Description", self.description_edit)):
-            form.addRow(label, widget)
-            self._watch(widget)
-
-        self.item_list = QListWidget()
-        self.item_list.setAccessibleName("Items")
-        self.item_list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
-        self.item_list.currentRowChanged.connect(self._show_item)
-        self.item_list.model().rowsMoved.connect(self._rows_dragged)
-        buttons = QHBoxLayout()
-        self.add_button = QPushButton("Add")
-        self.remove_button = QPushButton("Remove")
-        self.up_button = QPushButton("Up")
-        self.down_button = QPushButton("Down")
-        self.add_button.clicked.connect(lambda: self.add_item())
-        self.remove_button.clicked.connect(self.remove_item)
-        self.up_button.clicked.connect(lambda: self.move_item(-1))
-        self.down_button.clicked.connect(lambda: self.move_item(1))
-        for b in (self.add_button, self.remove_button, self.up_button, self.down_button):
-            buttons.addWidget(b)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.addWidget(meta)
-        left_layout.addWidget(QLabel("Items (drag to reorder)"))
-        left_layout.addWidget(self.item_list, 1)
-        left_layout.addLayout(buttons)
-
-        self.item_box = QGroupBox("Item")
-        item_form = QFormLayout(self.item_box)
-        self.text_edit = QLineEdit()
-        self.text_edit.setPlaceholderText('What the learner says, e.g. "ship, sheep"')
-        self.type_combo = QComboBox()
-        for kind in ItemType:
-            self.type_combo.addItem(kind.label, kind.value)
-        self.item_id_edit = QLineEdit()
-        self.item_focus_edit = QLineEdit()
-        self.item_focus_edit.setPlaceholderText("e.g. IH IY")
-        self.pron_edit = QLineEdit()
-        self.pron_edit.setPlaceholderText("optional: record = R IH0 K AO1 R D")
-        self.tip_edit = QPlainTextEdit()
-        self.tip_edit.setFixedHeight(60)
-        self.phones_label = QLabel()
-        self.phones_label.setWordWrap(True)
-        self.phones_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        audio_row = QHBoxLayout()
-        self.audio_label = QLabel("none")
-        self.record_button = QPushButton("Record reference")
-        self.record_button.setCheckable(True)
-        self.record_button.toggled.connect(self._toggle_recording)
-        self.choose_audio_button = QPushButton("Choose file…")
-        self.choose_audio_button.clicked.connect(self._ask_audio)
-        self.clear_audio_button = QPushButton("No audio")
-        self.clear_audio_button.clicked.connect(lambda: self.set_item_audio(None))
-        for w in (self.audio_label, self.record_button, self.choose_audio_button,
-                  self.clear_audio_button):
-            audio_row.addWidget(w)
-        for label, widget in (("Text", self.text_edit), ("Type", self.type_combo),
-                              ("Id", self.item_id_edit), ("Focus phones", self.item_focus_edit),
-                              ("Pronunciations", self.pron_edit), ("Tip", self.tip_edit)):
-            item_form.addRow(label, widget)
-            self._watch(widget, item=True)
-        item_form.addRow("Reference audio", audio_row)
-        item_form.addRow("Phones", self.phones_label)
-
-        self.issue_list = QListWidget()
-        self.issue_list.setAccessibleName("Validation results")
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.addWidget(self.item_box)
-        right_layout.addWidget(QLabel("Validation"))
-        right_layout.addWidget(self.issue_list, 1)
-
-        splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 2)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(splitter, 1)
-
-        self._preview_timer = QTimer(self)
-        self._preview_timer.setSingleShot(True)
-        self._preview_timer.setInterval(300)
-        self._preview_timer.timeout.connect(self.preview_phones)
-        self._record_timer = QTimer(self)
-        self._record_timer.setInterval(100)
-        self._record_timer.timeout.connect(self._poll_recording)
+        build_form(self)
 
     def _watch(self, widget: QWidget, item: bool = False) -> None:
         slot = self._item_edited if item else self._meta_edited
@@ -523,88 +395,3 @@ class LessonEditorDialog(QDialog):
             self.record_button.setChecked(False)
         if self._confirm_discard():
             super().reject()
-
-    # -- reference audio -----------------------------------------------------------------
-
-    def set_item_audio(self, relative: str | None) -> None:
-        row = self.item_list.currentRow()
-        if 0 <= row < len(self.items):
-            self.items[row] = dataclasses.replace(self.items[row], audio=relative)
-            self.audio_label.setText(relative or "none")
-            self._dirty = True
-
-    def _ask_audio(self) -> None:
-        if self.folder is None and not self._ask_folder():
-            return
-        name, _ = QFileDialog.getOpenFileName(self, "Reference audio", "",
-                                              "Audio (*.wav *.flac *.ogg)")
-        if name:
-            self.import_audio(Path(name))
-
-    def import_audio(self, source: Path) -> str | None:
-        """Copy an audio file into the pack's ``audio/`` folder and use it for the item."""
-        assert self.folder is not None
-        row = self.item_list.currentRow()
-        if not 0 <= row < len(self.items):
-            return None
-        relative = f"audio/{self.items[row].id}{source.suffix.lower()}"
-        dest = self.folder / relative
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(source.read_bytes())
-        problem = check_audio_file(self.folder, relative)
-        if problem:
-            dest.unlink(missing_ok=True)
-            QMessageBox.warning(self, "Audio not used", problem)
-            return None
-        self.set_item_audio(relative)
-        return relative
-
-    def _toggle_recording(self, on: bool) -> None:
-        if on:
-            if self.folder is None and not self._ask_folder():
-                self.record_button.setChecked(False)
-                return
-            if self._backend is None:
-                from tutor.recording import default_backend
-
-                self._backend = default_backend()
-            self._recorder = Recorder(self._backend)
-            try:
-                self._recorder.start()
-            except RecordingError as exc:
-                self._recorder = None
-                self.record_button.setChecked(False)
-                QMessageBox.warning(self, "Cannot record", str(exc))
-                return
-            self.record_button.setText("Stop")
-            self._record_timer.start()
-        else:
-            self._record_timer.stop()
-            self.record_button.setText("Record reference")
-            if self._recorder is not None and self._recorder.recording:
-                self.save_take(self._recorder.stop())
-            self._recorder = None
-
-    def _poll_recording(self) -> None:
-        if self._recorder is not None and self._recorder.should_stop():
-            self.record_button.setChecked(False)
-
-    def save_take(self, samples: object) -> str | None:
-        import numpy as np
-        import soundfile as sf
-
-        take = np.asarray(samples, dtype=np.float32)
-        row = self.item_list.currentRow()
-        if self.folder is None or not 0 <= row < len(self.items) or take.size == 0:
-            return None
-        relative = f"audio/{self.items[row].id}.wav"
-        dest = self.folder / relative
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        sf.write(str(dest), np.clip(take, -1, 1), RECORD_RATE, subtype="PCM_16")
-        problem = check_audio_file(self.folder, relative)
-        if problem:
-            QMessageBox.warning(self, "Recording not used", problem)
-            dest.unlink(missing_ok=True)
-            return None
-        self.set_item_audio(relative)
-        return relative
