@@ -10,6 +10,7 @@ training, then from a frozen copy of itself (self-distillation).
 from __future__ import annotations
 
 import copy
+import functools
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from tutor.atomic import write_with
 from tutor.scoring.alignment import force_align
 from tutor.scoring.phones import PHONE_INDEX, SILENCE, VOWELS, base_phone
 
@@ -357,17 +359,13 @@ def train(
             acc, ce = frame_accuracy(model, cache, valid_labels)
             msg += f" valid frame acc {acc:.3f} ce {ce:.3f}"
         log(msg)
-        tmp = checkpoint.with_suffix(".tmp")
-        torch.save(
-            {
-                "model": model.state_dict(),
-                "opt": opt.state_dict(),
-                "sched": sched.state_dict(),
-                "epoch": epoch + 1,
-            },
-            tmp,
-        )
-        tmp.replace(checkpoint)
+        state = {
+            "model": model.state_dict(),
+            "opt": opt.state_dict(),
+            "sched": sched.state_dict(),
+            "epoch": epoch + 1,
+        }
+        write_with(checkpoint, functools.partial(torch.save, state))
     return model
 
 

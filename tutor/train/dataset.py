@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from tutor.atomic import write_bytes
 from tutor.scoring.audio import change_speed, load_audio
 from tutor.scoring.features import FeatureConfig, log_mel
 from tutor.scoring.speechocean import LabelledUtterance, load_split
@@ -74,9 +75,8 @@ def build_cache(
             offset += len(feats)
     np.save(out_dir / "features.npy", np.concatenate(chunks))
     meta = {"features": config.to_dict(), "entries": [asdict(e) for e in entries]}
-    tmp = index_path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(meta))
-    tmp.replace(index_path)  # written last: its presence marks a complete cache
+    # written last, atomically: its presence marks a complete cache
+    write_bytes(index_path, json.dumps(meta).encode("utf-8"))
     return out_dir
 
 

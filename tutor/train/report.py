@@ -20,6 +20,7 @@ from tutor.scoring.speechocean import load_split
 from .dataset import valid_speakers
 from .export import set_metadata
 
+
 class ShipSource(Protocol):
     """What the ship stage needs from a run (:class:`tutor.train.run.Run` is one)."""
 

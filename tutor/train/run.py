@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from tutor.atomic import write_bytes
+
 from .acoustic import BatchPlan, TrainSettings, frozen_copy, train
 from .models import STUDENT, TEACHER, TINY, ConvNetConfig, ConvPhoneNet, count_parameters
 from .pipeline import (
@@ -134,8 +136,7 @@ class Run:
     def update_report(self, name: str, info: dict) -> None:
         report = self.report()
         report.setdefault(name, {}).update(info)
-        path = self.cfg.out / "report.json"
-        path.write_text(json.dumps(report, indent=2))
+        write_bytes(self.cfg.out / "report.json", json.dumps(report, indent=2).encode("utf-8"))
 
     def until(self, target: str) -> None:
         for stage in STAGES[: STAGES.index(target) + 1]:
