@@ -142,3 +142,32 @@ def test_modules_are_small() -> None:
     assert {n: s for n, s in sizes.items() if s > MAX_LINES} == {}
     assert {n: s for n, s in sizes.items() if n.startswith("tutor.ui") and s > MAX_UI_LINES
             } == {}
+
+
+#: which tutor packages each layer may import (``tutor.paths`` and ``tutor.atomic`` are
+#: open to all); the GUI, the commands and the CLI sit on top and may import any of them
+LAYERS = {
+    "tutor.scoring": set(),
+    "tutor.progress": {"tutor.scoring"},
+    "tutor.lessons": {"tutor.scoring"},
+    "tutor.feedback": {"tutor.scoring"},
+    "tutor.practice": {"tutor.scoring", "tutor.lessons", "tutor.progress"},
+    "tutor.core": {"tutor.scoring", "tutor.lessons", "tutor.progress", "tutor.practice",
+                   "tutor.feedback", "tutor.recording"},
+    "tutor.train": {"tutor.scoring"},
+}
+OPEN = {"tutor.paths", "tutor.atomic"}
+
+
+def test_packages_import_only_the_layers_below_them() -> None:
+    def package(module: str) -> str:
+        return ".".join(module.split(".")[:2])
+
+    wrong = sorted(
+        f"{name} imports {target}"
+        for name, targets in GRAPH.items() if package(name) in LAYERS
+        for target in targets
+        if package(target) != package(name) and package(target) not in OPEN
+        and package(target) not in LAYERS[package(name)]
+    )
+    assert wrong == []
