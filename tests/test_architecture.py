@@ -28,7 +28,8 @@ MODULES = {module_name(p): p for p in PACKAGE.rglob("*.py")}
 def _type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _imports(tree: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
@@ -68,8 +69,10 @@ def imported(name: str, path: Path) -> set[str]:
     return out
 
 
-GRAPH = {name: {m for m in imported(name, path) if m in MODULES and m != name}
-         for name, path in MODULES.items()}
+GRAPH = {
+    name: {m for m in imported(name, path) if m in MODULES and m != name}
+    for name, path in MODULES.items()
+}
 
 
 def cycles() -> list[list[str]]:
@@ -121,27 +124,38 @@ def test_no_import_cycle_among_tutor_modules() -> None:
 
 def test_qt_only_in_the_gui() -> None:
     offenders = sorted(
-        name for name, path in MODULES.items()
-        if not name.startswith("tutor.ui") and name not in QT_OUTSIDE_UI
-        and any(m.split(".")[0] in ("PySide6", "shiboken6", "pyqtgraph")
-                for m in imported(name, path))
+        name
+        for name, path in MODULES.items()
+        if not name.startswith("tutor.ui")
+        and name not in QT_OUTSIDE_UI
+        and any(
+            m.split(".")[0] in ("PySide6", "shiboken6", "pyqtgraph") for m in imported(name, path)
+        )
     )
     assert offenders == []
 
 
 def test_the_core_and_the_engine_never_reach_into_the_gui() -> None:
     for name in GRAPH:
-        if name.startswith(("tutor.core", "tutor.scoring", "tutor.lessons", "tutor.progress",
-                            "tutor.practice", "tutor.feedback")):
+        if name.startswith(
+            (
+                "tutor.core",
+                "tutor.scoring",
+                "tutor.lessons",
+                "tutor.progress",
+                "tutor.practice",
+                "tutor.feedback",
+            )
+        ):
             assert not any(m.startswith("tutor.ui") for m in GRAPH[name]), name
 
 
 def test_modules_are_small() -> None:
-    sizes = {name: len(path.read_text(encoding="utf-8").splitlines())
-             for name, path in MODULES.items()}
+    sizes = {
+        name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in MODULES.items()
+    }
     assert {n: s for n, s in sizes.items() if s > MAX_LINES} == {}
-    assert {n: s for n, s in sizes.items() if n.startswith("tutor.ui") and s > MAX_UI_LINES
-            } == {}
+    assert {n: s for n, s in sizes.items() if n.startswith("tutor.ui") and s > MAX_UI_LINES} == {}
 
 
 #: which tutor packages each layer may import (``tutor.paths`` and ``tutor.atomic`` are
@@ -152,8 +166,14 @@ LAYERS = {
     "tutor.lessons": {"tutor.scoring"},
     "tutor.feedback": {"tutor.scoring"},
     "tutor.practice": {"tutor.scoring", "tutor.lessons", "tutor.progress"},
-    "tutor.core": {"tutor.scoring", "tutor.lessons", "tutor.progress", "tutor.practice",
-                   "tutor.feedback", "tutor.recording"},
+    "tutor.core": {
+        "tutor.scoring",
+        "tutor.lessons",
+        "tutor.progress",
+        "tutor.practice",
+        "tutor.feedback",
+        "tutor.recording",
+    },
     "tutor.train": {"tutor.scoring"},
 }
 OPEN = {"tutor.paths", "tutor.atomic"}
@@ -165,9 +185,11 @@ def test_packages_import_only_the_layers_below_them() -> None:
 
     wrong = sorted(
         f"{name} imports {target}"
-        for name, targets in GRAPH.items() if package(name) in LAYERS
+        for name, targets in GRAPH.items()
+        if package(name) in LAYERS
         for target in targets
-        if package(target) != package(name) and package(target) not in OPEN
+        if package(target) != package(name)
+        and package(target) not in OPEN
         and package(target) not in LAYERS[package(name)]
     )
     assert wrong == []

@@ -23,8 +23,9 @@ def drill() -> LessonPack:
 
 
 def other() -> LessonPack:
-    return LessonPack(id="other", title="Other",
-                      items=(LessonItem(id="x", text="think", focus_phones=("TH",)),))
+    return LessonPack(
+        id="other", title="Other", items=(LessonItem(id="x", text="think", focus_phones=("TH",)),)
+    )
 
 
 def test_a_missed_item_comes_back_after_three_others_and_passes_are_marked() -> None:
@@ -38,8 +39,12 @@ def test_a_missed_item_comes_back_after_three_others_and_passes_are_marked() -> 
     sitting.show(("drill", "b"), pack)
     assert sitting.record(("drill", "b"), GOOD) == PASSED
     keys = [("drill", i) for i in "abcd"]
-    assert sitting.marks(keys) == {("drill", "a"): Mark.AGAIN, ("drill", "b"): Mark.PASSED,
-                                   ("drill", "c"): Mark.NONE, ("drill", "d"): Mark.NONE}
+    assert sitting.marks(keys) == {
+        ("drill", "a"): Mark.AGAIN,
+        ("drill", "b"): Mark.PASSED,
+        ("drill", "c"): Mark.NONE,
+        ("drill", "d"): Mark.NONE,
+    }
     assert sitting.status() == "TH drill: 3 of 4 left · 1 passed · 1 missed"
 
 
@@ -153,6 +158,9 @@ def test_the_core_imports_no_qt() -> None:
     core = Path(__file__).resolve().parent.parent / "tutor" / "core"
     for path in core.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            )
             assert not any(n.startswith(("PySide6", "tutor.ui")) for n in names), path

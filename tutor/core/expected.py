@@ -16,8 +16,9 @@ WORD_RE = re.compile(r"[A-Za-z][A-Za-z']*")
 ExpectedWords = list[tuple[str, tuple[str, ...]]]
 
 
-def expected_words(text: str, overrides: Overrides | None = None,
-                   scorer: Scorer | None = None) -> ExpectedWords:
+def expected_words(
+    text: str, overrides: Overrides | None = None, scorer: Scorer | None = None
+) -> ExpectedWords:
     """``[(word, phones), ...]`` for the prompt (first variant, stress digits kept); the
     words without phones when the text cannot be pronounced.
 

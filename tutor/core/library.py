@@ -110,9 +110,13 @@ def load_library(builtin: Path | None = None, installed: Path | None = None) -> 
     ids = {p.id for p in builtin_packs}
     for pack in user_packs:
         if pack.id in ids:
-            problems.append(PackProblem(
-                pack.root.name if pack.root else pack.id, pack.root or Path(pack.id),
-                f"its id {pack.id!r} is a built-in pack's; the built-in one is used"))
+            problems.append(
+                PackProblem(
+                    pack.root.name if pack.root else pack.id,
+                    pack.root or Path(pack.id),
+                    f"its id {pack.id!r} is a built-in pack's; the built-in one is used",
+                )
+            )
     packs = [*builtin_packs, *(p for p in user_packs if p.id not in ids)]
     return Library(tuple(p for p in packs if p.items), (*problems, *user_problems))
 
@@ -124,4 +128,3 @@ def practice_order(pack: LessonPack, history: Sequence[AttemptRecord]) -> Lesson
     rank = {item_id: n for n, item_id in enumerate(dict.fromkeys(queue))}
     items = sorted(pack.items, key=lambda it: rank.get(it.id, len(rank)))  # stable
     return replace(pack, items=tuple(items))
-

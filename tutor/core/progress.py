@@ -31,8 +31,9 @@ class Progress:
     stop practice: a failed write keeps the attempt in memory for this run.
     """
 
-    def __init__(self, store: ProgressStore | None = None, learner: str = DEFAULT_LEARNER,
-                 problem: str = "") -> None:
+    def __init__(
+        self, store: ProgressStore | None = None, learner: str = DEFAULT_LEARNER, problem: str = ""
+    ) -> None:
         self.store = store
         self.learner = learner
         self.problem = problem  # why there is no store, when opening one failed
@@ -72,8 +73,9 @@ class Progress:
 
     def attempts(self, pack: str, item: str) -> list[Attempt]:
         """The current learner's attempts at one item, oldest first."""
-        mine = [a for a, _ in self._memory
-                if (a.learner, a.pack, a.item) == (self.learner, pack, item)]
+        mine = [
+            a for a, _ in self._memory if (a.learner, a.pack, a.item) == (self.learner, pack, item)
+        ]
         if self.store is None:
             return mine
         try:
@@ -94,20 +96,30 @@ class Progress:
             log.warning("Could not read past attempts: %s", exc)
             return mine
 
-    def record(self, pack: str, item: str, result: UtteranceResult,
-               audio: Path | None) -> Attempt:
+    def record(self, pack: str, item: str, result: UtteranceResult, audio: Path | None) -> Attempt:
         """Keep one scored attempt (in the store when there is one)."""
         if self.store is not None:
             try:
-                return self.store.record_attempt(learner=self.learner, pack=pack, item=item,
-                                                 result=result, audio_path=audio)
+                return self.store.record_attempt(
+                    learner=self.learner, pack=pack, item=item, result=result, audio_path=audio
+                )
             except STORE_ERRORS as exc:
                 log.warning("Could not save the attempt: %s", exc)
         when = datetime.now(UTC)
         attempt = Attempt(
-            -len(self._memory) - 1, self.learner, pack, item, result.text, when, result.total,
-            result.accuracy, result.fluency, result.completeness, result.prosodic,
-            str(audio) if audio is not None else None, result.to_json(),
+            -len(self._memory) - 1,
+            self.learner,
+            pack,
+            item,
+            result.text,
+            when,
+            result.total,
+            result.accuracy,
+            result.fluency,
+            result.completeness,
+            result.prosodic,
+            str(audio) if audio is not None else None,
+            result.to_json(),
         )
         self._memory.append((attempt, record_from_result(pack, item, result, when)))
         return attempt

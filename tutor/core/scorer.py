@@ -30,8 +30,15 @@ class Scorer(Protocol):
     @property
     def version(self) -> str: ...
 
-    def expected(self, text: str, overrides: Overrides | None = None
-                 ) -> Sequence[Pronunciation]: ...
+    def expected(
+        self, text: str, overrides: Overrides | None = None
+    ) -> Sequence[Pronunciation]: ...
 
-    def score(self, audio: np.ndarray, text: str = "", *, sample_rate: int | None = None,
-              overrides: Overrides | None = None) -> UtteranceResult: ...
+    def score(
+        self,
+        audio: np.ndarray,
+        text: str = "",
+        *,
+        sample_rate: int | None = None,
+        overrides: Overrides | None = None,
+    ) -> UtteranceResult: ...

@@ -24,8 +24,9 @@ PASSED = "Passed. Press N for the next item."
 LAST_ONE = "That was the last item of this sitting: press N for your summary."
 COMES_BACK = "Not yet: this item comes back later in this sitting. Press N to go on."
 FOR_REVIEW = "Not yet: this item is marked for review. Press N to go on."
-ONLY_ONE_LEFT = ("This is the last item left in this sitting: record it, or see "
-                 "Practice → Session summary.")
+ONLY_ONE_LEFT = (
+    "This is the last item left in this sitting: record it, or see Practice → Session summary."
+)
 
 
 class Mark(StrEnum):
@@ -108,8 +109,7 @@ class Sitting:
         if session.finished and session.done and self.summarised is not session:
             return NextStep("summary")
         head = session.current()
-        if head is not None and not self.scored_here \
-                and self.here == (session.pack.id, head.id):
+        if head is not None and not self.scored_here and self.here == (session.pack.id, head.id):
             session.defer()  # moving on without an attempt: it waits at the end
             head = session.current()
         if head is None:
@@ -153,8 +153,11 @@ class Sitting:
             if session is None or pack_id != session.pack.id:
                 marks[key] = Mark.NONE
             elif item_id in outcomes:
-                marks[key] = Mark.PASSED if outcomes[item_id] else (
-                    Mark.AGAIN if item_id in queue else Mark.REVIEW)
+                marks[key] = (
+                    Mark.PASSED
+                    if outcomes[item_id]
+                    else (Mark.AGAIN if item_id in queue else Mark.REVIEW)
+                )
             elif item_id not in queue:
                 marks[key] = Mark.RESTING
             else:
@@ -171,8 +174,10 @@ class Sitting:
         total = len(queue | set(outcomes))
         passed = sum(outcomes.values())
         missed = len(outcomes) - passed
-        parts = [f"{len(queue)} of {total} left" if queue else "Sitting complete",
-                 f"{passed} passed"]
+        parts = [
+            f"{len(queue)} of {total} left" if queue else "Sitting complete",
+            f"{passed} passed",
+        ]
         if missed:
             parts.append(f"{missed} missed")
         return f"{session.pack.title}: " + " · ".join(parts)

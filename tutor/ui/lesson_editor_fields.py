@@ -51,7 +51,9 @@ def phones_preview(item: LessonItem) -> str:
     for w in words:
         phones = " ".join(w.phones)
         ipa = "".join(to_ipa(p) for p in w.phones)
-        flag = {"g2p": " (guessed: add a pronunciation if wrong)",
-                "override": " (your pronunciation)"}.get(w.source, "")
+        flag = {
+            "g2p": " (guessed: add a pronunciation if wrong)",
+            "override": " (your pronunciation)",
+        }.get(w.source, "")
         parts.append(f"<b>{w.text}</b> {phones} /{ipa}/{flag}")
     return "<br>".join(parts)

@@ -32,9 +32,13 @@ if TYPE_CHECKING:
 def build_form(dialog: LessonEditorDialog) -> None:
     """Lay out the dialog's widgets and timers and connect them to its slots."""
     top = QHBoxLayout()
-    for label, slot in (("New pack", dialog._ask_new), ("Open folder…", dialog._ask_open),
-                        ("Save", dialog.save), ("Validate", dialog.validate),
-                        ("Export .tutorpack…", dialog._ask_export)):
+    for label, slot in (
+        ("New pack", dialog._ask_new),
+        ("Open folder…", dialog._ask_open),
+        ("Save", dialog.save),
+        ("Validate", dialog.validate),
+        ("Export .tutorpack…", dialog._ask_export),
+    ):
         button = QPushButton(label)
         button.clicked.connect(slot)
         top.addWidget(button)
@@ -54,10 +58,14 @@ def build_form(dialog: LessonEditorDialog) -> None:
     dialog.focus_edit.setPlaceholderText("e.g. TH DH")
     dialog.description_edit = QPlainTextEdit()
     dialog.description_edit.setFixedHeight(60)
-    for label, widget in (("Title", dialog.title_edit), ("Id", dialog.id_edit),
-                          ("Author", dialog.author_edit), ("Level", dialog.level_combo),
-                          ("Focus phones", dialog.focus_edit),
-                          ("Description", dialog.description_edit)):
+    for label, widget in (
+        ("Title", dialog.title_edit),
+        ("Id", dialog.id_edit),
+        ("Author", dialog.author_edit),
+        ("Level", dialog.level_combo),
+        ("Focus phones", dialog.focus_edit),
+        ("Description", dialog.description_edit),
+    ):
         form.addRow(label, widget)
         dialog._watch(widget)
 
@@ -110,12 +118,21 @@ def build_form(dialog: LessonEditorDialog) -> None:
     dialog.choose_audio_button.clicked.connect(dialog._ask_audio)
     dialog.clear_audio_button = QPushButton("No audio")
     dialog.clear_audio_button.clicked.connect(lambda: dialog.set_item_audio(None))
-    for w in (dialog.audio_label, dialog.record_button, dialog.choose_audio_button,
-              dialog.clear_audio_button):
+    for w in (
+        dialog.audio_label,
+        dialog.record_button,
+        dialog.choose_audio_button,
+        dialog.clear_audio_button,
+    ):
         audio_row.addWidget(w)
-    for label, widget in (("Text", dialog.text_edit), ("Type", dialog.type_combo),
-                          ("Id", dialog.item_id_edit), ("Focus phones", dialog.item_focus_edit),
-                          ("Pronunciations", dialog.pron_edit), ("Tip", dialog.tip_edit)):
+    for label, widget in (
+        ("Text", dialog.text_edit),
+        ("Type", dialog.type_combo),
+        ("Id", dialog.item_id_edit),
+        ("Focus phones", dialog.item_focus_edit),
+        ("Pronunciations", dialog.pron_edit),
+        ("Tip", dialog.tip_edit),
+    ):
         item_form.addRow(label, widget)
         dialog._watch(widget, item=True)
     item_form.addRow("Reference audio", audio_row)

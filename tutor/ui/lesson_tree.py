@@ -67,8 +67,9 @@ class LessonTree(QTreeWidget):
 
     def tree_item(self, index: int) -> QTreeWidgetItem | None:
         """The row of entry ``index`` (``None``: an item not in the list)."""
-        return next((c for c in self._children()
-                     if c.data(0, Qt.ItemDataRole.UserRole) == index), None)
+        return next(
+            (c for c in self._children() if c.data(0, Qt.ItemDataRole.UserRole) == index), None
+        )
 
     def point_at(self, index: int) -> None:
         """Make entry ``index`` current without announcing it."""
@@ -85,8 +86,9 @@ class LessonTree(QTreeWidget):
         if current is not None and (index := current.data(0, Qt.ItemDataRole.UserRole)) is not None:
             self.itemChosen.emit(int(index))
 
-    def show_marks(self, entries: Sequence[PackItem], marks: Mapping[tuple[str, str], Mark],
-                   theme: Theme) -> None:
+    def show_marks(
+        self, entries: Sequence[PackItem], marks: Mapping[tuple[str, str], Mark], theme: Theme
+    ) -> None:
         """Mark each item for this sitting; items resting (not due) are muted."""
         muted = QColor(theme.muted)
         for child in self._children():
@@ -95,8 +97,11 @@ class LessonTree(QTreeWidget):
             mark, band, tip = MARKS.get(state, ("", None, ""))
             child.setText(MARK_COLUMN, mark)
             child.setToolTip(MARK_COLUMN, tip)
-            child.setData(MARK_COLUMN, Qt.ItemDataRole.ForegroundRole,
-                          QColor(colour(band, theme.name)) if band else None)
+            child.setData(
+                MARK_COLUMN,
+                Qt.ItemDataRole.ForegroundRole,
+                QColor(colour(band, theme.name)) if band else None,
+            )
             resting = state is Mark.RESTING
             child.setData(0, Qt.ItemDataRole.ForegroundRole, muted if resting else None)
             child.setToolTip(0, entry.text + (RESTING_TIP if resting else ""))

@@ -103,8 +103,9 @@ def build_layout(w: MainWindow) -> None:
     w.statusBar().addPermanentWidget(w.latency)
 
 
-def _action(w: MainWindow, text: str, keys: list[str], slot: Callable[[], object],
-            menu: QMenu) -> QAction:
+def _action(
+    w: MainWindow, text: str, keys: list[str], slot: Callable[[], object], menu: QMenu
+) -> QAction:
     action = QAction(text, w)
     action.setShortcuts([QKeySequence(k) for k in keys])
     action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -124,18 +125,18 @@ def build_menus(w: MainWindow) -> None:
     _action(w, "&Quit", ["Ctrl+Q"], w.close, file_menu)
     practice = bar.addMenu("&Practice")
     w.record_action = _action(w, "&Record / stop", ["Space"], w.toggle_recording, practice)
-    w.replay_action = _action(w, "&Replay my recording", ["R"],
-                              lambda: w.playback.play_take(w.take), practice)
-    _action(w, "Hear the re&ference", ["F"], lambda: w.playback.play_reference(w.item),
-            practice)
+    w.replay_action = _action(
+        w, "&Replay my recording", ["R"], lambda: w.playback.play_take(w.take), practice
+    )
+    _action(w, "Hear the re&ference", ["F"], lambda: w.playback.play_reference(w.item), practice)
     practice.addSeparator()
     w.next_action = _action(w, "&Next item", ["N"], w.next_item, practice)
     w.prev_action = _action(w, "&Previous item", ["P"], w.previous_item, practice)
     practice.addSeparator()
     w.summary_action = _action(w, "Session &summary…", ["S"], w.show_session_summary, practice)
     lessons_menu = bar.addMenu("&Lessons")
-    w.editor_action = _action(w, "Lesson &editor…", ["Ctrl+E"], lambda: open_lesson_editor(w),
-                              lessons_menu)
+    w.editor_action = _action(
+        w, "Lesson &editor…", ["Ctrl+E"], lambda: open_lesson_editor(w), lessons_menu
+    )
     learner_menu = bar.addMenu("Lea&rner")
-    w.progress_action = _action(w, "&Progress…", ["Ctrl+H"], lambda: open_progress(w),
-                                learner_menu)
+    w.progress_action = _action(w, "&Progress…", ["Ctrl+H"], lambda: open_progress(w), learner_menu)

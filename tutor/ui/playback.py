@@ -23,8 +23,13 @@ class Playback(QObject):
     """Plays audio on ``backend``; slow loads run on ``runner``; problems go to ``report``
     (the status bar)."""
 
-    def __init__(self, backend: AudioBackend, runner: TaskRunner,
-                 report: Callable[[str], None], parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        backend: AudioBackend,
+        runner: TaskRunner,
+        report: Callable[[str], None],
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.backend = backend
         self.runner = runner
@@ -60,12 +65,12 @@ class Playback(QObject):
             return
         if item.reference_audio is not None and item.reference_audio.is_file():
             ref = item.reference_audio
-            self.runner.submit(lambda: load_audio(ref, min_seconds=0.05), self._play_audio,
-                               self.report)
+            self.runner.submit(
+                lambda: load_audio(ref, min_seconds=0.05), self._play_audio, self.report
+            )
         elif espeak_available():
             text = item.text
-            self.runner.submit(lambda: synthesize(text), lambda sr: self._play(*sr),
-                               self.report)
+            self.runner.submit(lambda: synthesize(text), lambda sr: self._play(*sr), self.report)
         else:
             self.report("This item has no reference recording, and espeak-ng is not installed.")
 

@@ -63,9 +63,12 @@ def open_summary(window: MainWindow, session: PracticeSession) -> None:
     if window.summary_dialog is not None:
         window.summary_dialog.close()
     dialog = SessionSummaryDialog(
-        session.summary(), title=session.pack.title,
+        session.summary(),
+        title=session.pack.title,
         item_texts={i.id: i.text for i in session.pack.items},
-        notation=window.settings.notation, theme=window.t, parent=window,
+        notation=window.settings.notation,
+        theme=window.t,
+        parent=window,
     )
     dialog.practiseMissed.connect(lambda: window.practise_missed(session))
     dialog.finished.connect(lambda _code: _summary_closed(window, dialog))
