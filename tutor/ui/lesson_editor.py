@@ -42,7 +42,6 @@ from tutor.lessons import (
 from tutor.lessons.model import MANIFEST_NAME, PACK_SUFFIX
 from tutor.lessons.validate import validate_text
 from tutor.recording import AudioBackend, Recorder
-from tutor.scoring.lexicon import Lexicon
 
 from .lesson_editor_audio import ReferenceAudio
 from .lesson_editor_fields import (
@@ -52,18 +51,7 @@ from .lesson_editor_fields import (
     phones_preview,
 )
 from .lesson_editor_form import build_form
-from .workers import TaskRunner
-
-_warmed_up = False
-
-
-def _warm_up_lexicon(runner: TaskRunner) -> None:
-    """Load the g2p model once, off the GUI thread, so that the first preview or validation
-    does not stall the form (about 1.5 s)."""
-    global _warmed_up
-    if not _warmed_up:
-        _warmed_up = True
-        runner.submit(lambda: Lexicon.default().warm_up(), lambda _: None, lambda _msg: None)
+from .workers import TaskRunner, warm_up_lexicon
 
 
 class LessonEditorDialog(ReferenceAudio):
@@ -110,7 +98,7 @@ class LessonEditorDialog(ReferenceAudio):
         self._loading = False
         self._dirty = False
         self._runner = TaskRunner(parent=self)
-        _warm_up_lexicon(self._runner)
+        warm_up_lexicon(self._runner)
         self._build()
         if folder is not None:
             self.open_folder(folder)
@@ -121,15 +109,6 @@ class LessonEditorDialog(ReferenceAudio):
 
     def _build(self) -> None:
         build_form(self)
-
-    def _watch(self, widget: QWidget, item: bool = False) -> None:
-        slot = self._item_edited if item else self._meta_edited
-        if isinstance(widget, QLineEdit):
-            widget.textEdited.connect(slot)
-        elif isinstance(widget, QPlainTextEdit):
-            widget.textChanged.connect(slot)
-        elif isinstance(widget, QComboBox):
-            widget.currentIndexChanged.connect(slot)
 
     # -- pack <-> form -------------------------------------------------------------------
 

@@ -67,7 +67,7 @@ def build_form(dialog: LessonEditorDialog) -> None:
         ("Description", dialog.description_edit),
     ):
         form.addRow(label, widget)
-        dialog._watch(widget)
+        watch(dialog, widget)
 
     dialog.item_list = QListWidget()
     dialog.item_list.setAccessibleName("Items")
@@ -134,7 +134,7 @@ def build_form(dialog: LessonEditorDialog) -> None:
         ("Tip", dialog.tip_edit),
     ):
         item_form.addRow(label, widget)
-        dialog._watch(widget, item=True)
+        watch(dialog, widget, item=True)
     item_form.addRow("Reference audio", audio_row)
     item_form.addRow("Phones", dialog.phones_label)
 
@@ -161,3 +161,14 @@ def build_form(dialog: LessonEditorDialog) -> None:
     dialog._record_timer = QTimer(dialog)
     dialog._record_timer.setInterval(100)
     dialog._record_timer.timeout.connect(dialog._poll_recording)
+
+
+def watch(dialog: LessonEditorDialog, widget: QWidget, item: bool = False) -> None:
+    """Tell the dialog when the teacher edits ``widget`` (a pack field, or an item's)."""
+    slot = dialog._item_edited if item else dialog._meta_edited
+    if isinstance(widget, QLineEdit):
+        widget.textEdited.connect(slot)
+    elif isinstance(widget, QPlainTextEdit):
+        widget.textChanged.connect(slot)
+    elif isinstance(widget, QComboBox):
+        widget.currentIndexChanged.connect(slot)

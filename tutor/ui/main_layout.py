@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFrame, QLabel, QMenu, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
@@ -140,3 +140,37 @@ def build_menus(w: MainWindow) -> None:
     )
     learner_menu = bar.addMenu("Lea&rner")
     w.progress_action = _action(w, "&Progress…", ["Ctrl+H"], lambda: open_progress(w), learner_menu)
+
+
+SCREEN_MARGIN = 40  # px left for the title bar and window frame
+
+
+def fit_to_screen(w: MainWindow) -> None:
+    """Never open larger than the available screen (1280x800 laptops, a moved monitor)."""
+    screen = w.screen()
+    if screen is None:
+        return
+    area = screen.availableGeometry()
+    width = min(w.width(), area.width() - SCREEN_MARGIN)
+    height = min(w.height(), area.height() - SCREEN_MARGIN)
+    if (width, height) != (w.width(), w.height()):
+        w.resize(max(width, 1), max(height, 1))
+
+
+def restore_geometry(w: MainWindow, default_size: tuple[int, int]) -> None:
+    """The window's size, docks and splitter as the learner left them (on this screen)."""
+    if (geometry := w.settings.geometry()) is not None:
+        w.restoreGeometry(geometry)
+    else:
+        w.resize(*default_size)
+    w.fit_to_screen()
+    if (state := w.settings.window_state()) is not None:
+        w.restoreState(state)
+    if (split := w.settings.splitter("main")) is not None:
+        w.splitter.restoreState(split)
+
+
+def save_geometry(w: MainWindow) -> None:
+    w.settings.save_window(w.saveGeometry(), w.saveState())
+    w.settings.save_splitter("main", QByteArray(w.splitter.saveState()))
+    w.settings.sync()

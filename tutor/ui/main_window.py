@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QLabel, QMainWindow, QSplitter
 
@@ -25,7 +25,7 @@ from tutor.recording import AudioBackend
 from . import theme as themes
 from .feedback_panel import FeedbackPanel
 from .lesson_tree import LessonTree
-from .main_layout import build_layout, build_menus
+from .main_layout import build_layout, build_menus, fit_to_screen, restore_geometry, save_geometry
 from .playback import Playback
 from .prompt import PromptView
 from .record_bar import RecordBar
@@ -37,7 +37,6 @@ from .window_dialogs import open_summary
 from .workers import ScorerFactory, ScoringService, Take, TaskRunner
 
 DEFAULT_SIZE = (1380, 860)
-SCREEN_MARGIN = 40  # px left for the title bar and window frame
 REPORT_MS = 10000
 
 
@@ -152,15 +151,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Lessons reloaded.", 4000)
 
     def _restore(self) -> None:
-        if (geometry := self.settings.geometry()) is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(*DEFAULT_SIZE)
-        self.fit_to_screen()
-        if (state := self.settings.window_state()) is not None:
-            self.restoreState(state)
-        if (split := self.settings.splitter("main")) is not None:
-            self.splitter.restoreState(split)
+        restore_geometry(self, DEFAULT_SIZE)
         wanted = self.settings.last_item
         index = next((i for i, it in enumerate(self.items)
                       if f"{it.pack_id}/{it.id}" == wanted), 0)
@@ -170,14 +161,7 @@ class MainWindow(QMainWindow):
     # --- lifecycle ---------------------------------------------------------------------
     def fit_to_screen(self) -> None:
         """Never open larger than the available screen (1280x800 laptops, a moved monitor)."""
-        screen = self.screen()
-        if screen is None:
-            return
-        area = screen.availableGeometry()
-        width = min(self.width(), area.width() - SCREEN_MARGIN)
-        height = min(self.height(), area.height() - SCREEN_MARGIN)
-        if (width, height) != (self.width(), self.height()):
-            self.resize(max(width, 1), max(height, 1))
+        fit_to_screen(self)
 
     def start(self) -> None:
         """Begin loading the model in the background (call once the window is shown)."""
@@ -187,9 +171,7 @@ class MainWindow(QMainWindow):
         self.takes.abandon()
         self.backend.stop_playback()
         self.runner.wait(3000)  # let a running score finish rather than kill its thread
-        self.settings.save_window(self.saveGeometry(), self.saveState())
-        self.settings.save_splitter("main", QByteArray(self.splitter.saveState()))
-        self.settings.sync()
+        save_geometry(self)
         super().closeEvent(event)
 
     def apply_theme(self) -> None:

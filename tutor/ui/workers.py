@@ -191,3 +191,17 @@ class ScoringService(QObject):
     def _set(self, state: str, message: str) -> None:
         self.state, self.message = state, message
         self.stateChanged.emit(state, message)
+
+
+_lexicon_warm = False
+
+
+def warm_up_lexicon(runner: TaskRunner) -> None:
+    """Load the pronunciation dictionary and the g2p model once per run, off the GUI thread,
+    so that the first look-up of an unknown word does not stall a window (about 1.5 s)."""
+    global _lexicon_warm
+    if not _lexicon_warm:
+        _lexicon_warm = True
+        from tutor.scoring.lexicon import Lexicon
+
+        runner.submit(lambda: Lexicon.default().warm_up(), lambda _: None, lambda _msg: None)
