@@ -164,3 +164,20 @@ def test_the_core_imports_no_qt() -> None:
                 else ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             )
             assert not any(n.startswith(("PySide6", "tutor.ui")) for n in names), path
+
+
+def test_importing_the_core_loads_no_qt() -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    code = (
+        "import sys, tutor.core, tutor.core.sitting, tutor.core.library, tutor.core.progress; "
+        "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    ).stdout
+    assert out.strip() == "[]"
