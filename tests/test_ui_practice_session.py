@@ -270,3 +270,24 @@ def test_reloading_the_lessons_keeps_the_sitting_unless_its_items_change(
     w.reload_lessons()
     assert w.session is not session and w.session.queue == ["red", "long", "it"]
     assert w.item.id == "red"
+
+
+def test_switching_learner_starts_their_own_sitting(qtbot, tmp_path, settings, scorer) -> None:
+    progress = Progress.open(tmp_path / "progress.sqlite3")
+    w = MainWindow(backend=FakeBackend(), library=Library(tuple(packs())), settings=settings,
+                   data_dir=tmp_path / "data", scorer_factory=lambda: scorer, progress=progress)
+    qtbot.addWidget(w)
+    w.show()
+    w.start()
+    qtbot.waitUntil(lambda: w.service.state == ScoringService.READY, timeout=5000)
+    say(w, qtbot, scorer, FAIL_TH)  # the default learner misses "think"
+    w.switch_learner("Ana")
+    assert progress.learner == "Ana" and settings.learner == "Ana"
+    assert w.session is not None and not w.session.done and mark(w, "think") == ""
+    assert w.feedback.history.item(0).text() == "No attempts yet"
+    say(w, qtbot, scorer)  # Ana passes it
+    assert [a.learner for a in progress.attempts("th-drill", "think")] == ["Ana"]
+    w.switch_learner("default")
+    assert w.session is not None and w.session.queue[0] == "think"  # missed: due first
+    assert progress.store is not None and sorted(progress.learners()) == ["Ana", "default"]
+    progress.store.close()

@@ -39,6 +39,8 @@ def build_window(
     settings = settings or Settings()
     data = data_dir or user_data_dir()
     progress = Progress.open(data / "progress.sqlite3")
+    if settings.learner:
+        progress.switch_learner(settings.learner)
 
     def library() -> Library:
         """The packs, each in the practice order for the current learner."""

@@ -13,7 +13,7 @@ from .feedback_panel import FeedbackPanel, caption
 from .prompt import PromptView
 from .record_bar import RecordBar
 from .views import AnalysisView
-from .window_dialogs import open_lesson_editor, open_progress, open_settings
+from .window_dialogs import ask_learner, open_lesson_editor, open_progress, open_settings
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -140,6 +140,9 @@ def build_menus(w: MainWindow) -> None:
     )
     learner_menu = bar.addMenu("Lea&rner")
     w.progress_action = _action(w, "&Progress…", ["Ctrl+H"], lambda: open_progress(w), learner_menu)
+    w.learner_action = _action(
+        w, "&Switch learner…", ["Ctrl+L"], lambda: ask_learner(w), learner_menu
+    )
 
 
 SCREEN_MARGIN = 40  # px left for the title bar and window frame

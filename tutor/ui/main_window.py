@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
     summary_action: QAction
     editor_action: QAction
     progress_action: QAction
+    learner_action: QAction
 
     def __init__(
         self,
@@ -126,6 +127,17 @@ class MainWindow(QMainWindow):
 
     def report(self, message: str) -> None:
         self.statusBar().showMessage(message, REPORT_MS)
+
+    def switch_learner(self, name: str) -> None:
+        """Practise as ``name`` from now on: the lessons are re-planned from their history
+        and a new sitting starts."""
+        self.progress.switch_learner(name)
+        self.settings.learner = self.progress.learner
+        self.sitting = Sitting(self.progress)
+        self.reload_lessons()
+        if self.item is not None:
+            self.select_item(self.current_index())
+        self.report(f"Practising as {self.progress.learner}.")
 
     def reload_lessons(self, _folder: object = None) -> None:
         """Re-read the packs (after the lesson editor saved one); keep the current item."""

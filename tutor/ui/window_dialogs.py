@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QInputDialog
+
+from tutor.progress.store import ProgressError
 
 from .session_summary import SessionSummaryDialog
 from .settings_dialog import SettingsDialog
@@ -80,3 +82,16 @@ def open_summary(window: MainWindow, session: PracticeSession) -> None:
 def _summary_closed(window: MainWindow, dialog: SessionSummaryDialog) -> None:
     if window.summary_dialog is dialog:
         window.summary_dialog = None
+
+
+def ask_learner(window: MainWindow) -> None:
+    """Choose who practises (a name from the list, or a new one)."""
+    names = window.progress.learners()
+    current = names.index(window.progress.learner) if window.progress.learner in names else 0
+    name, ok = QInputDialog.getItem(window, "Switch learner", "Who is practising? (type a "
+                                    "new name to add a learner)", names, current, True)
+    if ok and name.strip() and name.strip() != window.progress.learner:
+        try:
+            window.switch_learner(name)
+        except ProgressError as exc:  # an empty or overlong name
+            window.report(str(exc))
