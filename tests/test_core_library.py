@@ -50,6 +50,12 @@ def test_a_broken_pack_is_reported_by_name_and_hides_nothing(tmp_path: Path) -> 
     # every item of the readable packs, in order, with its pack
     assert [e.key for e in library.entries()][:2] == [("basics", "a"), ("basics", "b")]
     assert library.pack("mine") is library.packs[1] and library.pack("class-3") is None
+    assert library.problem_summary().startswith("The lesson pack 'class-3' could not be read")
+    (installed / "y8").mkdir()
+    (installed / "y8" / "pack.toml").write_text("format = 1\n", encoding="utf-8")
+    again = load_library(builtin, installed)
+    assert [p.id for p in again.packs] == ["basics", "mine"]
+    assert again.problem_summary().startswith("2 lesson packs could not be read ('class-3', 'y8')")
 
 
 def test_an_installed_pack_never_replaces_a_built_in_one(tmp_path: Path) -> None:

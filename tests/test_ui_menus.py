@@ -92,3 +92,18 @@ def test_the_first_window_fits_the_screen(qtbot, tmp_path, settings) -> None:
     window.fit_to_screen()
     assert window.width() <= max(area.width(), least.width())
     assert window.height() <= max(area.height(), least.height())
+
+
+def test_a_broken_pack_is_named_and_the_others_are_all_there(qtbot, tmp_path, settings) -> None:
+    from tutor.core import Library, PackProblem
+
+    starter = starter_library()
+    broken = PackProblem("class-3", tmp_path / "class-3", "line 2: title: expected a string")
+    window = MainWindow(
+        backend=FakeBackend(), library=Library(starter.packs, (broken,)), settings=settings,
+        data_dir=tmp_path / "data", scorer_factory=FakeScorer, progress=Progress(),
+    )
+    qtbot.addWidget(window)
+    assert "'class-3' could not be read" in window.statusBar().currentMessage()
+    assert window.lessons.topLevelItemCount() == len(starter.packs)
+    assert len(window.items) == sum(len(p.items) for p in starter.packs)

@@ -79,6 +79,15 @@ class Library:
     packs: tuple[LessonPack, ...] = ()
     problems: tuple[PackProblem, ...] = field(default=())
 
+    def problem_summary(self) -> str:
+        """One line naming every pack that could not be read ("" when all were)."""
+        if len(self.problems) == 1:
+            return str(self.problems[0])
+        if not self.problems:
+            return ""
+        names = ", ".join(repr(p.name) for p in self.problems)
+        return f"{len(self.problems)} lesson packs could not be read ({names}); see the log."
+
     def entries(self) -> list[PackItem]:
         """Every item of every pack, in the packs' order."""
         return [PackItem(p, i) for p in self.packs for i in p.items]

@@ -117,8 +117,8 @@ class MainWindow(QMainWindow):
         build_menus(self)
         self.service.stateChanged.connect(self._on_model_state)
         self._restore()
-        for problem in library.problems:
-            self.report(str(problem))
+        if library.problems:
+            self.report(library.problem_summary())
 
     @property
     def session(self) -> PracticeSession | None:
@@ -157,9 +157,9 @@ class MainWindow(QMainWindow):
         else:  # same item: keep the take on screen, just point the tree at it again
             self.item = self.items[index]
             self.lessons.point_at(index)
-        for problem in self.library.problems:
-            self.report(str(problem))
-        if not self.library.problems:
+        if self.library.problems:
+            self.report(self.library.problem_summary())
+        else:
             self.statusBar().showMessage("Lessons reloaded.", 4000)
 
     def _restore(self) -> None:
