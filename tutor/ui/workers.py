@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
@@ -20,6 +20,7 @@ from tutor.scoring.errors import ScoringError
 from tutor.scoring.result import UtteranceResult
 
 ScorerFactory = Callable[[], Scorer]
+T = TypeVar("T")
 
 
 class _TaskSignals(QObject):
@@ -70,10 +71,12 @@ class TaskRunner(QObject):
 
     def submit(
         self,
-        fn: Callable[[], Any],
-        on_done: Callable[[Any], None],
+        fn: Callable[[], T],
+        on_done: Callable[[T], None],
         on_failed: Callable[[str], None],
     ) -> Task:
+        """Run ``fn()`` on the pool; ``on_done(its value)`` or ``on_failed(message)`` then
+        runs on the GUI thread."""
         self._release_retired()
         task = Task(fn)
         task.setAutoDelete(False)
