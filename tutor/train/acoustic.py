@@ -235,7 +235,9 @@ class BatchPlan:
         }
 
 
-def collate(cache: FeatureCache | MixedCache, labels: dict[int, np.ndarray], batch: Sequence[int]):
+def collate(
+    cache: FeatureCache | MixedCache, labels: dict[int, np.ndarray], batch: Sequence[int]
+) -> tuple[torch.Tensor, torch.Tensor]:
     feats = [cache.get(i) for i in batch]
     t_in = max(len(f) for f in feats)
     t_out = output_frames(t_in)
@@ -289,7 +291,7 @@ def train(
     *,
     teacher: torch.nn.Module | None = None,
     valid_labels: dict[int, np.ndarray] | None = None,
-    after_step: Callable[[torch.nn.Module], None] | None = None,
+    after_step: Callable[[torch.nn.Module], object] | None = None,
     synth: SyntheticMix | None = None,
     log: Callable[[str], None] = print,
 ) -> ConvPhoneNet:

@@ -8,7 +8,7 @@ array with an index, so epochs read memory, not FLAC.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -41,7 +41,9 @@ class CacheEntry:
     words: list[list[str]]  # canonical phones per word (what the speaker was asked to say)
 
 
-def _items(utts: Iterable[LabelledUtterance], valid: frozenset[str]):
+def _items(
+    utts: Iterable[LabelledUtterance], valid: frozenset[str]
+) -> Iterator[tuple[str, str, str, Path, list[list[str]]]]:
     for u in utts:
         part = "valid" if u.speaker in valid else "train"
         yield u.utt_id, u.speaker, part, u.audio, [list(w.phones) for w in u.words]
@@ -81,7 +83,10 @@ def build_cache(
 
 
 def build_speechocean_cache(
-    data_dir: Path, out_dir: Path, speeds=(0.9, 1.0, 1.1), limit: int | None = None
+    data_dir: Path,
+    out_dir: Path,
+    speeds: tuple[float, ...] = (0.9, 1.0, 1.1),
+    limit: int | None = None,
 ) -> Path:
     utts = load_split(data_dir, "train")[:limit]
     return build_cache(_items(utts, valid_speakers()), out_dir, speeds, desc="speechocean762")

@@ -15,7 +15,7 @@ from tutor.scoring.bench import metrics, run_bench
 from tutor.scoring.engine import ACOUSTIC_FILE, HEAD_FILE, Scorer
 from tutor.scoring.head_inputs import check_contract
 from tutor.scoring.model import AcousticModel, ScoringHead
-from tutor.scoring.speechocean import load_split
+from tutor.scoring.speechocean import LabelledUtterance, load_split
 
 from .dataset import valid_speakers
 from .export import set_metadata
@@ -69,7 +69,7 @@ def gzip_bytes(path: Path) -> int:
     return len(gzip.compress(path.read_bytes(), compresslevel=9))
 
 
-def engine_metrics(scorer: Scorer, utts) -> dict:
+def engine_metrics(scorer: Scorer, utts: list[LabelledUtterance]) -> dict:
     """The variant as the app runs it (ONNX, one thread, the head's test-time speeds): what
     ``tutor bench`` would print for it on the validation slice."""
     m = metrics(run_bench(scorer, utts), scorer.model_bytes)

@@ -6,10 +6,12 @@ metrics, sizes and latencies that the model card's table is made from.
 
 from __future__ import annotations
 
+import argparse
 import functools
 import json
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import torch
 from tutor.atomic import write_bytes
 
 from .acoustic import BatchPlan, TrainSettings, frozen_copy, train
+from .dataset import FeatureCache
 from .models import STUDENT, TEACHER, TINY, ConvNetConfig, ConvPhoneNet, count_parameters
 from .pipeline import (
     PipelineConfig,
@@ -32,6 +35,7 @@ from .pipeline import (
     valid_indices,
 )
 from .stages import DONE, HEAD, MODEL, STAGES, is_done, mark_done, save_marker
+from .synth_data import SyntheticMix
 
 # the input layer and the depthwise filters hold under 3% of the weights: not worth the risk
 PRUNE_SKIP = ("front.0", "*depthwise*")
@@ -45,14 +49,14 @@ class Run:
     epochs_scale: float = 1.0
     ship_to: Path | None = None
     log_lines: list[str] = field(default_factory=list)
-    _cache: object = None
+    _cache: FeatureCache | None = None
     _labels: dict | None = None
     _train_labels: dict | None = None
-    _synth: object = None
+    _synth: SyntheticMix | None = None
     _synth_loaded: bool = False
 
     @classmethod
-    def from_args(cls, args) -> Run:  # noqa: ANN001 - argparse namespace
+    def from_args(cls, args: argparse.Namespace) -> Run:
         student = TINY if args.tiny else STUDENT
         cfg = PipelineConfig(
             data=args.data,
@@ -91,7 +95,7 @@ class Run:
         return max(1, round(n * self.epochs_scale))
 
     @property
-    def cache(self):
+    def cache(self) -> FeatureCache:
         if self._cache is None:
             self.cfg.out.mkdir(parents=True, exist_ok=True)
             self._cache = prepare(self.cfg, self.log)
@@ -110,7 +114,7 @@ class Run:
         return self._train_labels
 
     @property
-    def synth(self):  # SyntheticMix | None
+    def synth(self) -> SyntheticMix | None:
         """Synthetic speech for the acoustic training stages (``None`` without --synth)."""
         if not self._synth_loaded:
             self.cfg.out.mkdir(parents=True, exist_ok=True)
@@ -163,7 +167,8 @@ class Run:
         self.log(f"align: {len(self.labels)} aligned entries")
 
     def _variant(
-        self, name: str, config: ConvNetConfig, settings: TrainSettings, **kw
+        self, name: str, config: ConvNetConfig, settings: TrainSettings,
+        teacher: torch.nn.Module | None = None, init: Path | None = None,
     ) -> ConvPhoneNet:
         net, usage = train_variant(
             self.cfg,
@@ -175,7 +180,8 @@ class Run:
             settings,
             synth=self.synth,
             log=self.log,
-            **kw,
+            teacher=teacher,
+            init=init,
         )
         self.update_report(name, {"parameters": count_parameters(net), **usage})
         return net
@@ -210,7 +216,10 @@ class Run:
         save_marker(out, lambda path: shutil.copyfile(best, path), MODEL)
         self.update_report("distil", {"parameters": count_parameters(net)})
 
-    def _finetune(self, name: str, net: ConvPhoneNet, epochs: int, after_step) -> None:
+    def _finetune(
+        self, name: str, net: ConvPhoneNet, epochs: int,
+        after_step: Callable[[torch.nn.Module], object],
+    ) -> None:
         out = stage_dir(self.cfg, name)
         ckpt = out / "ckpt.pt"
         ckpt.unlink(missing_ok=True)  # masks/codebooks are rebuilt, so restart the stage

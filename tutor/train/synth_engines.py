@@ -20,9 +20,11 @@ from .synth_phones import RADIO_TO_CMU, cmu_to_espeak, cmu_to_radio, espeak_toke
 _TIMEOUT_S = 120
 
 
-def _run(cmd: Sequence[str], **kw) -> subprocess.CompletedProcess:
+def _run(cmd: Sequence[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=_TIMEOUT_S, **kw)
+        done = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=_TIMEOUT_S, cwd=cwd
+        )
     except subprocess.TimeoutExpired as exc:
         raise SynthError(f"{cmd[0]} timed out after {_TIMEOUT_S} s") from exc
     if done.returncode != 0:
@@ -38,7 +40,9 @@ def _load_16k(path: Path) -> np.ndarray:
     return samples
 
 
-def _segments_from_ends(ends: Iterable[tuple[str, float]], duration: float):
+def _segments_from_ends(
+    ends: Iterable[tuple[str, float]], duration: float
+) -> list[tuple[str, float, float]]:
     """``(phone, end)`` pairs -> ``(phone, start, end)``, clipped to the audio duration."""
     segs: list[tuple[str, float, float]] = []
     start = 0.0

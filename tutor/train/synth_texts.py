@@ -54,7 +54,9 @@ def lesson_texts(lessons_dir: Path = LESSONS_DIR) -> list[str]:
     return list(dict.fromkeys(texts))
 
 
-def common_words(data_dir: Path = DEFAULT_SPEECHOCEAN, lexicon: Lexicon | None = None):
+def common_words(
+    data_dir: Path = DEFAULT_SPEECHOCEAN, lexicon: Lexicon | None = None
+) -> list[str]:
     """Single words: the corpus lexicon's words (everyday vocabulary) that CMUdict knows."""
     lexicon = lexicon or Lexicon.default()
     words: list[str] = []
