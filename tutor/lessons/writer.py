@@ -95,6 +95,8 @@ def _parse(original: str | None) -> TOMLDocument | None:
     pack, items = doc.get("pack"), doc.get("items")
     if not isinstance(pack, Table) or (items is not None and not isinstance(items, AoT)):
         return None  # not a shape we can edit in place: write a fresh manifest
+    if doc.get("format") != FORMAT_VERSION:
+        return None  # an older format was migrated on reading: write the current one
     return doc
 
 
@@ -106,8 +108,6 @@ def dump_manifest(pack: LessonPack, original: str | None = None) -> str:
         doc = _fresh()
         doc.add(tomlkit.nl())
         doc.add("pack", tomlkit.table())
-    elif doc.get("format") != FORMAT_VERSION:
-        doc["format"] = FORMAT_VERSION
     pack_table = doc["pack"]
     assert isinstance(pack_table, Table)
     _update(pack_table, _pack_fields(pack))
