@@ -181,3 +181,20 @@ def test_importing_the_core_loads_no_qt() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_an_attempt_the_store_refuses_is_kept_for_this_run(tmp_path: Path) -> None:
+    from tutor.progress.store import ProgressError
+
+    progress = Progress.open(tmp_path / "progress.sqlite3")
+    assert progress.store is not None
+    progress.record("drill", "a", GOOD, None)
+
+    def refuse(**_: object) -> None:
+        raise ProgressError("database is locked")
+
+    progress.store.record_attempt = refuse  # type: ignore[method-assign]
+    progress.record("drill", "a", BAD_TH, None)
+    assert [a.total for a in progress.attempts("drill", "a")] == [GOOD.total, BAD_TH.total]
+    assert len(progress.records("drill")) == 2  # the sitting still plans from both
+    progress.store.close()
