@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
 from progress_helpers import make_result
 
 from tutor.core import Mark, Progress, Sitting
@@ -158,6 +159,29 @@ def test_progress_in_memory_and_in_the_store(tmp_path: Path) -> None:
     fallback.record("drill", "a", GOOD, None)  # still kept, for this run
     assert len(fallback.attempts("drill", "a")) == 1
     assert "will not be saved" in fallback.last_error
+
+
+def test_a_failed_save_is_kept_in_memory_and_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tutor.progress.store import ProgressError, ProgressStore
+
+    progress = Progress.open(tmp_path / "progress.sqlite3")
+    assert progress.keeper is not None and progress.last_error == ""
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise ProgressError("Progress not saved: the disk is full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ProgressStore, "record_attempt", full)
+        progress.record("drill", "a", BAD_TH, None)
+    assert progress.last_error == "Progress not saved: the disk is full"
+    assert [a.total for a in progress.attempts("drill", "a")] == [BAD_TH.total]  # kept
+    assert [r.item for r in progress.records("drill")] == ["a"]
+    progress.record("drill", "a", GOOD, None)  # saved again: the reason goes
+    assert progress.last_error == ""
+    assert progress.store is not None and len(progress.store.attempts("default")) == 1
+    assert len(progress.attempts("drill", "a")) == 2
 
 
 def test_the_core_imports_no_qt() -> None:
