@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything the tests need (once), then run the checks CI runs:
-#   1. ruff (lint + import order),
+#   1. ruff (lint + import order), ruff format --check, mypy (tutor/),
 #   2. the tests that need a real X server, under Xvfb (pytest -m xvfb),
 #   3. everything else, with Qt offscreen.
 # With arguments, runs only `pytest ARGS...` (offscreen), e.g.
@@ -23,6 +23,12 @@ fi
 
 say "ruff check"
 "$PY" -m ruff check .
+
+say "ruff format --check"
+"$PY" -m ruff format --check .
+
+say "mypy (tutor/)"
+"$PY" -m mypy
 
 say "pytest: tests on a real X server (Xvfb)"
 command -v xvfb-run >/dev/null 2>&1 || die "xvfb-run not found: sudo apt-get install xvfb xauth"

@@ -45,7 +45,7 @@ def test_author_a_pack_and_export(qtbot, tmp_path: Path, warnings_shown: list[st
     dialog.type_combo.setCurrentIndex(dialog.type_combo.findData(ItemType.MINIMAL_PAIR.value))
     dialog.add_item()
     type_item(dialog, "Please record it.", "AO", "record = R IH0 K AO1 R D")
-    qtbot.waitUntil(lambda: "R IH0 K AO1 R D" in dialog.phones_label.text(), timeout=3000)
+    qtbot.waitUntil(lambda: "R IH0 K AO1 R D" in dialog.phones_label.text(), timeout=15000)
     assert "your pronunciation" in dialog.phones_label.text()  # the preview is debounced
     dialog.add_item()
     type_item(dialog, "Big fish", "IH")
@@ -115,3 +115,84 @@ def test_pronunciation_field_parser() -> None:
         "record": ("R EH1 K ER0 D",), "read": ("R EH1 D", "R IY1 D")}
     with pytest.raises(ValueError, match="word = PHONES"):
         parse_pronunciations_field("just phones")
+
+
+COMMENTED = """\
+# Year 7, spring term. Ask Ms Li before changing the order.
+format = 1
+
+[pack]
+id = "y7"
+title = "Year 7"   # what the class sees
+level = "beginner"
+accent = "en-US"
+
+# the warm-up
+[[items]]
+id = "three"
+type = "word"
+text = "three"
+focus = ["TH"]   # the sound of the week
+
+[[items]]
+id = "think"
+type = "word"
+text = "think"
+tip = "Tongue out."
+"""
+
+
+def test_comments_survive_a_round_trip_through_the_editor(qtbot, tmp_path: Path) -> None:
+    folder = tmp_path / "y7"
+    folder.mkdir()
+    (folder / "pack.toml").write_text(COMMENTED, encoding="utf-8")
+    dialog = LessonEditorDialog(folder=folder)
+    qtbot.addWidget(dialog)
+    assert dialog.save()  # nothing changed: the file is exactly as the teacher wrote it
+    assert (folder / "pack.toml").read_text(encoding="utf-8") == COMMENTED
+    dialog.item_list.setCurrentRow(1)
+    type_item(dialog, "think", "TH")  # the second item gets a focus phone
+    dialog.add_item("Three things.")
+    assert dialog.save()
+    text = (folder / "pack.toml").read_text(encoding="utf-8")
+    for comment in ("# Year 7, spring term. Ask Ms Li before changing the order.",
+                    'title = "Year 7"   # what the class sees', "# the warm-up",
+                    'focus = ["TH"]   # the sound of the week'):
+        assert comment in text
+    pack = load_pack(folder)
+    assert [i.id for i in pack.items] == ["three", "think", "three-things"]
+    assert pack.items[1].focus_phones == ("TH",) and pack.items[1].tip == "Tongue out."
+
+
+def test_validation_names_the_line_of_the_file_it_would_save(qtbot, tmp_path: Path) -> None:
+    folder = tmp_path / "y7"
+    folder.mkdir()
+    (folder / "pack.toml").write_text(COMMENTED, encoding="utf-8")
+    dialog = LessonEditorDialog(folder=folder)
+    qtbot.addWidget(dialog)
+    type_item(dialog, "three", "QQ")  # item 1's focus, now a phone that does not exist
+    issues = [i for i in dialog.validate() if i.field == "items[1].focus"]
+    lines = dialog.manifest().splitlines()
+    assert issues and issues[0].line is not None
+    assert lines[issues[0].line - 1].startswith("focus = ")
+    assert f"line {issues[0].line}, items[1].focus" in dialog.issue_list.item(0).text()
+
+
+def test_the_phone_preview_is_looked_up_off_the_gui_thread(
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from tutor.ui import lesson_editor
+
+    threads: list[threading.Thread] = []
+
+    def slow_preview(item) -> str:
+        threads.append(threading.current_thread())
+        return f"<b>{item.text}</b> looked up"
+
+    monkeypatch.setattr(lesson_editor, "phones_preview", slow_preview)
+    dialog = LessonEditorDialog(folder=tmp_path / "p")
+    qtbot.addWidget(dialog)
+    type_item(dialog, "think")
+    qtbot.waitUntil(lambda: "think</b> looked up" in dialog.phones_label.text(), timeout=15000)
+    assert threads and all(t is not threading.main_thread() for t in threads)

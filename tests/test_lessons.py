@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from pathlib import Path
 
@@ -244,3 +245,27 @@ def test_fuzz_writer_round_trip(texts: list[str], tip: str) -> None:
         assert [i.tip for i in again.items] == [i.tip for i in items]
     else:  # only a text over the length limit or without letters may fail
         assert errors
+
+
+def test_writing_in_place_keeps_comments_and_only_changes_what_changed() -> None:
+    original = (
+        "# my notes\nformat = 1\n\n[pack]\nid = \"p\"  # never change this\ntitle = \"Old\"\n"
+        "level = \"beginner\"\naccent = \"en-US\"\n\n[[items]]\nid = \"a\"\ntype = \"word\"\n"
+        "text = \"think\"\ntip = \"Tongue out.\"  # from the book\n"
+    )
+    pack, issues = parse_manifest(original)
+    assert pack is not None and not issues
+    assert dump_manifest(pack, original) == original  # nothing changed: byte for byte
+    changed = dataclasses.replace(pack, title="New", items=(
+        dataclasses.replace(pack.items[0], tip=""),
+        LessonItem(id="b", text="three", focus_phones=("TH",)),
+    ))
+    text = dump_manifest(changed, original)
+    assert "# my notes" in text and 'id = "p"  # never change this' in text
+    assert 'title = "New"' in text and "Tongue out." not in text
+    again, issues = parse_manifest(text)
+    assert again is not None and not [i for i in issues if i.is_error]
+    assert [i.id for i in again.items] == ["a", "b"] and again.items[1].focus_phones == ("TH",)
+    # not TOML, or not a manifest's shape: a fresh manifest, never a crash
+    assert parse_manifest(dump_manifest(changed, "this is [not toml"))[0] == again
+    assert parse_manifest(dump_manifest(changed, "format = 1\npack = 3\n"))[0] == again

@@ -54,3 +54,19 @@ def test_import_of_a_hostile_zip_fails_cleanly(tmp_path: Path,
     assert main(["lesson", "import", str(bad)]) == 1
     assert "'..' is not allowed" in capsys.readouterr().err
     assert not (tmp_path.parent / "escape.txt").exists()
+
+
+def test_list_shows_the_packs_and_names_a_broken_one(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from tutor.lessons import user_packs_dir
+
+    assert main(["lesson", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert listed.strip() and "items" in listed
+    broken = user_packs_dir() / "class-3"
+    broken.mkdir(parents=True)
+    (broken / "pack.toml").write_text("title = \n", encoding="utf-8")
+    assert main(["lesson", "list"]) == 1
+    out, err = capsys.readouterr()
+    assert out == listed  # the other packs are all still there
+    assert "'class-3' could not be read" in err

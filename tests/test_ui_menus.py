@@ -9,11 +9,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 from PySide6.QtCore import QSettings
-from ui_fakes import FakeScorer
+from ui_fakes import STARTER, FakeScorer, lesson_pack, starter_library
 
+from tutor.core import Progress
 from tutor.recording import FakeBackend
 from tutor.ui.lesson_editor import LessonEditorDialog
-from tutor.ui.lesson_source import AttemptHistory, PracticeItem, PracticePack, fallback_packs
 from tutor.ui.main_window import MainWindow
 from tutor.ui.progress_view import ProgressDialog
 from tutor.ui.settings import Settings
@@ -24,12 +24,12 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
 
 
-def make_window(qtbot, tmp_path: Path, settings: Settings, history: AttemptHistory | None = None,
+def make_window(qtbot, tmp_path: Path, settings: Settings, progress: Progress | None = None,
                 loader=None) -> MainWindow:
     window = MainWindow(
-        backend=FakeBackend(), packs=fallback_packs(), settings=settings,
+        backend=FakeBackend(), library=starter_library(), settings=settings,
         data_dir=tmp_path / "data", scorer_factory=FakeScorer,
-        history=history or AttemptHistory(), packs_loader=loader,
+        progress=progress or Progress(), library_loader=loader,
     )
     qtbot.addWidget(window)
     window.show()
@@ -43,9 +43,8 @@ def menu_action(window: MainWindow, menu_title: str, entry: str):
 
 
 def test_lesson_editor_opens_and_a_save_reloads_the_lessons(qtbot, tmp_path, settings) -> None:
-    new_pack = PracticePack("My new pack", (PracticeItem("x1", "A new sentence.", "mine"),))
-    window = make_window(qtbot, tmp_path, settings,
-                         loader=lambda: [*fallback_packs(), new_pack])
+    new_pack = lesson_pack("mine", "My new pack", [("x1", "A new sentence.", ())])
+    window = make_window(qtbot, tmp_path, settings, loader=lambda: starter_library(new_pack))
     before = window.lessons.topLevelItemCount()
 
     menu_action(window, "Lessons", "Lesson editor…").trigger()  # must not block (no exec)
@@ -56,21 +55,21 @@ def test_lesson_editor_opens_and_a_save_reloads_the_lessons(qtbot, tmp_path, set
     dialog.saved.emit(tmp_path / "pack")
     assert window.lessons.topLevelItemCount() == before + 1
     assert window.lessons.topLevelItem(before).text(0) == "My new pack"
-    assert window.item is not None and window.item.id == fallback_packs()[0].items[0].id
+    assert window.item is not None and window.item.id == next(iter(STARTER.values()))[1][0][0]
     dialog.reject()
 
 
 def test_progress_opens_for_the_learner(qtbot, tmp_path, settings) -> None:
-    history = AttemptHistory(tmp_path / "progress.sqlite3")
-    assert history.store is not None
-    window = make_window(qtbot, tmp_path, settings, history=history)
+    progress = Progress.open(tmp_path / "progress.sqlite3")
+    assert progress.store is not None
+    window = make_window(qtbot, tmp_path, settings, progress=progress)
 
     menu_action(window, "Learner", "Progress…").trigger()
     dialog = window.progress_dialog
     assert isinstance(dialog, ProgressDialog)
     qtbot.waitUntil(dialog.isVisible, timeout=3000)
     dialog.reject()
-    history.store.close()
+    progress.store.close()
 
 
 def test_progress_without_a_database_says_so(qtbot, tmp_path, settings) -> None:
@@ -93,3 +92,18 @@ def test_the_first_window_fits_the_screen(qtbot, tmp_path, settings) -> None:
     window.fit_to_screen()
     assert window.width() <= max(area.width(), least.width())
     assert window.height() <= max(area.height(), least.height())
+
+
+def test_a_broken_pack_is_named_and_the_others_are_all_there(qtbot, tmp_path, settings) -> None:
+    from tutor.core import Library, PackProblem
+
+    starter = starter_library()
+    broken = PackProblem("class-3", tmp_path / "class-3", "line 2: title: expected a string")
+    window = MainWindow(
+        backend=FakeBackend(), library=Library(starter.packs, (broken,)), settings=settings,
+        data_dir=tmp_path / "data", scorer_factory=FakeScorer, progress=Progress(),
+    )
+    qtbot.addWidget(window)
+    assert "'class-3' could not be read" in window.statusBar().currentMessage()
+    assert window.lessons.topLevelItemCount() == len(starter.packs)
+    assert len(window.items) == sum(len(p.items) for p in starter.packs)

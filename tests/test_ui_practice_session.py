@@ -4,6 +4,7 @@ Next, the summary per focus phone shows at the end (pytest-qt, offscreen, fake s
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -11,12 +12,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from ui_fakes import FakeScorer
+from ui_fakes import FakeScorer, lesson_pack
 
+from tutor.core import Library, Progress
 from tutor.feedback.bands import Band, colour
+from tutor.lessons.model import LessonPack
 from tutor.recording import FakeBackend
-from tutor.ui.lesson_source import AttemptHistory, PracticeItem, PracticePack
-from tutor.ui.main_window import MARK_COLUMN, MainWindow
+from tutor.ui.lesson_tree import MARK_COLUMN
+from tutor.ui.main_window import MainWindow
 from tutor.ui.session_summary import SessionSummaryDialog
 from tutor.ui.settings import Settings
 from tutor.ui.workers import ScoringService
@@ -28,12 +31,11 @@ SPEECH = np.concatenate([np.zeros(RATE // 5), TONE, np.zeros(RATE // 5)]).astype
 FAIL_TH = {"TH": ("S", 0.2)}  # every other phone scores 1.9
 
 
-def _pack(pack_id: str, title: str, rows: list[tuple[str, str, tuple[str, ...]]]) -> PracticePack:
-    return PracticePack(title, tuple(PracticeItem(i, text, pack_id, "", focus)
-                                     for i, text, focus in rows))
+def _pack(pack_id: str, title: str, rows: list[tuple[str, str, tuple[str, ...]]]) -> LessonPack:
+    return lesson_pack(pack_id, title, rows)
 
 
-def packs() -> list[PracticePack]:
+def packs() -> list[LessonPack]:
     # only words the fake scorer knows, so every focus phone is really scored
     return [
         _pack("th-drill", "TH drill", [
@@ -58,9 +60,9 @@ def scorer() -> FakeScorer:
 
 @pytest.fixture
 def window(qtbot, tmp_path: Path, settings: Settings, scorer: FakeScorer) -> MainWindow:
-    w = MainWindow(backend=FakeBackend(), packs=packs(), settings=settings,
+    w = MainWindow(backend=FakeBackend(), library=Library(tuple(packs())), settings=settings,
                    data_dir=tmp_path / "data", scorer_factory=lambda: scorer,
-                   history=AttemptHistory())
+                   progress=Progress())
     qtbot.addWidget(w)
     w.apply_theme()
     w.show()
@@ -86,7 +88,7 @@ def press_next(window: MainWindow, qtbot) -> str:
 
 def mark(window: MainWindow, item_id: str) -> str:
     index = next(n for n, it in enumerate(window.items) if it.id == item_id)
-    return window._tree_item(index).text(MARK_COLUMN)
+    return window.lessons.tree_item(index).text(MARK_COLUMN)
 
 
 def summary_dialog(window: MainWindow, qtbot) -> SessionSummaryDialog:
@@ -178,7 +180,7 @@ def test_manual_navigation_still_counts(window, qtbot, scorer) -> None:
     assert press_next(window, qtbot) == "red"
     assert session.queue == ["red", "long", "it", "think"]
     # any item clicked in the list is practised, and its result counts
-    window.lessons.setCurrentItem(window._tree_item(3))
+    window.lessons.setCurrentItem(window.lessons.tree_item(3))
     assert window.item.id == "it"
     say(window, qtbot, scorer)
     assert session.outcomes() == {"it": True} and "it" not in session.queue
@@ -194,7 +196,7 @@ def test_manual_navigation_still_counts(window, qtbot, scorer) -> None:
 def test_switching_packs_starts_a_new_session(window, qtbot, scorer) -> None:
     first = window.session
     say(window, qtbot, scorer, FAIL_TH)
-    window.lessons.setCurrentItem(window._tree_item(4))  # "It is." in the vowels pack
+    window.lessons.setCurrentItem(window.lessons.tree_item(4))  # "It is." in the vowels pack
     assert window.item.id == "it-is"
     session = window.session
     assert session is not first and session.pack.id == "vowels"
@@ -207,7 +209,7 @@ def test_switching_packs_starts_a_new_session(window, qtbot, scorer) -> None:
     assert "1 attempt at 1 item" in dialog.overview.text()
     dialog.close_button.click()
     # back to the drill: a fresh sitting, planned from the history (the missed item first)
-    window.lessons.setCurrentItem(window._tree_item(1))
+    window.lessons.setCurrentItem(window.lessons.tree_item(1))
     assert window.session.pack.id == "th-drill" and window.session is not first
     assert window.session.queue[0] == "think" and not window.session.done
     assert window.summary_dialog is None  # nothing was scored in the vowels sitting
@@ -225,12 +227,12 @@ def test_summary_from_the_menu_before_anything_is_scored(window, qtbot) -> None:
 
 
 def test_sessions_plan_from_the_progress_database(qtbot, tmp_path, settings, scorer) -> None:
-    def open_window() -> tuple[MainWindow, AttemptHistory]:
-        history = AttemptHistory(tmp_path / "progress.sqlite3")
+    def open_window() -> tuple[MainWindow, Progress]:
+        history = Progress.open(tmp_path / "progress.sqlite3")
         assert history.store is not None
-        w = MainWindow(backend=FakeBackend(), packs=packs(), settings=settings,
-                       data_dir=tmp_path / "data", scorer_factory=lambda: scorer,
-                       history=history)
+        w = MainWindow(backend=FakeBackend(), library=Library(tuple(packs())),
+                       settings=settings, data_dir=tmp_path / "data",
+                       scorer_factory=lambda: scorer, progress=history)
         qtbot.addWidget(w)
         w.show()
         w.start()
@@ -238,7 +240,7 @@ def test_sessions_plan_from_the_progress_database(qtbot, tmp_path, settings, sco
         return w, history
 
     window, history = open_window()
-    window.lessons.setCurrentItem(window._tree_item(2))
+    window.lessons.setCurrentItem(window.lessons.tree_item(2))
     say(window, qtbot, scorer, {"L": ("R", 0.2)})
     window.close()
     history.store.close()
@@ -252,9 +254,9 @@ def test_sessions_plan_from_the_progress_database(qtbot, tmp_path, settings, sco
 def test_reloading_the_lessons_keeps_the_sitting_unless_its_items_change(
         qtbot, tmp_path, settings, scorer) -> None:
     current = packs()
-    w = MainWindow(backend=FakeBackend(), packs=current, settings=settings,
+    w = MainWindow(backend=FakeBackend(), library=Library(tuple(current)), settings=settings,
                    data_dir=tmp_path / "data", scorer_factory=lambda: scorer,
-                   history=AttemptHistory(), packs_loader=lambda: current)
+                   progress=Progress(), library_loader=lambda: Library(tuple(current)))
     qtbot.addWidget(w)
     w.show()
     w.start()
@@ -264,7 +266,28 @@ def test_reloading_the_lessons_keeps_the_sitting_unless_its_items_change(
     w.reload_lessons()
     assert w.session is session and mark(w, "think") == "✓"
     drill, vowels = current
-    current = [PracticePack(drill.title, drill.items[1:]), vowels]  # "think" deleted
+    current = [replace(drill, items=drill.items[1:]), vowels]  # "think" deleted
     w.reload_lessons()
     assert w.session is not session and w.session.queue == ["red", "long", "it"]
     assert w.item.id == "red"
+
+
+def test_switching_learner_starts_their_own_sitting(qtbot, tmp_path, settings, scorer) -> None:
+    progress = Progress.open(tmp_path / "progress.sqlite3")
+    w = MainWindow(backend=FakeBackend(), library=Library(tuple(packs())), settings=settings,
+                   data_dir=tmp_path / "data", scorer_factory=lambda: scorer, progress=progress)
+    qtbot.addWidget(w)
+    w.show()
+    w.start()
+    qtbot.waitUntil(lambda: w.service.state == ScoringService.READY, timeout=5000)
+    say(w, qtbot, scorer, FAIL_TH)  # the default learner misses "think"
+    w.switch_learner("Ana")
+    assert progress.learner == "Ana" and settings.learner == "Ana"
+    assert w.session is not None and not w.session.done and mark(w, "think") == ""
+    assert w.feedback.history.item(0).text() == "No attempts yet"
+    say(w, qtbot, scorer)  # Ana passes it
+    assert [a.learner for a in progress.attempts("th-drill", "think")] == ["Ana"]
+    w.switch_learner("default")
+    assert w.session is not None and w.session.queue[0] == "think"  # missed: due first
+    assert progress.store is not None and sorted(progress.learners()) == ["Ana", "default"]
+    progress.store.close()

@@ -14,11 +14,11 @@ import pytest
 import soundfile as sf
 from fault_helpers import files_in, fill, full_disk
 from PySide6.QtCore import QSettings, Qt
-from ui_fakes import FakeScorer, espeak_wav
+from ui_fakes import FakeScorer, espeak_wav, starter_library
 
 from tutor import atomic
+from tutor.core import Progress
 from tutor.recording import RECORD_RATE, FakeBackend
-from tutor.ui.lesson_source import AttemptHistory, fallback_packs
 from tutor.ui.main_window import MainWindow
 from tutor.ui.settings import Settings
 from tutor.ui.workers import ScoringService
@@ -33,8 +33,8 @@ def speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def make_window(qtbot, tmp_path: Path, data_dir: Path, backend: FakeBackend) -> MainWindow:
     settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(backend=backend, packs=fallback_packs(), settings=settings,
-                        data_dir=data_dir, scorer_factory=FakeScorer, history=AttemptHistory())
+    window = MainWindow(backend=backend, library=starter_library(), settings=settings,
+                        data_dir=data_dir, scorer_factory=FakeScorer, progress=Progress())
     qtbot.addWidget(window)
     window.show()
     window.start()
@@ -185,7 +185,8 @@ def test_damaged_progress_offers_the_backup(qtbot, tmp_path: Path) -> None:
     assert window.progress_notice.restore.isVisible()
     assert window.progress_notice.restore_backup(confirm=False) == 0
     assert not window.progress_notice.isVisible()
-    assert len(window.history.store.attempts("default")) == 1
+    assert window.progress.store is not None
+    assert len(window.progress.store.attempts("default")) == 1
 
 
 def test_start_removes_a_take_left_half_written(qtbot, tmp_path: Path) -> None:

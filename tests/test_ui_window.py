@@ -13,12 +13,12 @@ import pytest
 import soundfile as sf
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QColor, QDropEvent, QPalette
-from ui_fakes import FakeScorer, espeak_wav
+from ui_fakes import FakeScorer, espeak_wav, starter_library
 
+from tutor.core import Progress
 from tutor.feedback.bands import phone_colour, ten_colour
 from tutor.recording import RECORD_RATE, FakeBackend
 from tutor.scoring.errors import AudioError, ModelError
-from tutor.ui.lesson_source import AttemptHistory, fallback_packs
 from tutor.ui.main_window import MainWindow
 from tutor.ui.settings import Settings
 from tutor.ui.views import AXIS_WIDTH
@@ -41,11 +41,11 @@ def make_window(qtbot, tmp_path: Path, settings: Settings, backend=None, factory
                 wait_ready: bool = True) -> MainWindow:
     window = MainWindow(
         backend=backend or FakeBackend(),
-        packs=fallback_packs(),
+        library=starter_library(),
         settings=settings,
         data_dir=tmp_path / "data",
         scorer_factory=factory or FakeScorer,
-        history=AttemptHistory(),
+        progress=Progress(),
     )
     qtbot.addWidget(window)
     window.apply_theme()
@@ -88,7 +88,7 @@ def test_record_score_render_flow(qtbot, tmp_path: Path, settings: Settings, spe
     assert "TH" in window.feedback.advice_rows[0].head.text()
     assert "you said S" in window.feedback.advice_rows[0].head.text()
     assert "'think', not 'sink'" in window.feedback.advice_rows[0].tip.text()
-    assert window.history.attempts(window.item)[0].total == result.total
+    assert window.progress.attempts(*window.item.key)[0].total == result.total
     assert window.feedback.history.count() == 1
     assert window.last_latency_ms is not None and window.last_latency_ms >= 0  # no speed assert
     assert "Feedback in" in window.latency.text()

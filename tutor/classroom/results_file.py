@@ -210,11 +210,13 @@ def _attempt(data: Any) -> AttemptMark:
     audio = data.get("audio")
     if audio is not None and (not isinstance(audio, str) or len(audio) > MAX_TEXT):
         raise _Bad("'audio' must be a relative path or null")
+    total, accuracy, fluency, completeness, prosodic = (
+        _number(data, k, 0.0, 10.0)
+        for k in ("total", "accuracy", "fluency", "completeness", "prosodic"))
     return AttemptMark(
         _time(data, "when"), _text(data, "pack", empty=False, limit=200),
         _text(data, "item", empty=False, limit=200), _text(data, "text"),
-        *(_number(data, k, 0.0, 10.0)
-          for k in ("total", "accuracy", "fluency", "completeness", "prosodic")),
+        total, accuracy, fluency, completeness, prosodic,
         data["passed"], tuple(f.upper() for f in focus), tuple(_phone(p) for p in phones),
         audio)
 

@@ -54,7 +54,8 @@ def demo_screenshot(out_path: str | Path, theme: str = "light") -> int:
               file=sys.stderr)
         return 1
     try:
-        from tutor.scoring import Scorer, ScoringError
+        from tutor.scoring import ScoringError
+        from tutor.scoring.engine import Scorer
         from tutor.ui.app import render_screenshot
     except ImportError as exc:
         print(f"tutor: cannot render the window: {exc}", file=sys.stderr)

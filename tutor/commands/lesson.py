@@ -1,4 +1,4 @@
-"""``tutor lesson new | validate | pack | import``: lesson packs for teachers."""
+"""``tutor lesson new | validate | pack | import | list``: lesson packs for teachers."""
 
 from __future__ import annotations
 
@@ -38,13 +38,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     pack.add_argument("-o", "--output", type=Path,
                       help="the .tutorpack to write (default: <pack id>.tutorpack here)")
 
+    sub.add_parser("list", help="list the lesson packs on this computer (and any that are "
+                   "broken)")
+
     imp = sub.add_parser("import", help="validate a pack and add it to this computer's lessons")
     imp.add_argument("source", type=Path, metavar="PACK", help="a .tutorpack file or a folder")
     imp.add_argument("--replace", action="store_true", help="replace an installed pack")
 
 
 def run(args: argparse.Namespace) -> int:
-    handlers = {"new": _new, "validate": _validate, "pack": _pack, "import": _import}
+    handlers = {"new": _new, "validate": _validate, "pack": _pack, "import": _import,
+                "list": _list}
     return handlers[args.lesson_command](args)
 
 
@@ -157,3 +161,15 @@ def _import(args: argparse.Namespace) -> int:
     _print_report(report)
     print(f"Imported {pack.title!r} ({len(pack.items)} items) into {pack.root}")
     return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from tutor.core import load_library
+
+    library = load_library()
+    for pack in library.packs:
+        where = f"  ({pack.root})" if pack.root else ""
+        print(f"{pack.id}: {pack.title!r}, {pack.level}, {len(pack.items)} items{where}")
+    for problem in library.problems:
+        print(problem, file=sys.stderr)
+    return 1 if library.problems else 0

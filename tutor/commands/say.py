@@ -11,6 +11,10 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,7 +45,7 @@ def _list_voices() -> int:
     return 0
 
 
-def _write_wav(out: Path, samples, rate: int) -> None:  # noqa: ANN001 - numpy array
+def _write_wav(out: Path, samples: np.ndarray, rate: int) -> None:
     import soundfile as sf
 
     out.parent.mkdir(parents=True, exist_ok=True)

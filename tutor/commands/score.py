@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tutor.scoring.result import UtteranceResult
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -14,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models", type=Path, help="folder with acoustic.onnx and head.onnx")
 
 
-def format_table(result) -> str:  # noqa: ANN001 - UtteranceResult, imported lazily
+def format_table(result: UtteranceResult) -> str:
     lines = [
         f"Text: {result.text}",
         f"Sentence  accuracy {result.accuracy:4.1f}  fluency {result.fluency:4.1f}  "

@@ -20,8 +20,12 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tutor import __version__
+
+if TYPE_CHECKING:
+    from tutor.scoring.result import UtteranceResult
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,7 @@ def score_sample(sample: Sample, models: Path | None) -> str:
     )
 
 
-def result_problems(result, sample: Sample) -> list[str]:  # noqa: ANN001 - UtteranceResult
+def result_problems(result: UtteranceResult, sample: Sample) -> list[str]:
     """What is wrong with a scored sample (empty when it looks like a real score)."""
     problems = []
     expected = len(sample.text.split())

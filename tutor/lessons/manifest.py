@@ -212,10 +212,10 @@ def parse_manifest(text: str, file: str = MANIFEST_NAME) -> tuple[LessonPack | N
                             f"not valid TOML: {message}" + (f" (column {match.group(2)})"
                                                              if match else ""))]
     check = _Checker(text, file)
-    data = _check_format(data, check)
-    if data is None:
+    checked = _check_format(data, check)
+    if checked is None:
         return None, check.issues
-    pack = _read_pack(data, check)
+    pack = _read_pack(checked, check)
     if any(i.is_error for i in check.issues):
         return None, check.issues
     return pack, check.issues

@@ -140,10 +140,23 @@ def validate_folder(folder: str | os.PathLike[str], *, check_phones: bool = True
     text, issues = read_manifest_text(folder, label)
     if text is None:
         return Report(None, issues)
+    return validate_text(text, folder, label, check_phones=check_phones,
+                         check_audio=check_audio, progress=progress, budget=budget)
+
+
+def validate_text(text: str, folder: Path | None, label: str = MANIFEST_NAME, *,
+                  check_phones: bool = True, check_audio: bool = True,
+                  progress: Progress | None = None,
+                  budget: GuessBudget | None = None) -> Report:
+    """Every check of :func:`validate_folder` on a manifest's ``text`` (e.g. as the editor
+    is about to save it), with line numbers into that text; reference audio is looked up in
+    ``folder`` (not at all without one). ``progress`` and ``budget``: as for
+    :func:`validate_folder`."""
     pack, issues = parse_manifest(text, label)
     if pack is None:
         return Report(None, issues)
-    pack = resolve_audio(pack, folder)
+    if folder is not None:
+        pack = resolve_audio(pack, folder)
     where = SourceMap(text)
     budget = budget or GuessBudget()
     for index, item in enumerate(pack.items):
@@ -161,7 +174,7 @@ def validate_folder(folder: str | os.PathLike[str], *, check_phones: bool = True
                     add(severity, key, message)
         if progress is not None:
             progress(index + 1, len(pack.items), len(budget.words))
-        if check_audio and item.audio:
+        if check_audio and item.audio and folder is not None:
             problem = check_audio_file(folder, item.audio)
             if problem:
                 add(Severity.ERROR, "audio", problem)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from tutor.atomic import TEMP_PREFIX, remove_leftovers
 
-from .store import DamagedProgress, ProgressError, ProgressStore, quick_check
+from .store import Attempt, DamagedProgress, ProgressError, ProgressStore, quick_check
 
 log = logging.getLogger(__name__)
 
@@ -190,24 +190,30 @@ class ProgressKeeper:
 
     def record_attempt(self, *args: object, **kwargs: object) -> str:
         """Save one attempt; ``""`` when saved, else why not (also kept in ``last_error``)."""
+        self.save_attempt(*args, **kwargs)
+        return self.last_error
+
+    def save_attempt(self, *args: object, **kwargs: object) -> Attempt | None:
+        """Save one attempt (the arguments of ``ProgressStore.record_attempt``): the saved
+        attempt, or ``None`` when it was not saved (why: ``last_error``)."""
         if self.store is None:
             self.last_error = self.problem or NOT_SAVED
-            return self.last_error
+            return None
         try:
-            self.store.record_attempt(*args, **kwargs)  # type: ignore[arg-type]
+            attempt = self.store.record_attempt(*args, **kwargs)  # type: ignore[arg-type]
         except DamagedProgress as exc:
             self.last_error = ("Progress not saved: the progress file is damaged "
                                f"({exc.problems[0]}). Restart the app to set it aside.")
-            return self.last_error
+            return None
         except (ProgressError, sqlite3.Error, OSError) as exc:
             self.last_error = str(exc) if str(exc).startswith("Progress not saved") else \
                 f"Progress not saved: {exc}"
-            return self.last_error
+            return None
         self.last_error = ""
         self._since_backup += 1
         if self._since_backup >= BACKUP_EVERY_ATTEMPTS:
             self.backup_now()
-        return ""
+        return attempt
 
     def restore_backup(self, backup: Path | None = None) -> int:
         """Make ``backup`` (default: the offered one) the progress file, keeping every

@@ -235,16 +235,16 @@ class Scorer:
             )
         elif completeness < 7:
             warnings.append("Part of the prompt seems to be missing: read the whole text.")
-        utt = np.clip(out.utterance, 0, 10)
+        utt = out.utterance_scores()
         return UtteranceResult(
             text=text,
             words=word_results,
-            accuracy=round(float(utt[0]), 2),
-            fluency=round(float(utt[1]), 2),
+            accuracy=round(float(utt["accuracy"]), 2),
+            fluency=round(float(utt["fluency"]), 2),
             completeness=round(completeness, 2),
-            prosodic=round(float(utt[2]), 2),
+            prosodic=round(float(utt["prosodic"]), 2),
             # the head learnt from complete readings: scale its total down for missing parts
-            total=round(float(utt[4] * min(1.0, completeness / 9.5)), 2),
+            total=round(float(utt["total"] * min(1.0, completeness / 9.5)), 2),
             duration=round(audio.duration, 3),
             model_version=self.version,
             warnings=tuple(warnings),

@@ -24,8 +24,14 @@ UTTERANCE_SCORES = ("accuracy", "fluency", "prosodic", "completeness", "total")
 @dataclass(frozen=True)
 class HeadOutputs:
     phone: np.ndarray  # (N,)
-    word: np.ndarray  # (W, 3)
-    utterance: np.ndarray  # (5,)
+    word: np.ndarray  # (W, 3): WORD_SCORES
+    utterance: np.ndarray  # (5,): UTTERANCE_SCORES
+
+    def utterance_scores(self, low: float = 0.0, high: float = 10.0) -> dict[str, np.floating]:
+        """The utterance outputs by name (:data:`UTTERANCE_SCORES`), clipped to the scale
+        (numpy scalars of the model's dtype, so arithmetic on them is unchanged)."""
+        clipped = np.clip(self.utterance, low, high)
+        return {name: clipped[k] for k, name in enumerate(UTTERANCE_SCORES)}
 
 
 def word_membership(word_ids: np.ndarray, n_words: int) -> np.ndarray:

@@ -95,14 +95,16 @@ def parse_pronunciations(spec: str | Sequence[str] | Sequence[Sequence[str]]) ->
     or ``[["DH", "AH0"], ["DH", "IY0"]]``.  A list of single phones is one pronunciation:
     write ``"AH0 | EY1"`` for two one-phone variants.
     """
+    parts: list[str | Sequence[str]]
     if isinstance(spec, str):
-        parts: list[str | Sequence[str]] = spec.split("|")
+        parts = [*spec.split("|")]
     elif isinstance(spec, Sequence) and spec:
-        if all(isinstance(item, str) for item in spec):
-            is_phone_list = not any(_PHONE_SEPARATORS.search(item.strip()) for item in spec)
-            parts = [spec] if is_phone_list else list(spec)
+        strings = [item for item in spec if isinstance(item, str)]
+        if len(strings) == len(spec):
+            is_phone_list = not any(_PHONE_SEPARATORS.search(item.strip()) for item in strings)
+            parts = [strings] if is_phone_list else [*strings]
         else:
-            parts = list(spec)
+            parts = [*spec]
     else:
         raise ValueError(f"expected one or more pronunciations, got {spec!r}")
     variants = tuple(dict.fromkeys(parse_phones(part) for part in parts))

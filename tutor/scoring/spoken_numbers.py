@@ -50,6 +50,12 @@ def _words(phrase: str) -> list[str]:
     return [w for w in _SEPARATORS.split(phrase) if w]
 
 
+def _number_words(number: str) -> list[str]:
+    """inflect's words for ``number`` ("105", "21st", "3.25"), without "and"."""
+    spoken = _inflect().number_to_words(number, andword="")  # a list only with wantlist
+    return _words(spoken if isinstance(spoken, str) else " ".join(spoken))
+
+
 def _cardinal(number: str) -> list[str]:
     """American style, no "and": 105 -> one hundred five, 3.25 -> three point two five."""
     whole = number.split(".", 1)[0]
@@ -58,7 +64,7 @@ def _cardinal(number: str) -> list[str]:
         if "." in number:
             digits += ["point", *(_DIGIT_NAMES[int(d)] for d in number.split(".", 1)[1])]
         return digits
-    return _words(_inflect().number_to_words(number, andword=""))
+    return _number_words(number)
 
 
 def _year(value: int) -> list[str] | None:
@@ -109,7 +115,7 @@ def spell_number(number: str, *, currency: str | None = None, suffix: str = "") 
             raise ValueError(f"unknown currency symbol {currency!r}")
         words = _money(plain, currency)
     elif suffix in ORDINAL_SUFFIXES and is_integer and len(plain) <= MAX_CARDINAL_DIGITS:
-        words = _words(_inflect().number_to_words(_inflect().ordinal(int(plain)), andword=""))
+        words = _number_words(_inflect().ordinal(str(int(plain))))
     else:
         year = None
         if is_integer and "," not in number and len(plain) == 4:

@@ -130,7 +130,7 @@ def normalize_text(text: str) -> NormalizedText:
             else:
                 skipped.append(match["other"])
 
-    notes = (_skipped_note(skipped),) if skipped else ()
+    notes: tuple[str, ...] = (_skipped_note(skipped),) if skipped else ()
     if not words:
         shown = _shorten(text)
         if skipped:

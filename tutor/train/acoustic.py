@@ -10,6 +10,7 @@ training, then from a frozen copy of itself (self-distillation).
 from __future__ import annotations
 
 import copy
+import functools
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from tutor.atomic import write_with
 from tutor.scoring.alignment import force_align
 from tutor.scoring.phones import PHONE_INDEX, SILENCE, VOWELS, base_phone
 
@@ -116,7 +118,9 @@ def alignment_stats(labels: dict[int, np.ndarray]) -> str:
 def make_batches(lengths: dict[int, int], max_frames: int, rng: random.Random) -> list[list[int]]:
     """Length-bucketed batches of at most ``max_frames`` padded frames, shuffled."""
     order = sorted(lengths, key=lambda i: lengths[i] + rng.random())
-    batches, batch, longest = [], [], 0
+    batches: list[list[int]] = []
+    batch: list[int] = []
+    longest = 0
     for i in order:
         longest_new = max(longest, lengths[i])
         if batch and longest_new * (len(batch) + 1) > max_frames:
@@ -231,7 +235,9 @@ class BatchPlan:
         }
 
 
-def collate(cache: FeatureCache | MixedCache, labels: dict[int, np.ndarray], batch: Sequence[int]):
+def collate(
+    cache: FeatureCache | MixedCache, labels: dict[int, np.ndarray], batch: Sequence[int]
+) -> tuple[torch.Tensor, torch.Tensor]:
     feats = [cache.get(i) for i in batch]
     t_in = max(len(f) for f in feats)
     t_out = output_frames(t_in)
@@ -285,7 +291,7 @@ def train(
     *,
     teacher: torch.nn.Module | None = None,
     valid_labels: dict[int, np.ndarray] | None = None,
-    after_step: Callable[[torch.nn.Module], None] | None = None,
+    after_step: Callable[[torch.nn.Module], object] | None = None,
     synth: SyntheticMix | None = None,
     log: Callable[[str], None] = print,
 ) -> ConvPhoneNet:
@@ -355,17 +361,13 @@ def train(
             acc, ce = frame_accuracy(model, cache, valid_labels)
             msg += f" valid frame acc {acc:.3f} ce {ce:.3f}"
         log(msg)
-        tmp = checkpoint.with_suffix(".tmp")
-        torch.save(
-            {
-                "model": model.state_dict(),
-                "opt": opt.state_dict(),
-                "sched": sched.state_dict(),
-                "epoch": epoch + 1,
-            },
-            tmp,
-        )
-        tmp.replace(checkpoint)
+        state = {
+            "model": model.state_dict(),
+            "opt": opt.state_dict(),
+            "sched": sched.state_dict(),
+            "epoch": epoch + 1,
+        }
+        write_with(checkpoint, functools.partial(torch.save, state))
     return model
 
 

@@ -182,7 +182,9 @@ def add_noise(
     return (x + scale * noise).astype(np.float32)
 
 
-def synthetic_rir(rate: int, rng: np.random.Generator, rt60: float, predelay: float = 0.005):
+def synthetic_rir(
+    rate: int, rng: np.random.Generator, rt60: float, predelay: float = 0.005
+) -> np.ndarray:
     """A room impulse response: unit direct path, then a noise tail decaying 60 dB in rt60."""
     if rt60 <= 0:
         raise ValueError(f"rt60 must be positive, got {rt60}")

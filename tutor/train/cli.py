@@ -16,18 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-STAGES = (
-    "prepare",
-    "align",
-    "teacher",
-    "student",
-    "distil",
-    "prune",
-    "cluster",
-    "int8",
-    "head",
-    "ship",
-)
+from .stages import STAGES
 
 
 def build_parser() -> argparse.ArgumentParser:

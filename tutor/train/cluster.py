@@ -28,7 +28,7 @@ import torch
 from torch import nn
 from torch.utils.hooks import RemovableHandle
 
-from .prune import effective_weight, is_pruned, per_layer, weight_layers
+from .prune import effective_weight, is_pruned, per_layer, tensor, weight_layers
 
 _INF = float("inf")
 
@@ -163,7 +163,8 @@ class ClusteredLayer:
         v = self.rows()
         assign = self.assignments
         if is_pruned(self.module):  # gradual pruning may have masked more weights since
-            assign = torch.where(self.module.weight_mask.reshape(assign.shape) == 0, -1, assign)
+            mask = tensor(self.module, "weight_mask")
+            assign = torch.where(mask.reshape(assign.shape) == 0, -1, assign)
         self.centroids, _ = _means(v, assign, self.centroids)
         self.assignments = assign
         self.write()
@@ -172,15 +173,15 @@ class ClusteredLayer:
         """The clustered weight, shaped like the layer's."""
         a = self.assignments
         w = torch.where(a >= 0, self.centroids.gather(1, a.clamp(min=0)), 0.0)
-        return w.reshape(self.module.weight.shape)
+        return w.reshape(tensor(self.module, "weight").shape)
 
     def write(self) -> None:
         module = self.module
-        param = module.weight_orig if is_pruned(module) else module.weight
+        param = tensor(module, "weight_orig" if is_pruned(module) else "weight")
         with torch.no_grad():
             param.copy_(self.weight().to(param.dtype))
         if is_pruned(module):  # what the pruning hook would compute at the next forward
-            module.weight = module.weight_orig * module.weight_mask
+            module.weight = tensor(module, "weight_orig") * tensor(module, "weight_mask")
 
 
 @dataclass

@@ -8,7 +8,7 @@ array with an index, so epochs read memory, not FLAC.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from tutor.atomic import write_bytes
 from tutor.scoring.audio import change_speed, load_audio
 from tutor.scoring.features import FeatureConfig, log_mel
 from tutor.scoring.speechocean import LabelledUtterance, load_split
@@ -41,7 +42,9 @@ class CacheEntry:
     words: list[list[str]]  # canonical phones per word (what the speaker was asked to say)
 
 
-def _items(utts: Iterable[LabelledUtterance], valid: frozenset[str]):
+def _items(
+    utts: Iterable[LabelledUtterance], valid: frozenset[str]
+) -> Iterator[tuple[str, str, str, Path, list[list[str]]]]:
     for u in utts:
         part = "valid" if u.speaker in valid else "train"
         yield u.utt_id, u.speaker, part, u.audio, [list(w.phones) for w in u.words]
@@ -75,14 +78,16 @@ def build_cache(
             offset += len(feats)
     np.save(out_dir / "features.npy", np.concatenate(chunks))
     meta = {"features": config.to_dict(), "entries": [asdict(e) for e in entries]}
-    tmp = index_path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(meta))
-    tmp.replace(index_path)  # written last: its presence marks a complete cache
+    # written last, atomically: its presence marks a complete cache
+    write_bytes(index_path, json.dumps(meta).encode("utf-8"))
     return out_dir
 
 
 def build_speechocean_cache(
-    data_dir: Path, out_dir: Path, speeds=(0.9, 1.0, 1.1), limit: int | None = None
+    data_dir: Path,
+    out_dir: Path,
+    speeds: tuple[float, ...] = (0.9, 1.0, 1.1),
+    limit: int | None = None,
 ) -> Path:
     utts = load_split(data_dir, "train")[:limit]
     return build_cache(_items(utts, valid_speakers()), out_dir, speeds, desc="speechocean762")

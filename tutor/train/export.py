@@ -17,7 +17,7 @@ from tutor.scoring.features import FeatureConfig
 from tutor.scoring.model import ACOUSTIC_CONTRACT
 from tutor.scoring.phones import PHONE_SET
 
-from .models import LogSoftmaxWrapper
+from .models import ConvPhoneNet, LogSoftmaxWrapper
 
 
 def git_commit() -> str:
@@ -71,7 +71,7 @@ def legacy_exporter() -> Iterator[None]:
 
 
 def export_acoustic(
-    net: torch.nn.Module, path: Path, features: FeatureConfig, metadata: Mapping[str, object]
+    net: ConvPhoneNet, path: Path, features: FeatureConfig, metadata: Mapping[str, object]
 ) -> Path:
     """Export ``net`` (logits) as log posteriors with a dynamic frame axis."""
     wrapper = LogSoftmaxWrapper(net).eval()

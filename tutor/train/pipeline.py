@@ -1,16 +1,17 @@
 """The stages of the model pipeline, each resumable and runnable alone.
 
-Everything a stage makes goes under ``OUT/<stage>/``; a stage whose ``done.json`` exists is
-skipped, so ``tutor-train all`` after an interruption picks up where it stopped.
+Everything a stage makes goes under ``OUT/<stage>/``; a finished step (see
+:mod:`.stages`: its marker file exists) is skipped, so ``tutor-train all`` after an
+interruption picks up where it stopped.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -29,7 +30,11 @@ from .acoustic import (
 )
 from .dataset import FeatureCache, build_speechocean_cache
 from .models import STUDENT, ConvNetConfig, ConvPhoneNet, output_frames
+from .stages import MODEL, is_done, mark_done, save_marker
 from .synth_data import SyntheticMix, SynthSettings, build_synth_cache
+
+if TYPE_CHECKING:
+    from .head import HeadSample
 
 
 @dataclass
@@ -56,16 +61,10 @@ def stage_dir(cfg: PipelineConfig, name: str) -> Path:
     return path
 
 
-def is_done(path: Path) -> bool:
-    return (path / "done.json").exists()
-
-
-def mark_done(path: Path, info: dict) -> None:
-    (path / "done.json").write_text(json.dumps(info, indent=2))
-
-
 def save_labels(path: Path, labels: dict[int, np.ndarray]) -> None:
-    np.savez_compressed(path, **{str(k): v for k, v in labels.items()})
+    # typed Any: numpy's stub would match a key "allow_pickle" against its bool parameter
+    arrays: dict[str, Any] = {str(k): v for k, v in labels.items()}
+    np.savez_compressed(path, **arrays)
 
 
 def load_labels(path: Path) -> dict[int, np.ndarray]:
@@ -126,7 +125,7 @@ def align(
     """First alignment, then rounds of train -> realign; returns labels for every entry."""
     out = stage_dir(cfg, "align")
     final = out / "labels.npz"
-    if final.exists():
+    if is_done(out):
         return load_labels(final)
     base = [i for i, e in enumerate(cache.entries) if e.speed == 1.0]
     train_idx = [i for i in base if cache.entries[i].part == "train"]
@@ -227,9 +226,9 @@ def train_variant(
     With ``synth``, synthetic speech joins the training batches; what it contributed is
     saved with the model (``"synthetic"``), so a finished stage reports it too."""
     out = stage_dir(cfg, name)
-    final = out / "model.pt"
+    final = out / MODEL
     net = ConvPhoneNet(config)
-    if final.exists():
+    if is_done(out, MODEL):
         saved = torch.load(final, weights_only=False)
         net.load_state_dict(saved["model"])
         return net.eval(), saved.get("synthetic", {})
@@ -256,7 +255,7 @@ def train_variant(
     usage = BatchPlan(cache, labels, settings, synth).usage() or {}
     if usage:
         state["synthetic"] = usage
-    torch.save(state, final)
+    save_marker(out, lambda path: torch.save(state, path), MODEL)
     return net.eval(), usage
 
 
@@ -281,7 +280,7 @@ def cfg_threads() -> int:
 
 def head_samples(
     cfg: PipelineConfig, name: str, cache: FeatureCache, posteriors: Callable[[int], np.ndarray]
-) -> tuple[list, list]:
+) -> tuple[list[HeadSample], list[HeadSample]]:
     """GOP samples for the head: training speakers at every speed (the experts' labels hold
     for the sped-up copies too, and the head is short of data), validation at speed 1 only."""
     from tutor.scoring.speechocean import load_split
@@ -295,7 +294,8 @@ def head_samples(
         for i, e in enumerate(cache.entries)
         if e.utt_id in utts and (e.part == "train" or (e.part == "valid" and e.speed == 1.0))
     ]
-    train_s, valid_s = [], []
+    train_s: list[HeadSample] = []
+    valid_s: list[HeadSample] = []
     for i, e in tqdm(chosen, desc=f"GOP {name}", unit="utt"):
         sample = make_sample(utts[e.utt_id], posteriors(i), frame_shift)
         (train_s if e.part == "train" else valid_s).append(sample)

@@ -71,11 +71,19 @@ def is_pruned(module: nn.Module) -> bool:
     return hasattr(module, "weight_orig") and hasattr(module, "weight_mask")
 
 
+def tensor(module: nn.Module, name: str) -> torch.Tensor:
+    """``module.<name>`` (``weight``, ``weight_orig``, ``weight_mask``) as a tensor."""
+    value = getattr(module, name)
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{type(module).__name__}.{name} is not a tensor")
+    return value
+
+
 def effective_weight(module: nn.Module) -> torch.Tensor:
     """The weight the next forward pass will use (the mask applied), detached."""
     if is_pruned(module):
-        return (module.weight_orig * module.weight_mask).detach()
-    return module.weight.detach()
+        return (tensor(module, "weight_orig") * tensor(module, "weight_mask")).detach()
+    return tensor(module, "weight").detach()
 
 
 def _check_sparsity(name: str, s: float) -> float:
@@ -100,10 +108,10 @@ def prune_magnitude(
     achieved: dict[str, float] = {}
     for name, s in targets.items():
         module = layers[name]
-        n = module.weight.numel()
+        n = tensor(module, "weight").numel()
         wanted = round(_check_sparsity(name, s) * n)
         if is_pruned(module):
-            already = int((module.weight_mask == 0).sum())
+            already = int((tensor(module, "weight_mask") == 0).sum())
             if wanted > already:
                 # a PruningContainer applies an int amount to the still-unpruned entries
                 prune.l1_unstructured(module, "weight", amount=wanted - already)
@@ -132,7 +140,7 @@ def make_permanent(model: nn.Module) -> list[str]:
 def layer_sparsity(model: nn.Module, *, skip: Iterable[str] = ()) -> dict[str, float]:
     """Fraction of exact zeros in each Conv/Linear weight (pruned or not)."""
     return {
-        name: float((effective_weight(m) == 0).sum()) / m.weight.numel()
+        name: float((effective_weight(m) == 0).sum()) / tensor(m, "weight").numel()
         for name, m in weight_layers(model, skip).items()
     }
 
@@ -140,7 +148,7 @@ def layer_sparsity(model: nn.Module, *, skip: Iterable[str] = ()) -> dict[str, f
 def overall_sparsity(model: nn.Module, *, skip: Iterable[str] = ()) -> float:
     """Fraction of exact zeros over all Conv/Linear weights together."""
     layers = weight_layers(model, skip).values()
-    total = sum(m.weight.numel() for m in layers)
+    total = sum(tensor(m, "weight").numel() for m in layers)
     zeros = sum(int((effective_weight(m) == 0).sum()) for m in layers)
     return zeros / total if total else 0.0
 

@@ -78,6 +78,7 @@ class _FeedReader(CalibrationDataReader):
         return {k: np.ascontiguousarray(feed[k], dtype=self._types[k]) for k in self._types}
 
     def get_next(self) -> dict[str, np.ndarray] | None:
+        feed: Feed | None
         if self._pending is not None:
             feed, self._pending = self._pending, None
         else:

@@ -8,16 +8,37 @@ import json
 import math
 import shutil
 from pathlib import Path
+from typing import Protocol
 
 from tutor.paths import models_dir
 from tutor.scoring.bench import metrics, run_bench
 from tutor.scoring.engine import ACOUSTIC_FILE, HEAD_FILE, Scorer
 from tutor.scoring.head_inputs import check_contract
 from tutor.scoring.model import AcousticModel, ScoringHead
-from tutor.scoring.speechocean import load_split
+from tutor.scoring.speechocean import LabelledUtterance, load_split
 
-from .dataset import valid_speakers
+from .dataset import FeatureCache, valid_speakers
 from .export import set_metadata
+
+
+class ShipSource(Protocol):
+    """What the ship stage needs from a run (:class:`tutor.train.run.Run` is one)."""
+
+    @property
+    def run_folder(self) -> Path: ...
+
+    @property
+    def data_folder(self) -> Path: ...
+
+    @property
+    def cache(self) -> FeatureCache: ...
+
+    def report(self) -> dict: ...
+
+    def update_report(self, name: str, info: dict) -> None: ...
+
+    def log(self, message: str) -> None: ...
+
 
 ROWS = (
     ("teacher", "Teacher (wide conv net)"),
@@ -54,7 +75,7 @@ def gzip_bytes(path: Path) -> int:
     return len(gzip.compress(path.read_bytes(), compresslevel=9))
 
 
-def engine_metrics(scorer: Scorer, utts) -> dict:
+def engine_metrics(scorer: Scorer, utts: list[LabelledUtterance]) -> dict:
     """The variant as the app runs it (ONNX, one thread, the head's test-time speeds): what
     ``tutor bench`` would print for it on the validation slice."""
     m = metrics(run_bench(scorer, utts), scorer.model_bytes)
@@ -99,19 +120,21 @@ def table(report: dict, budget_ms: float = BUDGET_MS) -> str:
     return "\n".join(lines)
 
 
-def validation_utterances(run) -> list:  # noqa: ANN001 - Run
+def validation_utterances(run: ShipSource) -> list[LabelledUtterance]:
     """The validation utterances this run prepared (so ``--limit`` bounds the ship stage too)."""
     prepared = {e.utt_id for e in run.cache.entries if e.part == "valid"}
     keep = valid_speakers()
     return [
-        u for u in load_split(run.cfg.data, "train") if u.speaker in keep and u.utt_id in prepared
+        u
+        for u in load_split(run.data_folder, "train")
+        if u.speaker in keep and u.utt_id in prepared
     ]
 
 
-def ship(run, ship_to: Path | None, budget_ms: float = BUDGET_MS) -> str | None:  # noqa: ANN001
+def ship(run: ShipSource, ship_to: Path | None, budget_ms: float = BUDGET_MS) -> str | None:
     """Measure every variant through the engine, write the table; copy the chosen variant's
     models to ``ship_to`` (when given). Returns the chosen variant, or ``None``."""
-    out = run.cfg.out
+    out = run.run_folder
     utts = validation_utterances(run)
     for key, _ in ROWS:
         acoustic = out / key / "acoustic.onnx"

@@ -6,24 +6,28 @@ metrics, sizes and latencies that the model card's table is made from.
 
 from __future__ import annotations
 
+import argparse
+import functools
 import json
 import math
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from tutor.atomic import write_bytes
+
 from .acoustic import BatchPlan, TrainSettings, frozen_copy, train
+from .dataset import FeatureCache
 from .models import STUDENT, TEACHER, TINY, ConvNetConfig, ConvPhoneNet, count_parameters
 from .pipeline import (
     PipelineConfig,
     align,
-    is_done,
     load_net,
-    mark_done,
     prepare,
     prepare_synth,
     stage_dir,
@@ -31,6 +35,8 @@ from .pipeline import (
     training_labels,
     valid_indices,
 )
+from .stages import DONE, HEAD, MODEL, STAGES, is_done, mark_done, save_marker
+from .synth_data import SyntheticMix
 
 # the input layer and the depthwise filters hold under 3% of the weights: not worth the risk
 PRUNE_SKIP = ("front.0", "*depthwise*")
@@ -47,14 +53,14 @@ class Run:
     tiny: bool = False  # tiny models, and a one-member head (a quick try-out run)
     shipped: str | None = None  # the variant the ship stage chose (None: none fits)
     log_lines: list[str] = field(default_factory=list)
-    _cache: object = None
+    _cache: FeatureCache | None = None
     _labels: dict | None = None
     _train_labels: dict | None = None
-    _synth: object = None
+    _synth: SyntheticMix | None = None
     _synth_loaded: bool = False
 
     @classmethod
-    def from_args(cls, args) -> Run:  # noqa: ANN001 - argparse namespace
+    def from_args(cls, args: argparse.Namespace) -> Run:
         student = TINY if args.tiny else STUDENT
         cfg = PipelineConfig(
             data=args.data,
@@ -77,17 +83,28 @@ class Run:
         )
 
     # -- helpers ------------------------------------------------------------------------
+    @property
+    def run_folder(self) -> Path:
+        return self.cfg.out
+
+    @property
+    def data_folder(self) -> Path:
+        return self.cfg.data
+
     def log(self, message: str) -> None:
         line = f"{time.strftime('%H:%M:%S')} {message}"
         print(line, flush=True)
         with open(self.cfg.out / "pipeline.log", "a") as f:
             f.write(line + "\n")
 
+    def _head_log(self, variant: str, message: str) -> None:
+        self.log(f"[head {variant}] {message}")
+
     def epochs(self, n: int) -> int:
         return max(1, round(n * self.epochs_scale))
 
     @property
-    def cache(self):
+    def cache(self) -> FeatureCache:
         if self._cache is None:
             self.cfg.out.mkdir(parents=True, exist_ok=True)
             self._cache = prepare(self.cfg, self.log)
@@ -106,7 +123,7 @@ class Run:
         return self._train_labels
 
     @property
-    def synth(self):  # SyntheticMix | None
+    def synth(self) -> SyntheticMix | None:
         """Synthetic speech for the acoustic training stages (``None`` without --synth)."""
         if not self._synth_loaded:
             self.cfg.out.mkdir(parents=True, exist_ok=True)
@@ -132,18 +149,15 @@ class Run:
     def update_report(self, name: str, info: dict) -> None:
         report = self.report()
         report.setdefault(name, {}).update(info)
-        path = self.cfg.out / "report.json"
-        path.write_text(json.dumps(report, indent=2))
+        write_bytes(self.cfg.out / "report.json", json.dumps(report, indent=2).encode("utf-8"))
 
     def until(self, target: str) -> None:
-        from .cli import STAGES
-
         for stage in STAGES[: STAGES.index(target) + 1]:
             getattr(self, f"stage_{stage}")()
 
     def compression_mismatch(self) -> str | None:
         """A clear refusal when this run's pruning was made from another model."""
-        done = self.cfg.out / "prune" / "done.json"
+        done = self.cfg.out / "prune" / DONE
         if not done.exists():
             return None
         made_from = json.loads(done.read_text()).get("from", "distil")
@@ -162,7 +176,8 @@ class Run:
         self.log(f"align: {len(self.labels)} aligned entries")
 
     def _variant(
-        self, name: str, config: ConvNetConfig, settings: TrainSettings, **kw
+        self, name: str, config: ConvNetConfig, settings: TrainSettings,
+        teacher: torch.nn.Module | None = None, init: Path | None = None,
     ) -> ConvPhoneNet:
         net, usage = train_variant(
             self.cfg,
@@ -174,7 +189,8 @@ class Run:
             settings,
             synth=self.synth,
             log=self.log,
-            **kw,
+            teacher=teacher,
+            init=init,
         )
         self.update_report(name, {"parameters": count_parameters(net), **usage})
         return net
@@ -190,7 +206,7 @@ class Run:
     def stage_distil(self) -> None:
         """Teacher weight decays 0.9 -> 0.1, then self-distillation from a frozen copy."""
         out = stage_dir(self.cfg, "distil")
-        if (out / "model.pt").exists():
+        if is_done(out, MODEL):
             return
         teacher = load_net(self.cfg.out / "teacher" / "model.pt", self.teacher_config)
         kd = TrainSettings(epochs=self.epochs(8), kd_weight_start=0.9, kd_weight_end=0.1)
@@ -205,10 +221,14 @@ class Run:
             teacher=frozen_copy(net),
             init=self.cfg.out / "distil_kd" / "model.pt",
         )
-        shutil.copy(self.cfg.out / "distil_self" / "model.pt", out / "model.pt")
+        best = self.cfg.out / "distil_self" / MODEL
+        save_marker(out, lambda path: shutil.copyfile(best, path), MODEL)
         self.update_report("distil", {"parameters": count_parameters(net)})
 
-    def _finetune(self, name: str, net: ConvPhoneNet, epochs: int, after_step) -> None:
+    def _finetune(
+        self, name: str, net: ConvPhoneNet, epochs: int,
+        after_step: Callable[[torch.nn.Module], object],
+    ) -> None:
         out = stage_dir(self.cfg, name)
         ckpt = out / "ckpt.pt"
         ckpt.unlink(missing_ok=True)  # masks/codebooks are rebuilt, so restart the stage
@@ -279,7 +299,7 @@ class Run:
     def _steps_per_epoch(self) -> int:
         return BatchPlan(self.cache, self.train_labels, TrainSettings(), self.synth).steps_per_epoch
 
-    def _export(self, name: str, net: torch.nn.Module) -> Path:
+    def _export(self, name: str, net: ConvPhoneNet) -> Path:
         from .export import export_acoustic
 
         path = self.cfg.out / name / "acoustic.onnx"
@@ -343,7 +363,7 @@ class Run:
 
         for name in VARIANTS:
             out = stage_dir(self.cfg, name)
-            if (out / "head.json").exists():
+            if is_done(out, HEAD):
                 continue
             if name == "int8":
                 acoustic = out / "acoustic.onnx"
@@ -361,7 +381,7 @@ class Run:
                 train_s,
                 valid_s,
                 settings,
-                log=lambda m, n=name: self.log(f"[head {n}] {m}"),
+                log=functools.partial(self._head_log, name),
             )
             export_head(
                 head,
@@ -380,7 +400,7 @@ class Run:
                 "head_bytes": (out / "head.onnx").stat().st_size,
                 "head_seconds": time.time() - t0,
             }
-            (out / "head.json").write_text(json.dumps(info, indent=2))
+            mark_done(out, info, HEAD)
             self.update_report(name, info)
             self.log(f"head {name}: " + json.dumps(metrics))
 

@@ -16,6 +16,10 @@ and the training pipeline force-aligns).  Output: 16 kHz mono FLAC plus ``manife
      "segments": [[phone, start_s, end_s], ...] | null,   # phones without stress, SIL
      "errors": [{"word_index", "canonical_index", "kind", "from", "to"}]}
 
+The parts: :mod:`.synth_items` (the data), :mod:`.synth_phones` (phone sets),
+:mod:`.synth_engines` (engine drivers), :mod:`.synth_labels` (checks and records),
+:mod:`.synth_texts` (what is said); this module plans and runs.
+
 Run ``python -m tutor.train.synth --out DIR --words N --sentences N [--data SO762_DIR]``;
 it resumes (items whose audio and manifest record exist are skipped). Prompts come from the
 built-in lessons and, with ``--data``, from speechocean762's prompts and lexicon.
@@ -26,510 +30,69 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
-import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-import soxr
 
 from tutor.scoring.lexicon import Lexicon
-from tutor.scoring.phones import CMU_PHONES, SILENCE, split_stress
 from tutor.train.mispronounce import PhoneError, mispronounce
 
-RATE = 16000
-_WORD_RE = re.compile(r"^[a-z]+(?:'[a-z]+)?$")
-_TIMEOUT_S = 120
-
-# -- phone sets ------------------------------------------------------------------------------
-
-#: Festival "radio" phone set (its CMU lexicon; also flite's) -> CMU.  Syllabic and flapped
-#: allophones map to their nearest CMU phone; silences to SIL.
-RADIO_TO_CMU: dict[str, str] = {
-    **{p.lower(): p for p in CMU_PHONES},
-    "ax": "AH", "axr": "ER", "dx": "T", "el": "L", "em": "M", "en": "N", "nx": "N",
-    "hv": "HH", "pau": SILENCE, "h#": SILENCE, "brth": SILENCE,
-}  # fmt: skip
-
-#: Festival "mrpa" (British, CSTR) phone set -> CMU, for voices using it.
-MRPA_TO_CMU: dict[str, str] = {
-    "uh": "AH", "e": "EH", "a": "AE", "o": "AA", "i": "IH", "u": "UH", "ii": "IY", "uu": "UW",
-    "oo": "AO", "aa": "AA", "@@": "ER", "ai": "AY", "ei": "EY", "oi": "OY", "au": "AW",
-    "ou": "OW", "e@": "EH", "i@": "IH", "u@": "UH", "@": "AH", "p": "P", "t": "T", "k": "K",
-    "b": "B", "d": "D", "g": "G", "s": "S", "z": "Z", "sh": "SH", "zh": "ZH", "f": "F",
-    "v": "V", "th": "TH", "dh": "DH", "ch": "CH", "jh": "JH", "h": "HH", "m": "M", "n": "N",
-    "ng": "NG", "l": "L", "y": "Y", "r": "R", "w": "W", "#": SILENCE,
-}  # fmt: skip
-
-#: CMU -> espeak-ng English phoneme mnemonics (input side).
-CMU_TO_ESPEAK: dict[str, str] = {
-    "AA": "A:", "AE": "a", "AH": "V", "AO": "O:", "AW": "aU", "AY": "aI", "B": "b", "CH": "tS",
-    "D": "d", "DH": "D", "EH": "E", "ER": "3:", "EY": "eI", "F": "f", "G": "g", "HH": "h",
-    "IH": "I", "IY": "i:", "JH": "dZ", "K": "k", "L": "l", "M": "m", "N": "n", "NG": "N",
-    "OW": "oU", "OY": "OI", "P": "p", "R": "r", "S": "s", "SH": "S", "T": "t", "TH": "T",
-    "UH": "U", "UW": "u:", "V": "v", "W": "w", "Y": "j", "Z": "z", "ZH": "Z",
-}  # fmt: skip
-#: Unstressed forms.  Plain "@" before an r merges with it into "3" (r-coloured schwa) in
-#: en-us, so a schwa before R is written "@-" (a short schwa that espeak-ng keeps as is).
-CMU_TO_ESPEAK_UNSTRESSED = {"AH": "@", "ER": "3"}
-_SCHWA_BEFORE_R = "@-"
-
-#: espeak-ng mnemonics (as printed by ``-x``) -> CMU.
-ESPEAK_TO_CMU: dict[str, str] = {
-    **{v: k for k, v in CMU_TO_ESPEAK.items()},
-    "@": "AH", "@-": "AH", "@2": "AH", "@5": "AH", "@#": "AH", "3": "ER", "a#": "AE", "aa": "AE",
-    "A@": "AA", "0": "AA", "I2": "IH", "I#": "IH", "i": "IY", "e@": "EH", "O@": "AO",
-    "U@": "UH", "u": "UW", "t#": "T", "d#": "D", "z#": "Z", "l/": "L", "l/2": "L", "w#": "W",
-    "n-": "N", "tS": "CH", "dZ": "JH", "o@": "OW", "oU#": "OW",
-    "aI@": "AY", "aU@": "AW", "eI#": "EY",
-}  # fmt: skip
-
-
-def cmu_to_radio(phone: str) -> str:
-    """``"AH0"`` -> ``"ax0"``; other phones lowercase with their stress digit."""
-    base, stress = split_stress(phone)
-    if base == "AH" and stress == 0:
-        return "ax0"
-    return base.lower() + ("" if stress is None else str(min(stress, 1)))
-
-
-def cmu_to_espeak(words: Sequence[Sequence[str]]) -> str:
-    """Words of CMU phones as espeak-ng phoneme input: stress marks before stressed vowels,
-    words separated by spaces (wrap in ``[[...]]`` to speak it)."""
-    flat = [p for w in words for p in w]
-    out: list[str] = []
-    k = 0
-    for word in words:
-        parts = []
-        for phone in word:
-            base, stress = split_stress(phone)
-            following = split_stress(flat[k + 1])[0] if k + 1 < len(flat) else ""
-            k += 1
-            if base == "AH" and stress == 0 and following == "R":
-                parts.append(_SCHWA_BEFORE_R)
-            elif stress == 0 and base in CMU_TO_ESPEAK_UNSTRESSED:
-                parts.append(CMU_TO_ESPEAK_UNSTRESSED[base])
-            else:
-                mark = {1: "'", 2: ","}.get(stress, "") if stress is not None else ""
-                parts.append(mark + CMU_TO_ESPEAK[base])
-        out.append("".join(parts))
-    return " ".join(out)
-
-
-def espeak_tokens_to_cmu(output: str, wanted: Sequence[str] = ()) -> list[str]:
-    """Phonemes printed by ``espeak-ng -x --sep=_`` -> CMU base phones.
-
-    Stress marks and diacritics (";" palatalised, "[" dental) are dropped; raises
-    ``SynthError`` for a phoneme with no CMU counterpart.  British voices say an unstressed
-    ER or AH as "a#" (a schwa-like vowel); where ``wanted`` (the requested phones) has ER or
-    AH there, it counts as that phone.
-    """
-    tokens = []
-    for token in re.split(r"[_\s]+", output):
-        token = token.strip("',%=").rstrip(";[")
-        if not token or set(token) <= set(":!|") or token == "r-":
-            continue  # pauses, and the linking r ("far away"): part of the vowel before it
-        if token not in ESPEAK_TO_CMU:
-            raise SynthError(f"espeak-ng produced unmapped phoneme {token!r}")
-        tokens.append(token)
-    phones = [ESPEAK_TO_CMU[t] for t in tokens]
-    if len(wanted) == len(phones):
-        pairs = zip(tokens, phones, wanted, strict=True)
-        phones = [w if t == "a#" and w in ("ER", "AH") else p for t, p, w in pairs]
-    return phones
-
-
-# -- items -----------------------------------------------------------------------------------
-
-
-@dataclass
-class WordSpec:
-    text: str
-    canonical: tuple[str, ...]
-    spoken: tuple[str, ...]
-
-
-@dataclass
-class SynthItem:
-    """One utterance to synthesise (labels as requested; ``render`` checks them)."""
-
-    id: str
-    text: str
-    words: list[WordSpec]
-    engine: str
-    voice: str
-    errors: list[PhoneError] = field(default_factory=list)
-    options: dict = field(default_factory=dict)  # engine settings, e.g. espeak speed/pitch
-
-    @property
-    def spoken_bases(self) -> list[str]:
-        return [split_stress(p)[0] for w in self.words for p in w.spoken]
-
-
-@dataclass
-class Rendered:
-    samples: np.ndarray  # float32, 16 kHz
-    phones: list[str]  # CMU base phones the engine produced (no SIL)
-    segments: list[tuple[str, float, float]] | None  # with SIL, exact times
-    reported_end: float | None = None  # the engine's own last end time, before clipping
-
-
-class SynthError(RuntimeError):
-    """An engine failed or said something other than what was asked."""
-
-
-# -- engines ---------------------------------------------------------------------------------
-
-
-def _run(cmd: Sequence[str], **kw) -> subprocess.CompletedProcess:
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=_TIMEOUT_S, **kw)
-    except subprocess.TimeoutExpired as exc:
-        raise SynthError(f"{cmd[0]} timed out after {_TIMEOUT_S} s") from exc
-    if done.returncode != 0:
-        raise SynthError(f"{cmd[0]} failed ({done.returncode}): {done.stderr.strip()[-300:]}")
-    return done
-
-
-def _load_16k(path: Path) -> np.ndarray:
-    samples, rate = sf.read(path, dtype="float32", always_2d=True)
-    samples = samples.mean(axis=1)
-    if rate != RATE:
-        samples = soxr.resample(samples, rate, RATE).astype(np.float32)
-    return samples
-
-
-def _segments_from_ends(ends: Iterable[tuple[str, float]], duration: float):
-    """``(phone, end)`` pairs -> ``(phone, start, end)``, clipped to the audio duration."""
-    segs: list[tuple[str, float, float]] = []
-    start = 0.0
-    for phone, end in ends:
-        end = min(float(end), duration)
-        if end > start:
-            segs.append((phone, round(start, 4), round(end, 4)))
-            start = end
-    if segs and segs[-1][0] == SILENCE and duration > segs[-1][2]:
-        segs[-1] = (SILENCE, segs[-1][1], round(duration, 4))
-    elif duration - start > 1e-3:
-        segs.append((SILENCE, round(start, 4), round(duration, 4)))
-    return segs
-
-
-class Engine:
-    name = ""
-    binary = ""
-    voices: tuple[str, ...] = ()
-    batch_size = 1
-
-    @classmethod
-    def available(cls) -> bool:
-        return shutil.which(cls.binary) is not None
-
-    def render(self, items: Sequence[SynthItem], tmp: Path) -> list[Rendered | SynthError]:
-        out: list[Rendered | SynthError] = []
-        for item in items:
-            try:
-                out.append(self.render_one(item, tmp))
-            except SynthError as exc:
-                out.append(exc)
-        return out
-
-    def render_one(self, item: SynthItem, tmp: Path) -> Rendered:
-        raise NotImplementedError
-
-
-def _scheme_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-class Festival(Engine):
-    """Festival 2.5 in batch mode: one process per batch, a lexicon entry per word."""
-
-    name = "festival"
-    binary = "festival"
-    voices = ("kal_diphone", "ked_diphone", "cmu_us_slt_arctic_hts")
-    batch_size = 20
-
-    @staticmethod
-    def installed_voices() -> tuple[str, ...]:
-        roots = [Path("/usr/share/festival/voices"), Path("/usr/lib/festival/voices")]
-        found = {p.name for r in roots if r.is_dir() for p in r.glob("*/*") if p.is_dir()}
-        return tuple(v for v in Festival.voices if v in found)
-
-    def script(self, items: Sequence[SynthItem], tmp: Path) -> str:
-        voice = items[0].voice
-        lines = [
-            f"(voice_{voice})",
-            # Keep exactly the phones we ask for: no vowel reduction or other postlex rules.
-            "(set! postlex_rules_hooks nil)",
-            "(set! postlex_vowel_reduce_cart_tree nil)",
-            "(define (dump_segs utt path)"
-            ' (let ((fd (fopen path "w")))'
-            ' (mapcar (lambda (s) (format fd "%s %f\\n" (item.name s) (item.feat s "end")))'
-            " (utt.relation.items utt 'Segment)) (fclose fd)))",
-        ]
-        for item in items:
-            for w in item.words:
-                phones = " ".join(cmu_to_radio(p) for p in w.spoken)
-                lines.append(
-                    f"(lex.add.entry (list {_scheme_string(w.text.lower())} nil"
-                    f" (lex.syllabify.phstress '({phones}))))"
-                )
-            text = " ".join(w.text.lower() for w in item.words)
-            wav, segs = tmp / f"{item.id}.wav", tmp / f"{item.id}.segs"
-            lines.append(f"(set! utt (utt.synth (Utterance Text {_scheme_string(text)})))")
-            lines.append(f"(utt.save.wave utt {_scheme_string(str(wav))} 'riff)")
-            lines.append(f"(dump_segs utt {_scheme_string(str(segs))})")
-        return "\n".join(lines) + "\n"
-
-    def render(self, items: Sequence[SynthItem], tmp: Path) -> list[Rendered | SynthError]:
-        if len({i.voice for i in items}) > 1:
-            raise ValueError("a festival batch must use one voice")
-        path = tmp / f"batch_{items[0].id}.scm"
-        path.write_text(self.script(items, tmp))
-        failure: SynthError | None = None
-        try:
-            _run([self.binary, "-b", str(path)], cwd=tmp)
-        except SynthError as exc:  # e.g. a crash part-way: keep what was written
-            failure = exc
-        out: list[Rendered | SynthError] = []
-        for item in items:
-            wav, segs = tmp / f"{item.id}.wav", tmp / f"{item.id}.segs"
-            if not (wav.exists() and segs.exists()):
-                if failure is not None and len(items) > 1:
-                    out.extend(self.render([item], tmp))  # retry alone
-                else:
-                    out.append(failure or SynthError(f"festival wrote nothing for {item.id}"))
-                continue
-            try:
-                out.append(self._read(wav, segs.read_text(), item.voice))
-            except SynthError as exc:
-                out.append(exc)
-        return out
-
-    @staticmethod
-    def _read(wav: Path, seg_text: str, voice: str = "") -> Rendered:
-        samples = _load_16k(wav)
-        ends: list[tuple[str, float]] = []
-        previous = ""
-        for line in seg_text.splitlines():
-            name, end = line.split()
-            if name not in RADIO_TO_CMU:
-                raise SynthError(f"festival produced unknown phone {name!r}")
-            if (name, previous) == ("r", "er") and voice == "ked_diphone":
-                ends[-1] = (ends[-1][0], float(end))  # ked splits every er into er + r
-            else:
-                ends.append((RADIO_TO_CMU[name], float(end)))
-            previous = name
-        return _rendered(samples, ends)
-
-    def render_one(self, item: SynthItem, tmp: Path) -> Rendered:
-        result = self.render([item], tmp)[0]
-        if isinstance(result, SynthError):
-            raise result
-        return result
-
-
-def _rendered(samples: np.ndarray, ends: list[tuple[str, float]]) -> Rendered:
-    """Merge adjacent silences, then build exact segments from phone end times."""
-    merged: list[tuple[str, float]] = []
-    for phone, end in ends:
-        if merged and phone == SILENCE and merged[-1][0] == SILENCE:
-            merged[-1] = (SILENCE, end)
-        else:
-            merged.append((phone, end))
-    phones = [p for p, _ in merged if p != SILENCE]
-    segments = _segments_from_ends(merged, samples.size / RATE)
-    return Rendered(samples, phones, segments, merged[-1][1] if merged else None)
-
-
-class Flite(Engine):
-    """flite with a per-utterance lexicon addenda file; ``-psdur`` gives phone end times."""
-
-    name = "flite"
-    binary = "flite"
-    voices = ("kal16", "awb", "rms", "slt")
-
-    def render_one(self, item: SynthItem, tmp: Path) -> Rendered:
-        lex = tmp / f"{item.id}.lex"
-        lex.write_text(
-            "".join(
-                f"{w.text.lower()} : {' '.join(cmu_to_radio(p) for p in w.spoken)}\n"
-                for w in item.words
-            )
-        )
-        wav = tmp / f"{item.id}.wav"
-        text = " ".join(w.text.lower() for w in item.words)
-        done = _run(
-            [self.binary, "-voice", item.voice, "-add_lex", str(lex), "-psdur", "-t", text,
-             "-o", str(wav)]
-        )  # fmt: skip
-        ends = []
-        for token in done.stdout.split():
-            name, _, end = token.rpartition(":")
-            if name not in RADIO_TO_CMU:
-                raise SynthError(f"flite produced unknown phone {name!r}")
-            ends.append((RADIO_TO_CMU[name], float(end)))
-        return _rendered(_load_16k(wav), ends)
-
-
-class Espeak(Engine):
-    """espeak-ng from phoneme input; no timings (segments are null)."""
-
-    name = "espeak"
-    binary = "espeak-ng"
-    voices = (
-        "en-us", "en-us+m3", "en-us+f2", "en-us+f4", "en-us+m7", "en-gb", "en-gb+f3",
-        "en-gb-x-rp", "en-gb-x-rp+m2",
-    )  # fmt: skip
-
-    def render_one(self, item: SynthItem, tmp: Path) -> Rendered:
-        wav = tmp / f"{item.id}.wav"
-        phonemes = cmu_to_espeak([w.spoken for w in item.words])
-        speed = str(item.options.get("speed", 160))
-        pitch = str(item.options.get("pitch", 50))
-        done = _run(
-            [self.binary, "-v", item.voice, "-s", speed, "-p", pitch, "-x", "--sep=_", "-w",
-             str(wav), f"[[{phonemes}]]"]
-        )  # fmt: skip
-        phones = espeak_tokens_to_cmu(done.stdout, item.spoken_bases)
-        return Rendered(_load_16k(wav), phones, None)
-
-
-ENGINES: dict[str, type[Engine]] = {"festival": Festival, "flite": Flite, "espeak": Espeak}
-
-
-# -- labels ----------------------------------------------------------------------------------
-
-
-def reconcile(item: SynthItem, produced: Sequence[str], lexicon: Lexicon | None = None) -> None:
-    """Check the engine said ``item``'s spoken phones; fix benign variant swaps in place.
-
-    A word whose produced phones differ is accepted only if it carries no deliberate error
-    and the produced phones are another dictionary variant of it (e.g. "the" as DH IY0);
-    its canonical and spoken phones then become that variant.  Raises ``SynthError``.
-    """
-    wanted = item.spoken_bases
-    if list(produced) == wanted:
-        return
-    if len(produced) != len(wanted):
-        raise SynthError(
-            f"{item.id}: engine said {' '.join(produced)!r}, asked for {' '.join(wanted)!r}"
-        )
-    lexicon = lexicon or Lexicon.default()
-    erroneous = {e.word_index for e in item.errors}
-    pos = 0
-    for index, word in enumerate(item.words):
-        got = list(produced[pos : pos + len(word.spoken)])
-        pos += len(word.spoken)
-        if got == [split_stress(p)[0] for p in word.spoken]:
-            continue
-        variant = next(
-            (v for v in lexicon.lookup(word.text) if [split_stress(p)[0] for p in v] == got),
-            None,
-        )
-        if index in erroneous or variant is None:
-            raise SynthError(f"{item.id}: {word.text!r} came out as {' '.join(got)!r}")
-        word.canonical = word.spoken = tuple(variant)
-
-
-def _level(samples: np.ndarray) -> np.ndarray:
-    """Bring speech to about -20 dBFS RMS, peak at most -1 dBFS (engines differ widely)."""
-    rms = float(np.sqrt(np.mean(samples.astype(np.float64) ** 2))) if samples.size else 0.0
-    if rms == 0.0:
-        return samples
-    scale = min(0.1 / rms, 0.89 / float(np.max(np.abs(samples))))
-    return (samples * scale).astype(np.float32)
-
-
-def record(item: SynthItem, audio_rel: str, rendered: Rendered) -> dict:
-    return {
-        "id": item.id,
-        "audio": audio_rel,
-        "text": item.text,
-        "engine": item.engine,
-        "voice": item.voice,
-        "words": [
-            {"text": w.text, "canonical": list(w.canonical), "spoken": list(w.spoken)}
-            for w in item.words
-        ],
-        "segments": None if rendered.segments is None else [list(s) for s in rendered.segments],
-        "errors": [e.to_dict() for e in item.errors],
-    }
-
-
-# -- text sources and planning ---------------------------------------------------------------
-
-
-def _clean_words(text: str) -> list[str] | None:
-    words = [w.strip('.,!?;:"').lower() for w in text.split()]
-    words = [w for w in words if w]
-    if not words or not all(_WORD_RE.match(w) for w in words):
-        return None
-    return words
-
-
-def corpus_texts(data_dir: Path | None, split: str = "train") -> list[str]:
-    """speechocean762 prompts (numbers and odd tokens left out); none without ``data_dir``."""
-    if data_dir is None:
-        return []
-    path = data_dir / split / "text"  # the same Kaldi list in the release and converted layouts
-    if not path.is_file():
-        raise SynthError(f"{path} is missing: --data should be a speechocean762 folder")
-    texts = []
-    for line in path.read_text().splitlines():
-        _, _, text = line.partition("\t") if "\t" in line else line.partition(" ")
-        if _clean_words(text):
-            texts.append(text.strip())
-    return list(dict.fromkeys(texts))
-
-
-def lesson_texts(lessons_dir: Path | None = None) -> list[str]:
-    """Item texts of the lesson packs (``*/pack.toml``; default: the built-in lessons)."""
-    from tutor.paths import builtin_lessons_dir
-
-    lessons_dir = lessons_dir or builtin_lessons_dir()
-    if not lessons_dir.is_dir():
-        raise SynthError(f"no lessons folder {lessons_dir}")
-    texts = []
-    for pack in sorted(lessons_dir.glob("*/pack.toml")):
-        try:
-            data = tomllib.loads(pack.read_text())
-        except (OSError, tomllib.TOMLDecodeError):
-            continue
-        for it in data.get("items", []):
-            text = it.get("text")
-            if isinstance(text, str) and _clean_words(text):
-                texts.append(text.strip())
-    return list(dict.fromkeys(texts))
-
-
-def common_words(data_dir: Path | None, lexicon: Lexicon | None = None):
-    """Single words: the corpus lexicon's words (everyday vocabulary) that CMUdict knows;
-    none without ``data_dir``."""
-    if data_dir is None:
-        return []
-    lexicon = lexicon or Lexicon.default()
-    words: list[str] = []
-    # converted layout: DIR/lexicon.txt; the release: DIR/resource/lexicon.txt
-    places = (data_dir / "lexicon.txt", data_dir / "resource" / "lexicon.txt")
-    path = next((p for p in places if p.is_file()), None)
-    if path is None:
-        raise SynthError(f"{places[0]} is missing: --data should be a speechocean762 folder")
-    for line in path.read_text().splitlines():
-        word = line.split(maxsplit=1)[0].lower() if line.strip() else ""
-        if _WORD_RE.match(word) and lexicon.is_known(word):
-            words.append(word)
-    return list(dict.fromkeys(words))
+from .synth_engines import ENGINES, Engine, Espeak, Festival, Flite
+from .synth_items import RATE, Rendered, SynthError, SynthItem, WordSpec
+from .synth_labels import _level, reconcile, record
+from .synth_phones import (
+    CMU_TO_ESPEAK,
+    CMU_TO_ESPEAK_UNSTRESSED,
+    ESPEAK_TO_CMU,
+    MRPA_TO_CMU,
+    RADIO_TO_CMU,
+    cmu_to_espeak,
+    cmu_to_radio,
+    espeak_tokens_to_cmu,
+)
+from .synth_texts import (
+    _clean_words,
+    build_texts,
+    common_words,
+    corpus_texts,
+    lesson_texts,
+)
+
+__all__ = [
+    "CMU_TO_ESPEAK",
+    "CMU_TO_ESPEAK_UNSTRESSED",
+    "ENGINES",
+    "ESPEAK_TO_CMU",
+    "MRPA_TO_CMU",
+    "RADIO_TO_CMU",
+    "RATE",
+    "Engine",
+    "Espeak",
+    "Festival",
+    "Flite",
+    "Rendered",
+    "SynthError",
+    "SynthItem",
+    "WordSpec",
+    "build_texts",
+    "cmu_to_espeak",
+    "cmu_to_radio",
+    "common_words",
+    "corpus_texts",
+    "espeak_tokens_to_cmu",
+    "lesson_texts",
+    "main",
+    "plan",
+    "reconcile",
+    "record",
+    "synthesise",
+]
 
 
 def _engine_choices(engines: Sequence[str]) -> list[tuple[str, list[str]]]:
@@ -571,7 +134,8 @@ def plan(
         engine, voices = choices[n % len(choices)]
         voice = voices[(n // len(choices)) % len(voices)]
         canonical = [lexicon.lookup(w)[0] for w in words]
-        spoken, errors = [list(c) for c in canonical], []
+        spoken: list[list[str]] = [list(c) for c in canonical]
+        errors: list[PhoneError] = []
         if rng.random() < mispronounce_rate:
             spoken, errors = mispronounce(canonical, rng, n_words=1 + int(len(words) > 4))
             said: dict[str, list[str]] = {}
@@ -682,31 +246,6 @@ def default_out_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("tutor")) / "synth"
-
-
-def build_texts(
-    n_words: int,
-    n_sentences: int,
-    seed: int = 0,
-    data_dir: Path | None = None,
-    lessons_dir: Path | None = None,
-) -> list[str]:
-    """``n_sentences`` prompts (lessons first, then the corpus in ``data_dir``, if given) and
-    ``n_words`` single words; sources are cycled when a count exceeds what they hold."""
-    rng = np.random.default_rng(seed)
-    lessons = lesson_texts(lessons_dir)
-    sentences = lessons + [t for t in corpus_texts(data_dir) if len(t.split()) > 1]
-    words = common_words(data_dir) + [t for t in lessons if len(t.split()) == 1]
-    words = list(dict.fromkeys(words))
-    chosen: list[str] = []
-    for pool, n in ((sentences, n_sentences), (words, n_words)):
-        if n and not pool:
-            raise SynthError("no text source found (the lessons, or --data speechocean762)")
-        for k in range(n):
-            if k % len(pool) == 0:
-                pool = [pool[int(j)] for j in rng.permutation(len(pool))]
-            chosen.append(pool[k % len(pool)])
-    return chosen
 
 
 def main(argv: Sequence[str] | None = None) -> int:

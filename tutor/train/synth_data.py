@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -287,7 +288,9 @@ def build_synth_cache(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     np.save(out_dir / "features.npy", np.concatenate(chunks))
-    np.savez_compressed(out_dir / "labels.npz", **{str(k): v for k, v in labels.items()})
+    # typed Any: numpy's stub would match a key "allow_pickle" against its bool parameter
+    arrays: dict[str, Any] = {str(k): v for k, v in labels.items()}
+    np.savez_compressed(out_dir / "labels.npz", **arrays)
     index = {
         "features": settings.features.to_dict(),
         "entries": [asdict(e) for e in entries],

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from tutor.atomic import remove_leftovers
+from tutor.core import Library, PackItem, Progress, load_library, practice_order
+from tutor.core.scorer import Scorer
+from tutor.lessons.model import LessonItem, LessonPack
 from tutor.paths import user_data_dir
 from tutor.recording import AudioBackend, default_backend
 
 from . import theme as themes
-from .lesson_source import AttemptHistory, PracticeItem, PracticePack, load_packs
 from .main_window import MainWindow
 from .settings import Settings
-from .workers import analyse, default_scorer_factory
+from .workers import ScorerFactory, analyse, default_scorer_factory
 
 
 def application(argv: list[str] | None = None) -> QApplication:
@@ -34,25 +34,30 @@ def application(argv: list[str] | None = None) -> QApplication:
 def build_window(
     settings: Settings | None = None,
     backend: AudioBackend | None = None,
-    scorer_factory: Callable[[], Any] = default_scorer_factory,
+    scorer_factory: ScorerFactory = default_scorer_factory,
     data_dir: Path | None = None,
 ) -> MainWindow:
     settings = settings or Settings()
     data = data_dir or user_data_dir()
     remove_leftovers(data / "recordings")  # a take whose write a killed app left unfinished
-    history = AttemptHistory(data / "progress.sqlite3")
+    progress = Progress.open(data / "progress.sqlite3")
+    if settings.learner:
+        progress.switch_learner(settings.learner)
 
-    def packs() -> list[PracticePack]:
-        return load_packs(history.store, history.LEARNER)
+    def library() -> Library:
+        """The packs, each in the practice order for the current learner."""
+        found = load_library()
+        packs = tuple(practice_order(p, progress.records(p.id)) for p in found.packs)
+        return Library(packs, found.problems)
 
     window = MainWindow(
         backend=backend or default_backend(),
-        packs=packs(),
+        library=library(),
         settings=settings,
         data_dir=data,
         scorer_factory=scorer_factory,
-        history=history,
-        packs_loader=packs,
+        progress=progress,
+        library_loader=library,
     )
     window.apply_theme()
     return window
@@ -78,7 +83,7 @@ def wait(ms: int) -> None:
 
 
 def render_screenshot(
-    out_path: Path, scorer: Any, audio: Path, text: str, theme: str = "light",
+    out_path: Path, scorer: Scorer, audio: Path, text: str, theme: str = "light",
     size: tuple[int, int] = (1400, 860), data_dir: Path | None = None,
 ) -> Path:
     """Score ``audio`` against ``text`` with ``scorer``, draw the window, save a PNG."""
@@ -97,14 +102,15 @@ def render_screenshot(
     window.resize(*size)
     item = next((i for i in window.items if _same_text(i.text, text)), None)
     if item is None:
-        item = PracticeItem("sample", text, "Sample")
+        sample = LessonItem(id="sample", text=text)
+        item = PackItem(LessonPack(id="sample", title="Sample", items=(sample,)), sample)
         window.items.append(item)
     window.select_item(window.items.index(item))
     window.service._loaded(scorer)  # the scorer is already loaded: skip the background load
     samples = load_audio(audio)
     take = analyse(samples.samples, samples.sample_rate, scorer, item.text, item.overrides)
     if take.result is not None:
-        window.history.record(item, take.result, audio)
+        window.progress.record(item.pack_id, item.id, take.result, audio)
     window.take, window.take_path = take, audio
     window.show()
     window._refresh()
@@ -125,11 +131,9 @@ def _same_text(a: str, b: str) -> bool:
     return norm(a) == norm(b)
 
 
-def _memory_settings() -> Any:
+def _memory_settings() -> QSettings:
     """QSettings in a throwaway INI file, so a screenshot never touches the user's settings."""
     import tempfile
-
-    from PySide6.QtCore import QSettings
 
     path = Path(tempfile.mkdtemp(prefix="tutor-shot-")) / "settings.ini"
     return QSettings(str(path), QSettings.Format.IniFormat)

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 from tutor.feedback.advice import PhoneAdvice
 from tutor.feedback.bands import Band, colour, phone_band, ten_colour
 from tutor.feedback.tips import describe
+from tutor.progress.store import Attempt
 from tutor.scoring.result import UtteranceResult
 
-from .lesson_source import Attempt
 from .theme import Theme
 
 SCORES = (("total", "Total"), ("accuracy", "Accuracy"), ("fluency", "Fluency"),
@@ -192,11 +192,11 @@ class FeedbackPanel(QWidget):
         best = max((a.total for a in attempts), default=None)
         for n, a in reversed(list(enumerate(attempts, 1))):
             star = "  ★ best" if best is not None and a.total == best and len(attempts) > 1 else ""
-            item = QListWidgetItem(f"#{n}   {a.total:4.1f}   {a.when:%H:%M}{star}")
+            item = QListWidgetItem(f"#{n}   {a.total:4.1f}   {a.when.astimezone():%H:%M}{star}")
             item.setForeground(QColor(ten_colour(a.total, t.name)))
             item.setData(256, n - 1)
             item.setToolTip(f"Total {a.total:.1f}, accuracy {a.accuracy:.1f}. "
-                            "Double-click to replay." if a.audio else "")
+                            "Double-click to replay." if a.audio_path else "")
             self.history.addItem(item)
         if not attempts:
             self.history.addItem(QListWidgetItem("No attempts yet"))

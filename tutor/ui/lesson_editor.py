@@ -10,18 +10,13 @@ Open it with ``LessonEditorDialog(parent).exec()`` (or ``.open_folder(path)`` fi
 from __future__ import annotations
 
 import dataclasses
-import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
-    QDialog,
     QFileDialog,
-    QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -29,10 +24,9 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QSplitter,
-    QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from tutor.lessons import (
     Issue,
@@ -40,50 +34,54 @@ from tutor.lessons import (
     LessonItem,
     LessonPack,
     PackError,
-    Severity,
     dump_manifest,
     load_pack,
-    parse_manifest,
     write_manifest,
     write_pack_archive,
 )
-from tutor.lessons.model import LEVELS, MANIFEST_NAME, PACK_SUFFIX
-from tutor.lessons.validate import check_audio_file, check_item_phones
-from tutor.recording import RECORD_RATE, AudioBackend, Recorder, RecordingError
+from tutor.lessons.model import MANIFEST_NAME, PACK_SUFFIX
+from tutor.lessons.validate import validate_text
+from tutor.recording import AudioBackend, Recorder
 
-_PRON_RE = re.compile(r"^\s*([A-Za-z][A-Za-z']*)\s*=\s*(.+?)\s*$")
-
-
-def _slug(text: str, taken: set[str]) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "item"
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
-def format_pronunciations(prons: dict[str, tuple[str, ...]]) -> str:
-    return "; ".join(f"{w} = {' | '.join(v)}" for w, v in prons.items())
+from .lesson_editor_audio import ReferenceAudio
+from .lesson_editor_fields import (
+    _slug,
+    format_pronunciations,
+    parse_pronunciations_field,
+    phones_preview,
+)
+from .lesson_editor_form import build_form
+from .workers import TaskRunner, warm_up_lexicon
 
 
-def parse_pronunciations_field(text: str) -> dict[str, tuple[str, ...]]:
-    """``"record = R IH0 K AO1 R D; read = R EH1 D | R IY1 D"`` -> overrides.
-
-    Raises ``ValueError`` with a message for the teacher.
-    """
-    out: dict[str, tuple[str, ...]] = {}
-    for part in filter(str.strip, text.split(";")):
-        match = _PRON_RE.match(part)
-        if not match:
-            raise ValueError(f"{part.strip()!r}: write word = PHONES, e.g. record = R EH1 K ER0 D")
-        out[match.group(1).lower()] = tuple(v.strip() for v in match.group(2).split("|"))
-    return out
-
-
-class LessonEditorDialog(QDialog):
+class LessonEditorDialog(ReferenceAudio):
     """Edit one pack folder. ``saved`` is emitted with the folder after each save."""
 
     saved = Signal(Path)
+    # built by :func:`.lesson_editor_form.build_form`
+    _preview_timer: QTimer
+    add_button: QPushButton
+    author_edit: QLineEdit
+    choose_audio_button: QPushButton
+    clear_audio_button: QPushButton
+    description_edit: QPlainTextEdit
+    down_button: QPushButton
+    focus_edit: QLineEdit
+    folder_label: QLabel
+    id_edit: QLineEdit
+    issue_list: QListWidget
+    item_box: QGroupBox
+    item_focus_edit: QLineEdit
+    item_id_edit: QLineEdit
+    level_combo: QComboBox
+    phones_label: QLabel
+    pron_edit: QLineEdit
+    remove_button: QPushButton
+    text_edit: QLineEdit
+    tip_edit: QPlainTextEdit
+    title_edit: QLineEdit
+    type_combo: QComboBox
+    up_button: QPushButton
 
     def __init__(self, parent: QWidget | None = None, folder: Path | None = None,
                  backend: AudioBackend | None = None) -> None:
@@ -92,10 +90,15 @@ class LessonEditorDialog(QDialog):
         self.resize(980, 640)
         self.folder: Path | None = None
         self.items: list[LessonItem] = []
+        #: the pack.toml as opened or last saved: saving edits it in place, so the
+        #: teacher's comments and layout survive
+        self.manifest_text: str | None = None
         self._backend = backend
         self._recorder: Recorder | None = None
         self._loading = False
         self._dirty = False
+        self._runner = TaskRunner(parent=self)
+        warm_up_lexicon(self._runner)
         self._build()
         if folder is not None:
             self.open_folder(folder)
@@ -105,133 +108,13 @@ class LessonEditorDialog(QDialog):
     # -- layout --------------------------------------------------------------------------
 
     def _build(self) -> None:
-        top = QHBoxLayout()
-        for label, slot in (("New pack", self._ask_new), ("Open folder…", self._ask_open),
-                            ("Save", self.save), ("Validate", self.validate),
-                            ("Export .tutorpack…", self._ask_export)):
-            button = QPushButton(label)
-            button.clicked.connect(slot)
-            top.addWidget(button)
-        top.addStretch(1)
-        self.folder_label = QLabel()
-        top.addWidget(self.folder_label)
-
-        meta = QGroupBox("Pack")
-        form = QFormLayout(meta)
-        self.title_edit = QLineEdit()
-        self.id_edit = QLineEdit()
-        self.id_edit.setPlaceholderText("lower-case-with-dashes")
-        self.author_edit = QLineEdit()
-        self.level_combo = QComboBox()
-        self.level_combo.addItems(LEVELS)
-        self.focus_edit = QLineEdit()
-        self.focus_edit.setPlaceholderText("e.g. TH DH")
-        self.description_edit = QPlainTextEdit()
-        self.description_edit.setFixedHeight(60)
-        for label, widget in (("Title", self.title_edit), ("Id", self.id_edit),
-                              ("Author", self.author_edit), ("Level", self.level_combo),
-                              ("Focus phones", self.focus_edit),
-                              ("Description", self.description_edit)):
-            form.addRow(label, widget)
-            self._watch(widget)
-
-        self.item_list = QListWidget()
-        self.item_list.setAccessibleName("Items")
-        self.item_list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
-        self.item_list.currentRowChanged.connect(self._show_item)
-        self.item_list.model().rowsMoved.connect(self._rows_dragged)
-        buttons = QHBoxLayout()
-        self.add_button = QPushButton("Add")
-        self.remove_button = QPushButton("Remove")
-        self.up_button = QPushButton("Up")
-        self.down_button = QPushButton("Down")
-        self.add_button.clicked.connect(lambda: self.add_item())
-        self.remove_button.clicked.connect(self.remove_item)
-        self.up_button.clicked.connect(lambda: self.move_item(-1))
-        self.down_button.clicked.connect(lambda: self.move_item(1))
-        for b in (self.add_button, self.remove_button, self.up_button, self.down_button):
-            buttons.addWidget(b)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.addWidget(meta)
-        left_layout.addWidget(QLabel("Items (drag to reorder)"))
-        left_layout.addWidget(self.item_list, 1)
-        left_layout.addLayout(buttons)
-
-        self.item_box = QGroupBox("Item")
-        item_form = QFormLayout(self.item_box)
-        self.text_edit = QLineEdit()
-        self.text_edit.setPlaceholderText('What the learner says, e.g. "ship, sheep"')
-        self.type_combo = QComboBox()
-        for kind in ItemType:
-            self.type_combo.addItem(kind.label, kind.value)
-        self.item_id_edit = QLineEdit()
-        self.item_focus_edit = QLineEdit()
-        self.item_focus_edit.setPlaceholderText("e.g. IH IY")
-        self.pron_edit = QLineEdit()
-        self.pron_edit.setPlaceholderText("optional: record = R IH0 K AO1 R D")
-        self.tip_edit = QPlainTextEdit()
-        self.tip_edit.setFixedHeight(60)
-        self.phones_label = QLabel()
-        self.phones_label.setWordWrap(True)
-        self.phones_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        audio_row = QHBoxLayout()
-        self.audio_label = QLabel("none")
-        self.record_button = QPushButton("Record reference")
-        self.record_button.setCheckable(True)
-        self.record_button.toggled.connect(self._toggle_recording)
-        self.choose_audio_button = QPushButton("Choose file…")
-        self.choose_audio_button.clicked.connect(self._ask_audio)
-        self.clear_audio_button = QPushButton("No audio")
-        self.clear_audio_button.clicked.connect(lambda: self.set_item_audio(None))
-        for w in (self.audio_label, self.record_button, self.choose_audio_button,
-                  self.clear_audio_button):
-            audio_row.addWidget(w)
-        for label, widget in (("Text", self.text_edit), ("Type", self.type_combo),
-                              ("Id", self.item_id_edit), ("Focus phones", self.item_focus_edit),
-                              ("Pronunciations", self.pron_edit), ("Tip", self.tip_edit)):
-            item_form.addRow(label, widget)
-            self._watch(widget, item=True)
-        item_form.addRow("Reference audio", audio_row)
-        item_form.addRow("Phones", self.phones_label)
-
-        self.issue_list = QListWidget()
-        self.issue_list.setAccessibleName("Validation results")
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.addWidget(self.item_box)
-        right_layout.addWidget(QLabel("Validation"))
-        right_layout.addWidget(self.issue_list, 1)
-
-        splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 2)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(splitter, 1)
-
-        self._preview_timer = QTimer(self)
-        self._preview_timer.setSingleShot(True)
-        self._preview_timer.setInterval(300)
-        self._preview_timer.timeout.connect(self.preview_phones)
-        self._record_timer = QTimer(self)
-        self._record_timer.setInterval(100)
-        self._record_timer.timeout.connect(self._poll_recording)
-
-    def _watch(self, widget: QWidget, item: bool = False) -> None:
-        slot = self._item_edited if item else self._meta_edited
-        if isinstance(widget, QLineEdit):
-            widget.textEdited.connect(slot)
-        elif isinstance(widget, QPlainTextEdit):
-            widget.textChanged.connect(slot)
-        elif isinstance(widget, QComboBox):
-            widget.currentIndexChanged.connect(slot)
+        build_form(self)
 
     # -- pack <-> form -------------------------------------------------------------------
 
     def new_pack(self, folder: Path | None = None) -> None:
         self.folder = folder
+        self.manifest_text = None
         self._set_pack(LessonPack(id=folder.name.lower() if folder else "", title="",
                                   items=()))
         self.add_item()
@@ -251,6 +134,10 @@ class LessonEditorDialog(QDialog):
                                 + "\n".join(str(i) for i in exc.issues[:8]))
             return False
         self.folder = folder
+        try:
+            self.manifest_text = (folder / MANIFEST_NAME).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):  # load_pack just read it: save writes it anew
+            self.manifest_text = None
         self._set_pack(pack)
         self._dirty = False
         return True
@@ -373,44 +260,32 @@ class LessonEditorDialog(QDialog):
     # -- phones, validation --------------------------------------------------------------
 
     def preview_phones(self) -> None:
+        """Show the phones the current item expects; the look-up (a g2p guess for unknown
+        words, slow the first time) runs off the GUI thread."""
         row = self.item_list.currentRow()
         if not 0 <= row < len(self.items) or not self.items[row].text:
             self.phones_label.setText("")
             return
-        from tutor.scoring.lexicon import pronounce
-        from tutor.scoring.phones import to_ipa
-
         item = self.items[row]
-        try:
-            words = pronounce(item.text, item.overrides or None)
-        except Exception as exc:  # TextError / bad override: show it, never crash
-            self.phones_label.setText(f"⚠ {exc}")
-            return
-        parts = []
-        for w in words:
-            phones = " ".join(w.phones)
-            ipa = "".join(to_ipa(p) for p in w.phones)
-            flag = {"g2p": " (guessed: add a pronunciation if wrong)",
-                    "override": " (your pronunciation)"}.get(w.source, "")
-            parts.append(f"<b>{w.text}</b> {phones} /{ipa}/{flag}")
-        self.phones_label.setText("<br>".join(parts))
+
+        def shown(html: str) -> None:
+            if not isValid(self.phones_label):  # the editor closed meanwhile
+                return
+            current = self.item_list.currentRow()
+            if 0 <= current < len(self.items) and self.items[current] == item:
+                self.phones_label.setText(html)  # still the item it was asked for
+
+        self._runner.submit(lambda: phones_preview(item), shown, lambda msg: shown(f"⚠ {msg}"))
+
+    def manifest(self) -> str:
+        """The ``pack.toml`` that saving would write now."""
+        return dump_manifest(self.pack(), self.manifest_text)
 
     def current_issues(self) -> list[Issue]:
-        """Everything ``tutor lesson validate`` would report for the pack as edited."""
-        text = dump_manifest(self.pack())
+        """Everything ``tutor lesson validate`` would report for the pack as edited, with
+        line numbers into the ``pack.toml`` that saving would write."""
         label = str(self.folder / MANIFEST_NAME) if self.folder else MANIFEST_NAME
-        pack, issues = parse_manifest(text, label)
-        if pack is None:
-            return issues
-        for index, item in enumerate(pack.items):
-            field = f"items[{index + 1}]"
-            for severity, key, message in check_item_phones(item):
-                issues.append(Issue(severity, label, None, f"{field}.{key}", message))
-            if item.audio and self.folder is not None:
-                problem = check_audio_file(self.folder, item.audio)
-                if problem:
-                    issues.append(Issue(Severity.ERROR, label, None, f"{field}.audio", problem))
-        return issues
+        return validate_text(self.manifest(), self.folder, label).issues
 
     def validate(self) -> list[Issue]:
         issues = self.current_issues()
@@ -423,7 +298,8 @@ class LessonEditorDialog(QDialog):
             self.issue_list.addItem("✔ No problems found.")
         for issue in issues:
             mark = "✖" if issue.is_error else "⚠"
-            self.issue_list.addItem(f"{mark} {issue.field}: {issue.message}")
+            where = f"line {issue.line}, " if issue.line else ""
+            self.issue_list.addItem(f"{mark} {where}{issue.field}: {issue.message}")
 
     # -- saving, export ------------------------------------------------------------------
 
@@ -438,7 +314,8 @@ class LessonEditorDialog(QDialog):
             return False
         assert self.folder is not None
         try:
-            write_manifest(self.pack(), self.folder)
+            path = write_manifest(self.pack(), self.folder, self.manifest_text)
+            self.manifest_text = path.read_text(encoding="utf-8")
         except OSError as exc:
             from tutor.atomic import describe_write_error
 
@@ -500,84 +377,3 @@ class LessonEditorDialog(QDialog):
             self.record_button.setChecked(False)
         if self._confirm_discard():
             super().reject()
-
-    # -- reference audio -----------------------------------------------------------------
-
-    def set_item_audio(self, relative: str | None) -> None:
-        row = self.item_list.currentRow()
-        if 0 <= row < len(self.items):
-            self.items[row] = dataclasses.replace(self.items[row], audio=relative)
-            self.audio_label.setText(relative or "none")
-            self._dirty = True
-
-    def _ask_audio(self) -> None:
-        if self.folder is None and not self._ask_folder():
-            return
-        name, _ = QFileDialog.getOpenFileName(self, "Reference audio", "",
-                                              "Audio (*.wav *.flac *.ogg)")
-        if name:
-            self.import_audio(Path(name))
-
-    def import_audio(self, source: Path) -> str | None:
-        """Copy an audio file into the pack's ``audio/`` folder and use it for the item."""
-        assert self.folder is not None
-        row = self.item_list.currentRow()
-        if not 0 <= row < len(self.items):
-            return None
-        from tutor.lessons.reference_audio import install_reference_file
-
-        relative, problem = install_reference_file(self.folder, self.items[row].id, source)
-        if relative is None:  # the item's accepted recording, if any, is untouched
-            QMessageBox.warning(self, "Audio not used", problem or "")
-            return None
-        self.set_item_audio(relative)
-        return relative
-
-    def _toggle_recording(self, on: bool) -> None:
-        if on:
-            if self.folder is None and not self._ask_folder():
-                self.record_button.setChecked(False)
-                return
-            if self._backend is None:
-                from tutor.recording import default_backend
-
-                self._backend = default_backend()
-            self._recorder = Recorder(self._backend)
-            try:
-                self._recorder.start()
-            except RecordingError as exc:
-                self._recorder = None
-                self.record_button.setChecked(False)
-                QMessageBox.warning(self, "Cannot record", str(exc))
-                return
-            self.record_button.setText("Stop")
-            self._record_timer.start()
-        else:
-            self._record_timer.stop()
-            self.record_button.setText("Record reference")
-            if self._recorder is not None and self._recorder.recording:
-                self.save_take(self._recorder.stop())
-            self._recorder = None
-
-    def _poll_recording(self) -> None:
-        if self._recorder is not None and self._recorder.should_stop():
-            self.record_button.setChecked(False)
-
-    def save_take(self, samples: object) -> str | None:
-        import numpy as np
-        import soundfile as sf
-
-        take = np.asarray(samples, dtype=np.float32)
-        row = self.item_list.currentRow()
-        if self.folder is None or not 0 <= row < len(self.items) or take.size == 0:
-            return None
-        from tutor.lessons.reference_audio import install_reference
-
-        relative, problem = install_reference(  # a new take never deletes an accepted one
-            self.folder, self.items[row].id, ".wav",
-            lambda tmp: sf.write(str(tmp), np.clip(take, -1, 1), RECORD_RATE, subtype="PCM_16"))
-        if relative is None:
-            QMessageBox.warning(self, "Recording not used", problem or "")
-            return None
-        self.set_item_audio(relative)
-        return relative

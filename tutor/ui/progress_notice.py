@@ -6,17 +6,17 @@ and after any attempt whose save failed; hidden while everything is saved.
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
+
+from tutor.core import Progress
 
 SHORT = 90  # characters of the message shown in the bar; the tooltip holds all of it
 
 
 class ProgressNotice(QWidget):
-    def __init__(self, history: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, progress: Progress, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.history = history
+        self.progress = progress
         self.label = QLabel("")
         self.label.setObjectName("progressNotice")
         self.label.setAccessibleName("Progress saving")
@@ -35,8 +35,8 @@ class ProgressNotice(QWidget):
         return self.label.toolTip()
 
     def refresh(self) -> None:
-        keeper = getattr(self.history, "keeper", None)
-        message = getattr(self.history, "last_error", "") or getattr(self.history, "problem", "")
+        keeper = self.progress.keeper
+        message = self.progress.last_error or self.progress.problem
         short = message if len(message) <= SHORT else message[: SHORT - 1] + "…"
         self.label.setText(("⚠ " + short) if message else "")
         self.label.setToolTip(message)
@@ -44,7 +44,7 @@ class ProgressNotice(QWidget):
         self.setVisible(bool(message))
 
     def restore_backup(self, confirm: bool = True) -> int | None:
-        keeper = getattr(self.history, "keeper", None)
+        keeper = self.progress.keeper
         if keeper is None or keeper.backup is None:
             return None
         if confirm and QMessageBox.question(
@@ -54,7 +54,7 @@ class ProgressNotice(QWidget):
         ) != QMessageBox.StandardButton.Yes:
             return None
         try:
-            carried = self.history.restore_backup()
+            carried = self.progress.restore_backup()
         except Exception as exc:  # ProgressError, OSError: say it, keep going
             self.label.setText(f"⚠ The backup could not be restored: {exc}")
             self.label.setToolTip(self.label.text())

@@ -136,9 +136,9 @@ class SessionSummaryDialog(QDialog):
         self.table.setAlternatingRowColors(True)
         self.table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
         for col, (name, tip) in enumerate(COLUMNS):
-            header = QTableWidgetItem(name)
-            header.setToolTip(tip)
-            self.table.setHorizontalHeaderItem(col, header)
+            head_item = QTableWidgetItem(name)
+            head_item.setToolTip(tip)
+            self.table.setHorizontalHeaderItem(col, head_item)
         for row, p in enumerate(summary.phones):
             self._fill_row(row, p, notation)
         header = self.table.horizontalHeader()
@@ -243,5 +243,6 @@ class SessionSummaryDialog(QDialog):
     # --- for tests and accessibility ---------------------------------------------------
     def rows(self) -> list[list[str]]:
         """The table's text, row by row."""
-        return [[self.table.item(r, c).text() for c in range(self.table.columnCount())]
+        return [[cell.text() if (cell := self.table.item(r, c)) is not None else ""
+                 for c in range(self.table.columnCount())]
                 for r in range(self.table.rowCount())]

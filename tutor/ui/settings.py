@@ -58,6 +58,15 @@ class Settings:
         self.q.setValue("audio/input_device", value)
 
     @property
+    def learner(self) -> str:
+        """Who practises on this computer now ('' = the progress store's default learner)."""
+        return self._str("practice/learner", "")
+
+    @learner.setter
+    def learner(self, value: str) -> None:
+        self.q.setValue("practice/learner", value)
+
+    @property
     def last_item(self) -> str:
         return self._str("practice/last_item", "")
 

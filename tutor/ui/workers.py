@@ -9,14 +9,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from tutor.core.scorer import Overrides, Scorer
 from tutor.feedback.display_signals import PitchContour, Spectrogram, pitch_contour, spectrogram
 from tutor.scoring.errors import ScoringError
 from tutor.scoring.result import UtteranceResult
+
+ScorerFactory = Callable[[], Scorer]
+T = TypeVar("T")
 
 
 class _TaskSignals(QObject):
@@ -67,10 +71,12 @@ class TaskRunner(QObject):
 
     def submit(
         self,
-        fn: Callable[[], Any],
-        on_done: Callable[[Any], None],
+        fn: Callable[[], T],
+        on_done: Callable[[T], None],
         on_failed: Callable[[str], None],
     ) -> Task:
+        """Run ``fn()`` on the pool; ``on_done(its value)`` or ``on_failed(message)`` then
+        runs on the GUI thread."""
         self._release_retired()
         task = Task(fn)
         task.setAutoDelete(False)
@@ -123,17 +129,14 @@ class Take:
 
 
 def analyse(
-    samples: np.ndarray, rate: int, scorer: Any | None, text: str,
-    overrides: dict[str, Any] | None = None,
+    samples: np.ndarray, rate: int, scorer: Scorer | None, text: str,
+    overrides: Overrides | None = None,
 ) -> Take:
     """Score (when a scorer is given) and compute the display signals; runs off the GUI thread."""
     t0 = time.perf_counter()
     result = None
     if scorer is not None:
-        kwargs: dict[str, Any] = {"sample_rate": rate}
-        if overrides:
-            kwargs["overrides"] = overrides
-        result = scorer.score(samples, text, **kwargs)
+        result = scorer.score(samples, text, sample_rate=rate, overrides=overrides or None)
     return Take(
         samples=samples,
         rate=rate,
@@ -144,10 +147,10 @@ def analyse(
     )
 
 
-def default_scorer_factory() -> Any:
-    from tutor.scoring import Scorer
+def default_scorer_factory() -> Scorer:
+    from tutor.scoring.engine import Scorer as Engine
 
-    return Scorer.load()
+    return Engine.load()
 
 
 class ScoringService(QObject):
@@ -157,13 +160,13 @@ class ScoringService(QObject):
     stateChanged = Signal(str, str)  # state, message
 
     def __init__(
-        self, runner: TaskRunner, factory: Callable[[], Any] = default_scorer_factory,
+        self, runner: TaskRunner, factory: ScorerFactory = default_scorer_factory,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.runner = runner
         self.factory = factory
-        self.scorer: Any | None = None
+        self.scorer: Scorer | None = None
         self.state = self.LOADING
         self.message = "Loading the scoring model…"
 
@@ -171,15 +174,15 @@ class ScoringService(QObject):
         self._set(self.LOADING, "Loading the scoring model…")
         self.runner.submit(self._load, self._loaded, self._failed)
 
-    def _load(self) -> Any:
+    def _load(self) -> Scorer:
         try:
             return self.factory()
         except ImportError as exc:
             raise ScoringError(f"Scoring engine not available ({exc}).") from exc
 
-    def _loaded(self, scorer: Any) -> None:
+    def _loaded(self, scorer: Scorer) -> None:
         self.scorer = scorer
-        version = getattr(scorer, "version", "")
+        version = scorer.version
         self._set(self.READY, f"Scoring model ready{f' ({version})' if version else ''}")
 
     def _failed(self, message: str) -> None:
@@ -191,3 +194,17 @@ class ScoringService(QObject):
     def _set(self, state: str, message: str) -> None:
         self.state, self.message = state, message
         self.stateChanged.emit(state, message)
+
+
+_lexicon_warm = False
+
+
+def warm_up_lexicon(runner: TaskRunner) -> None:
+    """Load the pronunciation dictionary and the g2p model once per run, off the GUI thread,
+    so that the first look-up of an unknown word does not stall a window (about 1.5 s)."""
+    global _lexicon_warm
+    if not _lexicon_warm:
+        _lexicon_warm = True
+        from tutor.scoring.lexicon import Lexicon
+
+        runner.submit(lambda: Lexicon.default().warm_up(), lambda _: None, lambda _msg: None)

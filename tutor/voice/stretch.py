@@ -43,5 +43,5 @@ def time_stretch(samples: np.ndarray, rate: int, speed: float, *,
         out[start:start + frame] += window * padded[position:position + frame]
         norm[start:start + frame] += window
         previous = position
-    out = out / np.maximum(norm, 1e-3)
-    return out[:n_out].astype(np.float32)
+    result = out / np.maximum(norm, 1e-3)
+    return result[:n_out].astype(np.float32)

@@ -1,0 +1,107 @@
+"""The lesson list: packs with their items, each marked for how it stands in this sitting."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+
+from tutor.core import Mark, PackItem
+from tutor.feedback.bands import Band, colour
+
+from .theme import Theme
+
+MARK_COLUMN = 1  # the lesson list's column for an item's mark in this sitting
+MARKS = {  # mark, band, tooltip
+    Mark.PASSED: ("✓", Band.GOOD, "Passed in this sitting"),
+    Mark.AGAIN: ("↻", Band.FAIR, "Missed: it comes back later in this sitting"),
+    Mark.REVIEW: ("✗", Band.POOR, "Missed: to review in a later sitting"),
+}
+RESTING_TIP = "\nNot part of this sitting (not due yet); you can still practise it."
+
+
+class LessonTree(QTreeWidget):
+    """Packs and their items; ``itemChosen(index)`` when the learner picks one (the index
+    into the entries given to :meth:`fill`)."""
+
+    itemChosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setHeaderHidden(True)
+        self.setColumnCount(2)
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(MARK_COLUMN, QHeaderView.ResizeMode.ResizeToContents)
+        self.setAccessibleName("Lessons and items")
+        self.setMinimumWidth(200)
+        self.currentItemChanged.connect(self._on_current)
+
+    def fill(self, entries: Sequence[PackItem]) -> None:
+        self.blockSignals(True)
+        self.clear()
+        tops: dict[str, QTreeWidgetItem] = {}
+        for index, entry in enumerate(entries):
+            top = tops.get(entry.pack_id)
+            if top is None:
+                top = tops[entry.pack_id] = QTreeWidgetItem([entry.pack.title])
+                top.setFlags(top.flags() & ~Qt.ItemFlag.ItemIsSelectable)
+                self.addTopLevelItem(top)
+                top.setFirstColumnSpanned(True)
+                top.setExpanded(True)
+            child = QTreeWidgetItem([entry.text, ""])
+            child.setToolTip(0, entry.text)
+            child.setData(0, Qt.ItemDataRole.UserRole, index)
+            top.addChild(child)
+        self.blockSignals(False)
+
+    def _children(self) -> list[QTreeWidgetItem]:
+        out: list[QTreeWidgetItem] = []
+        for top in range(self.topLevelItemCount()):
+            if (parent := self.topLevelItem(top)) is not None:
+                out += [c for n in range(parent.childCount()) if (c := parent.child(n))]
+        return out
+
+    def tree_item(self, index: int) -> QTreeWidgetItem | None:
+        """The row of entry ``index`` (``None``: an item not in the list)."""
+        return next(
+            (c for c in self._children() if c.data(0, Qt.ItemDataRole.UserRole) == index), None
+        )
+
+    def point_at(self, index: int) -> None:
+        """Make entry ``index`` current without announcing it."""
+        tree_item = self.tree_item(index)
+        if self.currentItem() is not tree_item:  # None: an item not in the list
+            self.blockSignals(True)
+            if tree_item is None:
+                self.setCurrentIndex(QModelIndex())
+            else:
+                self.setCurrentItem(tree_item)
+            self.blockSignals(False)
+
+    def _on_current(self, current: QTreeWidgetItem | None, _previous: object) -> None:
+        if current is not None and (index := current.data(0, Qt.ItemDataRole.UserRole)) is not None:
+            self.itemChosen.emit(int(index))
+
+    def show_marks(
+        self, entries: Sequence[PackItem], marks: Mapping[tuple[str, str], Mark], theme: Theme
+    ) -> None:
+        """Mark each item for this sitting; items resting (not due) are muted."""
+        muted = QColor(theme.muted)
+        for child in self._children():
+            entry = entries[int(child.data(0, Qt.ItemDataRole.UserRole))]
+            state = marks.get(entry.key, Mark.NONE)
+            mark, band, tip = MARKS.get(state, ("", None, ""))
+            child.setText(MARK_COLUMN, mark)
+            child.setToolTip(MARK_COLUMN, tip)
+            child.setData(
+                MARK_COLUMN,
+                Qt.ItemDataRole.ForegroundRole,
+                QColor(colour(band, theme.name)) if band else None,
+            )
+            resting = state is Mark.RESTING
+            child.setData(0, Qt.ItemDataRole.ForegroundRole, muted if resting else None)
+            child.setToolTip(0, entry.text + (RESTING_TIP if resting else ""))

@@ -1,0 +1,186 @@
+"""The main window's widgets and menus, laid out (no behaviour: the window wires them)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFrame, QLabel, QMenu, QScrollArea, QSplitter, QVBoxLayout, QWidget
+
+from .feedback_panel import FeedbackPanel, caption
+from .progress_notice import ProgressNotice
+from .prompt import PromptView
+from .record_bar import RecordBar
+from .unsaved_take import UnsavedTake
+from .views import AnalysisView
+from .window_dialogs import ask_learner, open_lesson_editor, open_progress, open_settings
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+
+def card(*widgets: QWidget, margins: int = 0) -> QFrame:
+    frame = QFrame()
+    frame.setObjectName("card")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(margins, margins, margins, margins)
+    for w in widgets:
+        layout.addWidget(w)
+    return frame
+
+
+def build_layout(w: MainWindow) -> None:
+    """Prompt, record bar, analysis views and feedback around ``w.lessons``; status bar."""
+    w.position = QLabel("")
+    w.position.setObjectName("caption")
+    w.prompt = PromptView()
+    w.prompt.wordClicked.connect(lambda index: w.playback.play_word(w.take, index))
+    w.item_tip = QLabel("")
+    w.item_tip.setObjectName("muted")
+    w.item_tip.setWordWrap(True)
+    prompt_box = QWidget()
+    pl = QVBoxLayout(prompt_box)
+    pl.setContentsMargins(18, 14, 18, 14)
+    pl.setSpacing(8)
+    pl.addWidget(w.position)
+    pl.addWidget(w.prompt)
+    pl.addWidget(w.item_tip)
+
+    w.record_bar = RecordBar()
+    w.record_bar.record.clicked.connect(w.toggle_recording)
+    w.record_bar.play_mine.clicked.connect(lambda: w.playback.play_take(w.take))
+    w.record_bar.play_reference.clicked.connect(lambda: w.playback.play_reference(w.item))
+
+    w.analysis = AnalysisView()
+    w.analysis.playRequested.connect(lambda a, b: w.playback.play_segment(w.take, a, b))
+    analysis_box = QWidget()
+    al = QVBoxLayout(analysis_box)
+    al.setContentsMargins(12, 10, 12, 8)
+    al.addWidget(caption("Your recording"))
+    al.addWidget(w.analysis, 1)
+
+    centre = QWidget()
+    cl = QVBoxLayout(centre)
+    cl.setContentsMargins(0, 0, 0, 0)
+    cl.setSpacing(10)
+    cl.addWidget(card(prompt_box))
+    cl.addWidget(card(w.record_bar))
+    cl.addWidget(card(analysis_box), 1)
+
+    w.feedback = FeedbackPanel()
+    w.feedback.playRequested.connect(lambda a, b: w.playback.play_segment(w.take, a, b))
+    w.feedback.tryAgain.connect(w.toggle_recording)
+    w.feedback.attemptChosen.connect(w._play_attempt)
+    scroll = QScrollArea()
+    scroll.setWidget(w.feedback)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    feedback_card = card(scroll)
+    feedback_card.setMinimumWidth(330)
+
+    w.splitter = QSplitter(Qt.Orientation.Horizontal)
+    w.splitter.addWidget(w.lessons)
+    w.splitter.addWidget(centre)
+    w.splitter.addWidget(feedback_card)
+    w.splitter.setStretchFactor(1, 1)
+    w.splitter.setSizes([230, 790, 360])
+    w.splitter.setChildrenCollapsible(False)
+    root = QWidget()
+    rl = QVBoxLayout(root)
+    rl.setContentsMargins(12, 12, 12, 6)
+    rl.addWidget(w.splitter)
+    w.setCentralWidget(root)
+
+    w.model_status = QLabel("")
+    w.model_status.setObjectName("statusBanner")
+    w.model_status.setAccessibleName("Model status")
+    w.latency = QLabel("")
+    w.session_status = QLabel("")
+    w.session_status.setAccessibleName("This sitting")
+    w.statusBar().addWidget(w.model_status, 1)
+    w.statusBar().addPermanentWidget(w.session_status)
+    w.statusBar().addPermanentWidget(w.latency)
+    w.unsaved_take = UnsavedTake(w)  # takes whose save failed, kept in memory
+    w.unsaved_take.saved.connect(w._take_saved_as)
+    w.statusBar().addPermanentWidget(w.unsaved_take)
+    w.progress_notice = ProgressNotice(w.progress, w)  # progress not being saved
+    w.statusBar().addPermanentWidget(w.progress_notice)
+
+
+def _action(
+    w: MainWindow, text: str, keys: list[str], slot: Callable[[], object], menu: QMenu
+) -> QAction:
+    action = QAction(text, w)
+    action.setShortcuts([QKeySequence(k) for k in keys])
+    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    action.triggered.connect(slot)
+    menu.addAction(action)
+    w.addAction(action)
+    return action
+
+
+def build_menus(w: MainWindow) -> None:
+    bar = w.menuBar()
+    file_menu = bar.addMenu("&File")
+    w.open_action = _action(w, "&Open audio file…", ["Ctrl+O"], w.open_audio_file, file_menu)
+    file_menu.addSeparator()
+    _action(w, "&Settings…", ["Ctrl+,"], lambda: open_settings(w), file_menu)
+    file_menu.addSeparator()
+    _action(w, "&Quit", ["Ctrl+Q"], w.close, file_menu)
+    practice = bar.addMenu("&Practice")
+    w.record_action = _action(w, "&Record / stop", ["Space"], w.toggle_recording, practice)
+    w.replay_action = _action(
+        w, "&Replay my recording", ["R"], lambda: w.playback.play_take(w.take), practice
+    )
+    _action(w, "Hear the re&ference", ["F"], lambda: w.playback.play_reference(w.item), practice)
+    practice.addSeparator()
+    w.next_action = _action(w, "&Next item", ["N"], w.next_item, practice)
+    w.prev_action = _action(w, "&Previous item", ["P"], w.previous_item, practice)
+    practice.addSeparator()
+    w.summary_action = _action(w, "Session &summary…", ["S"], w.show_session_summary, practice)
+    lessons_menu = bar.addMenu("&Lessons")
+    w.editor_action = _action(
+        w, "Lesson &editor…", ["Ctrl+E"], lambda: open_lesson_editor(w), lessons_menu
+    )
+    learner_menu = bar.addMenu("Lea&rner")
+    w.progress_action = _action(w, "&Progress…", ["Ctrl+H"], lambda: open_progress(w), learner_menu)
+    w.learner_action = _action(
+        w, "&Switch learner…", ["Ctrl+L"], lambda: ask_learner(w), learner_menu
+    )
+
+
+SCREEN_MARGIN = 40  # px left for the title bar and window frame
+
+
+def fit_to_screen(w: MainWindow) -> None:
+    """Never open larger than the available screen (1280x800 laptops, a moved monitor)."""
+    screen = w.screen()
+    if screen is None:
+        return
+    area = screen.availableGeometry()
+    width = min(w.width(), area.width() - SCREEN_MARGIN)
+    height = min(w.height(), area.height() - SCREEN_MARGIN)
+    if (width, height) != (w.width(), w.height()):
+        w.resize(max(width, 1), max(height, 1))
+
+
+def restore_geometry(w: MainWindow, default_size: tuple[int, int]) -> None:
+    """The window's size, docks and splitter as the learner left them (on this screen)."""
+    if (geometry := w.settings.geometry()) is not None:
+        w.restoreGeometry(geometry)
+    else:
+        w.resize(*default_size)
+    w.fit_to_screen()
+    if (state := w.settings.window_state()) is not None:
+        w.restoreState(state)
+    if (split := w.settings.splitter("main")) is not None:
+        w.splitter.restoreState(split)
+
+
+def save_geometry(w: MainWindow) -> None:
+    w.settings.save_window(w.saveGeometry(), w.saveState())
+    w.settings.save_splitter("main", QByteArray(w.splitter.saveState()))
+    w.settings.sync()
