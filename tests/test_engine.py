@@ -11,9 +11,9 @@ import pytest
 import soundfile as sf
 
 from tutor.scoring import AudioError, ModelError, TextError, UtteranceResult
-from tutor.scoring.errors import NotThePromptError
 from tutor.scoring.audio import Audio, load_audio
 from tutor.scoring.engine import Scorer
+from tutor.scoring.errors import NotThePromptError
 from tutor.scoring.lexicon import WordPronunciation
 
 FIXTURES = Path(__file__).parent / "fixtures"

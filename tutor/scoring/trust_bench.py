@@ -63,7 +63,9 @@ def swaps_for(utt: LabelledUtterance, n: int = SWAPS_PER_UTTERANCE) -> list[Swap
         if confusable(split_stress(p)[0])
     ]
     rng = _rng(utt.utt_id)
-    picked = rng.choice(len(spots), size=min(n, len(spots)), replace=False) if spots else []
+    if not spots:
+        return []
+    picked = rng.choice(len(spots), size=min(n, len(spots)), replace=False)
     swaps = []
     for k in sorted(int(x) for x in picked):
         w, i, original = spots[k]
