@@ -37,8 +37,11 @@ def main() -> int:
     app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])  # noqa: F841 - keeps Qt up
     svg = HERE / "tutor.svg"
     written = []
-    for name, size, fmt in (("tutor.png", 256, "PNG"), ("tutor.ico", 256, "ICO"),
-                            ("tutor.icns", 512, "ICNS")):
+    for name, size, fmt in (
+        ("tutor.png", 256, "PNG"),
+        ("tutor.ico", 256, "ICO"),
+        ("tutor.icns", 512, "ICNS"),
+    ):
         out = HERE / name
         if not render(svg, size).save(str(out), fmt):
             raise SystemExit(f"Qt could not write {out} ({fmt})")

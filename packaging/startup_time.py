@@ -26,8 +26,11 @@ TIMEOUT_S = 60.0
 
 def answers(display: str) -> bool:
     """Whether an X server accepts connections on ``display``."""
-    probe = subprocess.run(["xdotool", "getdisplaygeometry"], capture_output=True,
-                           env={**os.environ, "DISPLAY": display})
+    probe = subprocess.run(
+        ["xdotool", "getdisplaygeometry"],
+        capture_output=True,
+        env={**os.environ, "DISPLAY": display},
+    )
     return probe.returncode == 0
 
 
@@ -40,7 +43,8 @@ def x_display() -> Iterator[str]:
     read, write = os.pipe()
     server = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write,), stderr=subprocess.DEVNULL,
+        pass_fds=(write,),
+        stderr=subprocess.DEVNULL,
     )
     os.close(write)
     with os.fdopen(read) as pipe:
@@ -76,7 +80,8 @@ def time_to_window(command: list[str], env: dict[str, str]) -> float:
                 raise SystemExit(f"the app exited with code {app.returncode}:\n{err}")
             found = subprocess.run(
                 ["xdotool", "search", "--onlyvisible", "--pid", str(app.pid)],
-                capture_output=True, env=env,
+                capture_output=True,
+                env=env,
             )
             if found.stdout.strip():
                 return time.perf_counter() - start
@@ -103,8 +108,10 @@ def main() -> int:
         cold = drop_page_cache()
         times = [time_to_window(args.command, env) for _ in range(args.runs)]
     first = "cold, page cache dropped" if cold else "first run, page cache not dropped"
-    print(f"start-up to visible window: {times[0]:.2f} s ({first}); "
-          f"warm median {statistics.median(times[1:] or times):.2f} s over {len(times)} runs")
+    print(
+        f"start-up to visible window: {times[0]:.2f} s ({first}); "
+        f"warm median {statistics.median(times[1:] or times):.2f} s over {len(times)} runs"
+    )
     return 0
 
 

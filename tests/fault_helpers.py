@@ -23,8 +23,11 @@ def _mount(folder: Path, options: str) -> bool:
         return False
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
-                              capture_output=True, timeout=20)
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
+            capture_output=True,
+            timeout=20,
+        )
     except (OSError, subprocess.SubprocessError):
         return False
     return done.returncode == 0
@@ -38,8 +41,10 @@ def _umount(folder: Path) -> None:
 def full_disk(folder: Path, size: str = "64k") -> Iterator[Path]:
     """``folder`` on a file system of ``size`` bytes; skips the test if none can be mounted."""
     if not _mount(folder, f"size={size},mode=0777"):
-        pytest.skip("a small tmpfs cannot be mounted here (needs root); the monkeypatched "
-                    "twin of this test covers the same path")
+        pytest.skip(
+            "a small tmpfs cannot be mounted here (needs root); the monkeypatched "
+            "twin of this test covers the same path"
+        )
     try:
         yield folder
     finally:
@@ -66,8 +71,9 @@ def read_only(folder: Path) -> Iterator[Path]:
         done = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True)
         if done.returncode != 0:
             pytest.skip("cannot make a read-only folder as root without mount")
-        subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], capture_output=True,
-                       check=True)
+        subprocess.run(
+            ["mount", "-o", "remount,bind,ro", str(folder)], capture_output=True, check=True
+        )
         try:
             yield folder
         finally:

@@ -39,9 +39,19 @@ def test_coverage_of_what_learners_struggle_with() -> None:
     kinds = Counter(i.type for p in packs for i in p.items)
     assert all(kinds[k] >= 10 for k in ItemType)
     texts = {i.text for p in packs for i in p.items}
-    for pair in ("think, sink", "three, free", "they, day", "right, light", "very, wary",
-                 "ship, sheep", "full, fool", "bad, bed"):
+    for pair in (
+        "think, sink",
+        "three, free",
+        "they, day",
+        "right, light",
+        "very, wary",
+        "ship, sheep",
+        "full, fool",
+        "bad, bed",
+    ):
         assert pair in texts
     stress = [i for p in packs for i in p.items if "record" in i.pronunciations]
     assert {v[0] for i in stress for v in i.pronunciations.values()} == {
-        "R EH1 K ER0 D", "R IH0 K AO1 R D"}
+        "R EH1 K ER0 D",
+        "R IH0 K AO1 R D",
+    }

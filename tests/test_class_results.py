@@ -32,11 +32,23 @@ def _fill(store: ProgressStore, home: Path) -> None:
     for day in range(6):
         when = START + timedelta(days=day)
         th = 0.5 if day < 3 else 1.9
-        store.record_attempt("Ana", "th-sounds", "think", make_result("think", {"TH": th}),
-                             audio_path=home / "recordings" / f"ana-{day}.wav", when=when)
+        store.record_attempt(
+            "Ana",
+            "th-sounds",
+            "think",
+            make_result("think", {"TH": th}),
+            audio_path=home / "recordings" / f"ana-{day}.wav",
+            when=when,
+        )
         store.record_attempt("Ben", "th-sounds", "three", make_result("three"), when=when)
-        store.record_attempt(CHLOE, "ship-sheep", "ship", make_result("ship", {"SH": 0.9}),
-                             audio_path="/elsewhere/chloe.wav", when=when)
+        store.record_attempt(
+            CHLOE,
+            "ship-sheep",
+            "ship",
+            make_result("ship", {"SH": 0.9}),
+            audio_path="/elsewhere/chloe.wav",
+            when=when,
+        )
 
 
 @pytest.fixture
@@ -58,7 +70,12 @@ def test_export_holds_phones_heard_as_pass_ipa_and_no_absolute_paths(exports, tu
     first, last = data["attempts"][0], data["attempts"][-1]
     th = first["phones"][0]
     assert (th["phone"], th["ipa"], th["heard"], th["heard_ipa"], th["ok"]) == (
-        "TH", "θ", "S", "s", False)
+        "TH",
+        "θ",
+        "S",
+        "s",
+        False,
+    )
     assert first["passed"] is False and last["passed"] is True
     assert first["when"].startswith("2026-11-02T09:00:00")
     assert first["audio"] == "recordings/ana-0.wav"  # relative to the data folder
@@ -79,8 +96,10 @@ def test_pass_follows_the_items_focus_sounds(tutor_home):
 
 def test_class_report_from_three_exported_learners(exports, tmp_path, capsys):
     html_out, csv_out = tmp_path / "class.html", tmp_path / "class.csv"
-    assert main(["class", "report", *map(str, exports), "--out", str(html_out),
-                 "--csv", str(csv_out)]) == 0
+    assert (
+        main(["class", "report", *map(str, exports), "--out", str(html_out), "--csv", str(csv_out)])
+        == 0
+    )
     assert "3 learners, 18 attempts" in capsys.readouterr().out
     page = html_out.read_text(encoding="utf-8")
     # self-contained and printable: no scripts, no external assets, a print stylesheet
@@ -92,8 +111,9 @@ def test_class_report_from_three_exported_learners(exports, tmp_path, capsys):
     assert ">pass<" in page and ">fail<" in page
     who = page.split("<h2>Who needs what</h2>")[1].split("</table>")[0]
     rows = {r.split("</a>")[0].rsplit(">", 1)[-1]: r for r in who.split("<tr>")[2:]}
-    assert "TH" in rows["Ana"] and "nothing below" in rows["Ben"] and "SH" in rows[
-        "=Chloé &lt;b&gt;"]
+    assert (
+        "TH" in rows["Ana"] and "nothing below" in rows["Ben"] and "SH" in rows["=Chloé &lt;b&gt;"]
+    )
 
     with open(csv_out, encoding="utf-8-sig", newline="") as fh:
         table = {(r["learner"], r["sound"]): r for r in csv.DictReader(fh)}
@@ -130,22 +150,28 @@ def _hostile(tmp_path: Path, good: Path) -> dict[str, tuple[Path, str]]:
         "csv.json": ("learner,time\nAna,now\n", "not valid JSON"),
         "nested.json": ("[" * 200_000 + "]" * 200_000, "not valid JSON"),
         "newer.json": (json.dumps({**data, "version": 99}), "newer tutor"),
-        "nan.json": (good.read_text(encoding="utf-8").replace(
-            '"total": ', '"total": NaN, "x": ', 1), "NaN"),
+        "nan.json": (
+            good.read_text(encoding="utf-8").replace('"total": ', '"total": NaN, "x": ', 1),
+            "NaN",
+        ),
     }
+
     def damaged(change):  # noqa: ANN001, ANN202
         copy = json.loads(json.dumps(data))
         change(copy)
         return json.dumps(copy)
 
-    files["score.json"] = (damaged(lambda d: d["attempts"][1]["phones"][0].update(score=7)),
-                           "attempt 2: 'score' must be a number from 0 to 2")
-    files["phone.json"] = (damaged(lambda d: d["attempts"][0]["phones"][0].update(
-        phone="<script>")), "unknown phone")
+    files["score.json"] = (
+        damaged(lambda d: d["attempts"][1]["phones"][0].update(score=7)),
+        "attempt 2: 'score' must be a number from 0 to 2",
+    )
+    files["phone.json"] = (
+        damaged(lambda d: d["attempts"][0]["phones"][0].update(phone="<script>")),
+        "unknown phone",
+    )
     files["learner.json"] = (damaged(lambda d: d.update(learner=["x"])), "'learner' must be")
     files["attempts.json"] = (damaged(lambda d: d.update(attempts={"a": 1})), "'attempts'")
-    files["time.json"] = (damaged(lambda d: d["attempts"][0].update(when="yesterday")),
-                          "ISO date")
+    files["time.json"] = (damaged(lambda d: d["attempts"][0].update(when="yesterday")), "ISO date")
     out = {}
     for name, (content, reason) in files.items():
         path = tmp_path / "hostile" / name
@@ -173,8 +199,7 @@ def test_hostile_files_are_refused_with_a_clear_message(exports, tmp_path, monke
 def test_report_leaves_bad_files_out_and_says_so(exports, tmp_path, capsys):
     hostile = [p for p, _ in _hostile(tmp_path, exports[0]).values()]
     out = tmp_path / "class.html"
-    assert main(["class", "report", str(exports[1]), *map(str, hostile), "--out",
-                 str(out)]) == 0
+    assert main(["class", "report", str(exports[1]), *map(str, hostile), "--out", str(out)]) == 0
     err = capsys.readouterr().err
     assert err.count("warning: left out:") == len(hostile) and "Traceback" not in err
     page = out.read_text(encoding="utf-8")

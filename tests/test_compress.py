@@ -69,8 +69,9 @@ class Synthetic:
 
     def __init__(self, seed: int = 0) -> None:
         # the same classes for every seed; the seed picks the utterances
-        self.templates = torch.randn(N_CLASSES, N_MELS,
-                                     generator=torch.Generator().manual_seed(1234)) * 0.45
+        self.templates = (
+            torch.randn(N_CLASSES, N_MELS, generator=torch.Generator().manual_seed(1234)) * 0.45
+        )
         self.gen = torch.Generator().manual_seed(seed)
 
     def batch(self, n: int, frames: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -83,8 +84,13 @@ class Synthetic:
         return [{"features": self.batch(1, f)[0].numpy()} for f in lengths]
 
 
-def train_steps(net: nn.Module, data: Synthetic, steps: int,
-                optimizer: torch.optim.Optimizer | None = None, hook=None) -> float:
+def train_steps(
+    net: nn.Module,
+    data: Synthetic,
+    steps: int,
+    optimizer: torch.optim.Optimizer | None = None,
+    hook=None,
+) -> float:
     net.train()
     opt = optimizer or torch.optim.Adam(net.parameters(), lr=3e-3)
     loss = torch.tensor(0.0)
@@ -114,8 +120,13 @@ def export(net: nn.Module, path: Path) -> Path:
     with warnings.catch_warnings():  # the TorchScript exporter announces its own deprecation
         warnings.simplefilter("ignore", DeprecationWarning)
         torch.onnx.export(
-            net.eval(), (torch.zeros(1, 50, N_MELS),), str(path), input_names=["features"],
-            output_names=["logits"], opset_version=17, dynamo=False,
+            net.eval(),
+            (torch.zeros(1, 50, N_MELS),),
+            str(path),
+            input_names=["features"],
+            output_names=["logits"],
+            opset_version=17,
+            dynamo=False,
             dynamic_axes={"features": {1: "frames"}, "logits": {1: "frames"}},
         )
     model = onnx.load(str(path))
@@ -202,8 +213,9 @@ def test_masks_only_grow_and_survive_fine_tuning():
     # a lower target keeps the mask; training with weight decay cannot revive pruned weights
     prune_magnitude(net, 0.3)
     assert torch.equal(net.pointwise.weight_mask, mask)
-    train_steps(net, data, 3, torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9,
-                                              weight_decay=1e-3))
+    train_steps(
+        net, data, 3, torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-3)
+    )
     assert torch.all(net.pointwise.weight[mask == 0] == 0)
     achieved = prune_magnitude(net, 0.75)
     assert abs(achieved["pointwise"] - 0.75) <= 0.01
@@ -445,8 +457,9 @@ def test_int8_file_is_at_least_3_5x_smaller(tmp_path: Path):
     assert model_bytes(int8) < model_bytes(partial) < model_bytes(fp32)
 
 
-def test_full_pipeline_keeps_the_models_decisions(trained: TinyNet, fp32_onnx: Path,
-                                                  tmp_path: Path):
+def test_full_pipeline_keeps_the_models_decisions(
+    trained: TinyNet, fp32_onnx: Path, tmp_path: Path
+):
     data = Synthetic(seed=7)
     net = copy.deepcopy(trained)
     prune_magnitude(net, 0.5, skip=("depthwise",))
@@ -455,8 +468,9 @@ def test_full_pipeline_keeps_the_models_decisions(trained: TinyNet, fp32_onnx: P
     clusters.attach(opt)
     train_steps(net, data, 5, optimizer=opt)
     make_permanent(net)
-    small = quantize_onnx_int8(export(net, tmp_path / "pc.onnx"), tmp_path / "pc-int8.onnx",
-                               data.feeds((64, 128)))
+    small = quantize_onnx_int8(
+        export(net, tmp_path / "pc.onnx"), tmp_path / "pc-int8.onnx", data.feeds((64, 128))
+    )
     feats, labels = data.batch(1, 400)
 
     def accuracy(path: Path) -> float:

@@ -17,8 +17,11 @@ from tutor.ui.lesson_editor import LessonEditorDialog
 @pytest.fixture
 def warnings_shown(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning",
-                        staticmethod(lambda _p, title, text: shown.append(f"{title}: {text}")))
+    monkeypatch.setattr(
+        QMessageBox,
+        "warning",
+        staticmethod(lambda _p, title, text: shown.append(f"{title}: {text}")),
+    )
     return shown
 
 
@@ -27,8 +30,9 @@ def tone(seconds: float) -> np.ndarray:
     return (0.3 * np.sin(2 * np.pi * 200 * t)).astype(np.float32)
 
 
-def test_a_rejected_retake_keeps_the_accepted_recording(qtbot, tmp_path: Path,
-                                                        warnings_shown: list[str]) -> None:
+def test_a_rejected_retake_keeps_the_accepted_recording(
+    qtbot, tmp_path: Path, warnings_shown: list[str]
+) -> None:
     folder = tmp_path / "p"
     dialog = LessonEditorDialog(folder=folder, backend=FakeBackend())
     qtbot.addWidget(dialog)

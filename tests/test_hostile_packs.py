@@ -125,8 +125,10 @@ def test_many_entries_just_under_a_megabyte_are_refused(tmp_path: Path) -> None:
     assert f"more than {MAX_RATIO} times" in str(caught.value)
     assert "bomb.tutorpack" in str(caught.value)
     library = user_packs_dir()
-    assert not library.exists() or sum(
-        p.stat().st_size for p in library.rglob("*") if p.is_file()) == 0
+    assert (
+        not library.exists()
+        or sum(p.stat().st_size for p in library.rglob("*") if p.is_file()) == 0
+    )
     report = validate_pack(path)
     assert not report.ok and "times" in report.errors[0].message
 
@@ -141,8 +143,7 @@ def invented(n: int) -> str:
             return "zq" + word + "x"
 
 
-def test_guessing_unknown_words_is_bounded(tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_guessing_unknown_words_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tutor.scoring.lexicon import Lexicon
 
     guessed: list[str] = []
@@ -152,12 +153,17 @@ def test_guessing_unknown_words_is_bounded(tmp_path: Path,
         return ("Z", "OW1")
 
     monkeypatch.setattr(Lexicon, "_guess", fake_guess)
-    text = HEAD + "".join(item(n, f"{invented(3 * n)} {invented(3 * n + 1)} "
-                                  f"{invented(3 * n + 2)}") for n in range(40))
+    text = HEAD + "".join(
+        item(n, f"{invented(3 * n)} {invented(3 * n + 1)} {invented(3 * n + 2)}") for n in range(40)
+    )
     folder = write(tmp_path / "words", text)
     seen: list[tuple[int, int, int]] = []
-    report = validate_folder(folder, check_audio=False, budget=GuessBudget(max_words=10),
-                             progress=lambda *a: seen.append(a))
+    report = validate_folder(
+        folder,
+        check_audio=False,
+        budget=GuessBudget(max_words=10),
+        progress=lambda *a: seen.append(a),
+    )
     assert len(set(guessed)) <= 10
     [error] = report.errors
     assert error.field == "items[4].text" and error.line is not None
@@ -171,14 +177,18 @@ def test_guessing_has_a_time_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(Lexicon, "_guess", lambda self, word, key: ("Z", "OW1"))
     ticks = iter(range(0, 10_000, 25))  # a clock that moves 25 s per look
     text = HEAD + "".join(item(n, invented(n)) for n in range(10))
-    report = validate_folder(write(tmp_path / "slow", text), check_audio=False,
-                             budget=GuessBudget(max_seconds=60, clock=lambda: next(ticks)))
+    report = validate_folder(
+        write(tmp_path / "slow", text),
+        check_audio=False,
+        budget=GuessBudget(max_seconds=60, clock=lambda: next(ticks)),
+    )
     [error] = report.errors
     assert "more than 60 s" in error.message and error.field == "items[3].text"
 
 
-def test_cli_shows_progress_on_big_packs(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_shows_progress_on_big_packs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     text = HEAD + "".join(item(n, "think") for n in range(250))
     folder = write(tmp_path / "big", text)
     assert main(["lesson", "validate", str(folder)]) == 0

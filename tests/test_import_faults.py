@@ -41,8 +41,9 @@ def make_pack(folder: Path, title: str = "Class 7B", audio: str = "audio/ship.wa
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def leftovers(library: Path) -> list[str]:
@@ -65,7 +66,8 @@ def symlinked_manifest_pack(tmp_path: Path) -> Path:
 
 
 def test_replace_with_a_symlinked_manifest_keeps_the_installed_pack(
-        installed: Path, tmp_path: Path) -> None:
+    installed: Path, tmp_path: Path
+) -> None:
     before = snapshot(installed)
     with pytest.raises(PackError, match="symbolic link"):
         import_pack(symlinked_manifest_pack(tmp_path), replace=True)
@@ -121,16 +123,21 @@ KILLED = textwrap.dedent("""
 """)
 
 
-def test_killed_import_leaves_nothing_after_the_next_start(installed: Path,
-                                                           tmp_path: Path) -> None:
+def test_killed_import_leaves_nothing_after_the_next_start(installed: Path, tmp_path: Path) -> None:
     before = snapshot(installed)
     source = make_pack(tmp_path / "v2", title="Version two")
     code = KILLED.format(root=str(Path(__file__).resolve().parent.parent), source=str(source))
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
     try:
-        assert proc.stdout is not None and proc.stdout.readline() == "staged\n", \
+        assert proc.stdout is not None and proc.stdout.readline() == "staged\n", (
             proc.stderr.read() if proc.stderr else ""
+        )
         assert any(n.startswith(IMPORT_PREFIX) for n in leftovers(installed))
     finally:
         os.kill(proc.pid, signal.SIGKILL)

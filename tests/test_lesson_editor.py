@@ -17,8 +17,11 @@ from tutor.ui.lesson_editor import LessonEditorDialog, parse_pronunciations_fiel
 @pytest.fixture
 def warnings_shown(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning",
-                        staticmethod(lambda _p, title, text: shown.append(f"{title}: {text}")))
+    monkeypatch.setattr(
+        QMessageBox,
+        "warning",
+        staticmethod(lambda _p, title, text: shown.append(f"{title}: {text}")),
+    )
     return shown
 
 
@@ -60,14 +63,14 @@ def test_author_a_pack_and_export(qtbot, tmp_path: Path, warnings_shown: list[st
     assert zipfile.ZipFile(out).namelist() == ["pack.toml"]
     report = validate_pack(out)
     assert report.ok and report.pack is not None
-    assert [i.text for i in report.pack.items] == ["ship, sheep", "Big fish",
-                                                   "Please record it."]
+    assert [i.text for i in report.pack.items] == ["ship, sheep", "Big fish", "Please record it."]
     assert report.pack.items[0].type is ItemType.MINIMAL_PAIR
     assert report.pack.items[2].pronunciations == {"record": ("R IH0 K AO1 R D",)}
 
 
-def test_errors_block_saving_and_are_listed(qtbot, tmp_path: Path,
-                                            warnings_shown: list[str]) -> None:
+def test_errors_block_saving_and_are_listed(
+    qtbot, tmp_path: Path, warnings_shown: list[str]
+) -> None:
     dialog = LessonEditorDialog(folder=tmp_path / "p")
     qtbot.addWidget(dialog)
     fill_meta(dialog)
@@ -112,7 +115,9 @@ def test_open_existing_pack_round_trips(qtbot, tmp_path: Path) -> None:
 
 def test_pronunciation_field_parser() -> None:
     assert parse_pronunciations_field("record = R EH1 K ER0 D; read = R EH1 D | R IY1 D") == {
-        "record": ("R EH1 K ER0 D",), "read": ("R EH1 D", "R IY1 D")}
+        "record": ("R EH1 K ER0 D",),
+        "read": ("R EH1 D", "R IY1 D"),
+    }
     with pytest.raises(ValueError, match="word = PHONES"):
         parse_pronunciations_field("just phones")
 
@@ -155,9 +160,12 @@ def test_comments_survive_a_round_trip_through_the_editor(qtbot, tmp_path: Path)
     dialog.add_item("Three things.")
     assert dialog.save()
     text = (folder / "pack.toml").read_text(encoding="utf-8")
-    for comment in ("# Year 7, spring term. Ask Ms Li before changing the order.",
-                    'title = "Year 7"   # what the class sees', "# the warm-up",
-                    'focus = ["TH"]   # the sound of the week'):
+    for comment in (
+        "# Year 7, spring term. Ask Ms Li before changing the order.",
+        'title = "Year 7"   # what the class sees',
+        "# the warm-up",
+        'focus = ["TH"]   # the sound of the week',
+    ):
         assert comment in text
     pack = load_pack(folder)
     assert [i.id for i in pack.items] == ["three", "think", "three-things"]
@@ -179,7 +187,8 @@ def test_validation_names_the_line_of_the_file_it_would_save(qtbot, tmp_path: Pa
 
 
 def test_the_phone_preview_is_looked_up_off_the_gui_thread(
-        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import threading
 
     from tutor.ui import lesson_editor

@@ -66,7 +66,7 @@ def test_good_manifest_parses() -> None:
 
 
 def test_errors_name_file_line_and_field() -> None:
-    text = GOOD.replace('text = "think"\n', 'text = 42\n')
+    text = GOOD.replace('text = "think"\n', "text = 42\n")
     pack, issue = issue_for(text, "items[1].text")
     assert pack is None
     assert issue.line == GOOD.splitlines().index('text = "think"') + 1
@@ -145,8 +145,11 @@ def test_format_versions_and_migration(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_dump_round_trips_tricky_strings() -> None:
     item = LessonItem(
-        id="q", text='She said "hi" \\ then left.\nNew line', type=ItemType.SENTENCE,
-        focus_phones=("DH",), pronunciations={"hi": ("HH AY1", "HH IY1")},
+        id="q",
+        text='She said "hi" \\ then left.\nNew line',
+        type=ItemType.SENTENCE,
+        focus_phones=("DH",),
+        pronunciations={"hi": ("HH AY1", "HH IY1")},
         tip="Tab\there, unicode: ð θ, control \x01",
     )
     pack = LessonPack(id="p", title="T [x] = y", items=(item,), description="d\r\n")
@@ -167,8 +170,7 @@ def test_folder_validation_checks_words_and_audio(tmp_path: Path) -> None:
     report = validate_folder(folder)
     fields = {i.field: i for i in report.issues}
     assert "was not found" in fields["items[1].audio"].message
-    assert fields["items[1].audio"].line == text.splitlines().index(
-        'audio = "audio/think.wav"') + 1
+    assert fields["items[1].audio"].line == text.splitlines().index('audio = "audio/think.wav"') + 1
     (folder / "audio").mkdir()
     (folder / "audio" / "think.wav").write_bytes(b"RIFF\x00\x00not really audio")
     report = validate_folder(folder, check_phones=False)
@@ -178,18 +180,28 @@ def test_folder_validation_checks_words_and_audio(tmp_path: Path) -> None:
 
 def test_g2p_only_words_are_warnings(tmp_path: Path) -> None:
     folder = tmp_path / "p"
-    write_manifest(LessonPack(id="p", title="P", items=(
-        LessonItem(id="a", text="The blorptastic cat", focus_phones=("AE",)),
-        LessonItem(id="b", text="record it", pronunciations={"record": ("R IH0 K AO1 R D",)},
-                   focus_phones=("TH",)),
-    )), folder)
+    write_manifest(
+        LessonPack(
+            id="p",
+            title="P",
+            items=(
+                LessonItem(id="a", text="The blorptastic cat", focus_phones=("AE",)),
+                LessonItem(
+                    id="b",
+                    text="record it",
+                    pronunciations={"record": ("R IH0 K AO1 R D",)},
+                    focus_phones=("TH",),
+                ),
+            ),
+        ),
+        folder,
+    )
     report = validate_folder(folder)
     assert report.ok
     messages = [i.message for i in report.warnings]
     assert any("'blorptastic' is not in the pronunciation dictionary" in m for m in messages)
     assert any("focus phone TH does not occur" in m for m in messages)
-    assert load_pack(folder).items[1].overrides == {"record": [["R", "IH0", "K", "AO1", "R",
-                                                                 "D"]]}
+    assert load_pack(folder).items[1].overrides == {"record": [["R", "IH0", "K", "AO1", "R", "D"]]}
 
 
 def test_load_pack_raises_with_issues(tmp_path: Path) -> None:
@@ -206,12 +218,30 @@ def test_not_utf8_is_reported(tmp_path: Path) -> None:
 
 
 toml_text = st.text(st.characters(codec="utf-8"), max_size=300)
-fragments = st.lists(st.sampled_from([
-    "format = 1\n", "[pack]\n", 'id = "x"\n', 'title = "t"\n', 'level = "beginner"\n',
-    'accent = "en-US"\n', "[[items]]\n", 'text = "hello there"\n', 'type = "word"\n',
-    'focus = ["TH"]\n', "focus = 3\n", "pronunciations = { a = 1 }\n", 'audio = "../x.wav"\n',
-    "items = 5\n", "[items.pronunciations]\n", 'tip = """a\nb"""\n', "format = -1\n",
-]), max_size=20).map("".join)
+fragments = st.lists(
+    st.sampled_from(
+        [
+            "format = 1\n",
+            "[pack]\n",
+            'id = "x"\n',
+            'title = "t"\n',
+            'level = "beginner"\n',
+            'accent = "en-US"\n',
+            "[[items]]\n",
+            'text = "hello there"\n',
+            'type = "word"\n',
+            'focus = ["TH"]\n',
+            "focus = 3\n",
+            "pronunciations = { a = 1 }\n",
+            'audio = "../x.wav"\n',
+            "items = 5\n",
+            "[items.pronunciations]\n",
+            'tip = """a\nb"""\n',
+            "format = -1\n",
+        ]
+    ),
+    max_size=20,
+).map("".join)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -228,14 +258,19 @@ def test_fuzz_parser_never_crashes(text: str) -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    texts=st.lists(st.text(min_size=1, max_size=40).filter(lambda s: any(c.isalpha() and
-                                                                         c.isascii() for c in s)),
-                   min_size=1, max_size=4),
+    texts=st.lists(
+        st.text(min_size=1, max_size=40).filter(
+            lambda s: any(c.isalpha() and c.isascii() for c in s)
+        ),
+        min_size=1,
+        max_size=4,
+    ),
     tip=st.text(max_size=50),
 )
 def test_fuzz_writer_round_trip(texts: list[str], tip: str) -> None:
-    items = tuple(LessonItem(id=f"i{n}", text=t.strip() or "x", tip=tip.strip())
-                  for n, t in enumerate(texts))
+    items = tuple(
+        LessonItem(id=f"i{n}", text=t.strip() or "x", tip=tip.strip()) for n, t in enumerate(texts)
+    )
     items = tuple(i for i in items if i.text.strip())
     pack = LessonPack(id="fuzz", title="Fuzz", items=items)
     again, issues = parse_manifest(dump_manifest(pack))
@@ -249,17 +284,21 @@ def test_fuzz_writer_round_trip(texts: list[str], tip: str) -> None:
 
 def test_writing_in_place_keeps_comments_and_only_changes_what_changed() -> None:
     original = (
-        "# my notes\nformat = 1\n\n[pack]\nid = \"p\"  # never change this\ntitle = \"Old\"\n"
-        "level = \"beginner\"\naccent = \"en-US\"\n\n[[items]]\nid = \"a\"\ntype = \"word\"\n"
-        "text = \"think\"\ntip = \"Tongue out.\"  # from the book\n"
+        '# my notes\nformat = 1\n\n[pack]\nid = "p"  # never change this\ntitle = "Old"\n'
+        'level = "beginner"\naccent = "en-US"\n\n[[items]]\nid = "a"\ntype = "word"\n'
+        'text = "think"\ntip = "Tongue out."  # from the book\n'
     )
     pack, issues = parse_manifest(original)
     assert pack is not None and not issues
     assert dump_manifest(pack, original) == original  # nothing changed: byte for byte
-    changed = dataclasses.replace(pack, title="New", items=(
-        dataclasses.replace(pack.items[0], tip=""),
-        LessonItem(id="b", text="three", focus_phones=("TH",)),
-    ))
+    changed = dataclasses.replace(
+        pack,
+        title="New",
+        items=(
+            dataclasses.replace(pack.items[0], tip=""),
+            LessonItem(id="b", text="three", focus_phones=("TH",)),
+        ),
+    )
     text = dump_manifest(changed, original)
     assert "# my notes" in text and 'id = "p"  # never change this' in text
     assert 'title = "New"' in text and "Tongue out." not in text

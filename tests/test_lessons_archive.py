@@ -73,8 +73,10 @@ def test_export_and_import_round_trip(pack_folder: Path, tmp_path: Path) -> None
     assert report.ok and report.pack is not None and report.pack.root is None
     pack, report = import_pack(out)
     assert pack.id == "class-7b" and pack.items[0].reference_audio is not None
-    assert pack.items[0].reference_audio.read_bytes() == (
-        pack_folder / "audio" / "ship.wav").read_bytes()
+    assert (
+        pack.items[0].reference_audio.read_bytes()
+        == (pack_folder / "audio" / "ship.wav").read_bytes()
+    )
     assert [p.id for p in load_user_packs()] == ["class-7b"]
     with pytest.raises(PackError, match="already installed"):
         import_pack(out)
@@ -83,16 +85,19 @@ def test_export_and_import_round_trip(pack_folder: Path, tmp_path: Path) -> None
 
 
 def test_zip_with_top_folder_is_accepted(tmp_path: Path) -> None:
-    archive = make_zip(tmp_path / "p.tutorpack", {"mine/pack.toml": MANIFEST.replace(
-        'audio = "audio/ship.wav"\n', "").encode()})
+    archive = make_zip(
+        tmp_path / "p.tutorpack",
+        {"mine/pack.toml": MANIFEST.replace('audio = "audio/ship.wav"\n', "").encode()},
+    )
     target = extract_pack(archive, tmp_path / "out")
     assert (target / "pack.toml").is_file()
 
 
 def test_import_refuses_builtin_ids(tmp_path: Path) -> None:
     folder = tmp_path / "x"
-    write_manifest(LessonPack(id="th-sounds", title="Mine", items=(
-        LessonItem(id="a", text="think"),)), folder)
+    write_manifest(
+        LessonPack(id="th-sounds", title="Mine", items=(LessonItem(id="a", text="think"),)), folder
+    )
     with pytest.raises(PackError, match="built-in"):
         import_pack(folder)
 
@@ -119,8 +124,7 @@ def test_bad_audio_is_reported_not_crashed_on(pack_folder: Path, tmp_path: Path)
     ],
 )
 def test_hostile_entry_names_are_refused(tmp_path: Path, name: str, reason: str) -> None:
-    archive = make_zip(tmp_path / "bad.tutorpack", {"pack.toml": MANIFEST.encode(),
-                                                    name: b"x"})
+    archive = make_zip(tmp_path / "bad.tutorpack", {"pack.toml": MANIFEST.encode(), name: b"x"})
     with pytest.raises(PackError, match=reason):
         extract_pack(archive, tmp_path / "out")
     assert not (tmp_path / "out").exists()
@@ -129,30 +133,36 @@ def test_hostile_entry_names_are_refused(tmp_path: Path, name: str, reason: str)
 
 
 def test_symlink_entries_are_refused(tmp_path: Path) -> None:
-    archive = make_zip(tmp_path / "l.tutorpack", {"pack.toml": b"/etc/passwd"},
-                       mode=stat.S_IFLNK | 0o777)
+    archive = make_zip(
+        tmp_path / "l.tutorpack", {"pack.toml": b"/etc/passwd"}, mode=stat.S_IFLNK | 0o777
+    )
     with pytest.raises(PackError, match="symbolic links"):
         extract_pack(archive, tmp_path / "out")
 
 
 def test_oversize_packs_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(archive_module, "MAX_FILE_BYTES", 1000)
-    big = make_zip(tmp_path / "big.tutorpack", {"pack.toml": MANIFEST.encode(),
-                                                "a.wav": bytes(5000)})
+    big = make_zip(
+        tmp_path / "big.tutorpack", {"pack.toml": MANIFEST.encode(), "a.wav": bytes(5000)}
+    )
     with pytest.raises(PackError, match="at most"):
         extract_pack(big, tmp_path / "out")
     monkeypatch.setattr(archive_module, "MAX_ENTRIES", 3)
-    many = make_zip(tmp_path / "many.tutorpack",
-                    {"pack.toml": MANIFEST.encode(), **{f"{i}.txt": b"" for i in range(5)}})
+    many = make_zip(
+        tmp_path / "many.tutorpack",
+        {"pack.toml": MANIFEST.encode(), **{f"{i}.txt": b"" for i in range(5)}},
+    )
     with pytest.raises(PackError, match="at most 3"):
         extract_pack(many, tmp_path / "out")
 
 
-def test_lying_sizes_are_caught_while_inflating(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lying_sizes_are_caught_while_inflating(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A zip whose header claims a small file but inflates to a big one."""
-    path = make_zip(tmp_path / "lie.tutorpack", {"pack.toml": MANIFEST.encode(),
-                                                 "big.txt": b"a" * 50_000})
+    path = make_zip(
+        tmp_path / "lie.tutorpack", {"pack.toml": MANIFEST.encode(), "big.txt": b"a" * 50_000}
+    )
     monkeypatch.setattr(archive_module, "MAX_FILE_BYTES", 10_000)
     real = zipfile.ZipFile.infolist
 
@@ -177,18 +187,38 @@ def test_not_a_zip(tmp_path: Path) -> None:
 
 
 names = st.one_of(
-    st.sampled_from(["pack.toml", "audio/a.wav", "../x.toml", "/abs.md", "a/../../b.txt",
-                     "x.exe", "dir/", "a\\b.txt", "ok.md", "deep/er/c.ogg", "", "."]),
+    st.sampled_from(
+        [
+            "pack.toml",
+            "audio/a.wav",
+            "../x.toml",
+            "/abs.md",
+            "a/../../b.txt",
+            "x.exe",
+            "dir/",
+            "a\\b.txt",
+            "ok.md",
+            "deep/er/c.ogg",
+            "",
+            ".",
+        ]
+    ),
     st.text(max_size=30),
 )
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
-@given(entries=st.lists(st.tuples(names, st.binary(max_size=200)), max_size=6),
-       with_manifest=st.booleans())
-def test_fuzz_importer_only_raises_pack_error(tmp_path: Path, entries: list[tuple[str, bytes]],
-                                              with_manifest: bool) -> None:
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    entries=st.lists(st.tuples(names, st.binary(max_size=200)), max_size=6),
+    with_manifest=st.booleans(),
+)
+def test_fuzz_importer_only_raises_pack_error(
+    tmp_path: Path, entries: list[tuple[str, bytes]], with_manifest: bool
+) -> None:
     buf = io.BytesIO()
     with warnings.catch_warnings(), zipfile.ZipFile(buf, "w") as zf:
         warnings.simplefilter("ignore", UserWarning)  # duplicate names are part of the test

@@ -33,8 +33,11 @@ def test_validate_reports_and_fails(tmp_path: Path, capsys: pytest.CaptureFixtur
     folder = tmp_path / "p"
     main(["lesson", "new", str(folder)])
     manifest = folder / "pack.toml"
-    manifest.write_text(manifest.read_text().replace('level = "beginner"', 'level = "hard"')
-                        + '\n[[items]]\nid = "x"\ntext = "zorblatt"\n', encoding="utf-8")
+    manifest.write_text(
+        manifest.read_text().replace('level = "beginner"', 'level = "hard"')
+        + '\n[[items]]\nid = "x"\ntext = "zorblatt"\n',
+        encoding="utf-8",
+    )
     assert main(["lesson", "validate", str(folder)]) == 1
     out = capsys.readouterr().out
     assert f"{manifest}:7: error: pack.level: 'hard': expected one of" in out
@@ -45,8 +48,9 @@ def test_validate_reports_and_fails(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["lesson", "validate", "--strict", str(folder)]) == 1
 
 
-def test_import_of_a_hostile_zip_fails_cleanly(tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_of_a_hostile_zip_fails_cleanly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.tutorpack"
     with zipfile.ZipFile(bad, "w") as zf:
         zf.writestr("pack.toml", "format = 1")
@@ -56,8 +60,9 @@ def test_import_of_a_hostile_zip_fails_cleanly(tmp_path: Path,
     assert not (tmp_path.parent / "escape.txt").exists()
 
 
-def test_list_shows_the_packs_and_names_a_broken_one(tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_shows_the_packs_and_names_a_broken_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from tutor.lessons import user_packs_dir
 
     assert main(["lesson", "list"]) == 0

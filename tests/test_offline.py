@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-DRIVER = r'''
+DRIVER = r"""
 import json, socket, sys, time
 
 attempts = []
@@ -74,7 +74,7 @@ elif stage == "score":
     report["total"] = result.total
     report["words"] = [w.text for w in result.words]
 finish()
-'''
+"""
 
 
 def _run_offline(tmp_path: Path, *argv: str) -> dict:
@@ -83,7 +83,11 @@ def _run_offline(tmp_path: Path, *argv: str) -> dict:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run(
         [sys.executable, str(script), *argv],
-        capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
     )
     lines = [x for x in done.stdout.splitlines() if x.startswith("OFFLINE-REPORT ")]
     assert done.returncode == 0 and lines, f"driver failed:\n{done.stdout}\n{done.stderr}"

@@ -74,9 +74,7 @@ def test_icon_comparison_notices_a_changed_icon(qapp):
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QImage, QPainter
 
-    shipped = QImage(str(PACKAGING / "tutor.png")).convertToFormat(
-        QImage.Format.Format_ARGB32
-    )
+    shipped = QImage(str(PACKAGING / "tutor.png")).convertToFormat(QImage.Format.Format_ARGB32)
     changed = shipped.copy()
     painter = QPainter(changed)
     painter.fillRect(96, 96, 32, 32, Qt.GlobalColor.magenta)  # a small blot, 1.6% of the icon
@@ -89,8 +87,11 @@ def test_icon_comparison_notices_a_changed_icon(qapp):
 def test_spec_files_are_python_and_use_the_shared_contents(name):
     source = (PACKAGING / name).read_text(encoding="utf-8")
     tree = ast.parse(source, filename=name)
-    calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)
-             and isinstance(n.func, ast.Name)}
+    calls = {
+        n.func.id
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+    }
     assert {"Analysis", "PYZ", "EXE", "COLLECT", "analysis_kwargs"} <= calls
     if name == "tutor-macos.spec":
         assert "BUNDLE" in calls and "NSMicrophoneUsageDescription" in source
@@ -126,8 +127,13 @@ def test_bundle_contents(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     "script",
-    ["scripts/lib.sh", "scripts/run-app.sh", "scripts/run-tests.sh", ".ci/run",
-     "packaging/build_linux.sh"],
+    [
+        "scripts/lib.sh",
+        "scripts/run-app.sh",
+        "scripts/run-tests.sh",
+        ".ci/run",
+        "packaging/build_linux.sh",
+    ],
 )
 def test_shell_scripts_parse_and_are_executable(script):
     path = ROOT / script
@@ -138,8 +144,19 @@ def test_shell_scripts_parse_and_are_executable(script):
 
 def test_setup_installs_the_system_packages_the_app_needs():
     text = (SCRIPTS / "lib.sh").read_text(encoding="utf-8")
-    for pkg in ("libportaudio2", "espeak-ng", "sox", "xvfb", "xauth", "festival",
-                "festvox-kallpc16k", "flite", "libxcb-cursor0", "libegl1", "fonts-dejavu-core"):
+    for pkg in (
+        "libportaudio2",
+        "espeak-ng",
+        "sox",
+        "xvfb",
+        "xauth",
+        "festival",
+        "festvox-kallpc16k",
+        "flite",
+        "libxcb-cursor0",
+        "libegl1",
+        "fonts-dejavu-core",
+    ):
         assert f" {pkg}" in text, pkg
     assert '"torch==2.13.0"' in text  # the CPU build; an open requirement pulls CUDA
 
@@ -147,7 +164,9 @@ def test_setup_installs_the_system_packages_the_app_needs():
 def _lib(snippet: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["bash", "-c", f'source "{SCRIPTS / "lib.sh"}"; {snippet}'],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -158,8 +177,10 @@ def test_missing_packages_are_detected():
 
 def test_without_root_the_setup_says_what_to_install():
     # Pretend to be a normal user who may not sudo: nothing is installed, advice is printed.
-    done = _lib("id() { echo 1000; }; sudo() { return 1; }; "
-                "ensure_system_packages bash no-such-package-tutor && echo carried-on")
+    done = _lib(
+        "id() { echo 1000; }; sudo() { return 1; }; "
+        "ensure_system_packages bash no-such-package-tutor && echo carried-on"
+    )
     assert done.returncode == 0 and "carried-on" in done.stdout
     assert "sudo apt-get install no-such-package-tutor" in done.stderr
 

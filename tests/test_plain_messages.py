@@ -48,8 +48,9 @@ def test_clipped_audio_still_gets_the_warning() -> None:
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
-def test_reference_voice_never_reads_the_prompt_as_options(tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reference_voice_never_reads_the_prompt_as_options(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import subprocess
 
     from tutor.feedback import reference_speech

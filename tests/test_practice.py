@@ -14,11 +14,15 @@ from tutor.practice.session import record_from_result
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
 PACK = LessonPack(
-    id="th", title="TH", focus_phones=("TH",), items=(
+    id="th",
+    title="TH",
+    focus_phones=("TH",),
+    items=(
         LessonItem(id="think", text="think", type=ItemType.WORD, focus_phones=("TH",)),
         LessonItem(id="three", text="three", type=ItemType.WORD, focus_phones=("TH", "R")),
-        LessonItem(id="pair", text="think, sink", type=ItemType.MINIMAL_PAIR,
-                   focus_phones=("TH", "S")),
+        LessonItem(
+            id="pair", text="think, sink", type=ItemType.MINIMAL_PAIR, focus_phones=("TH", "S")
+        ),
         LessonItem(id="ship", text="ship", type=ItemType.WORD, focus_phones=("SH",)),
         LessonItem(id="sheep", text="sheep", type=ItemType.WORD, focus_phones=("IY",)),
     ),
@@ -60,9 +64,16 @@ def test_plan_puts_weak_items_first_and_skips_known_ones() -> None:
     assert order == ["three", "pair", "ship", "sheep"]
     assert plan(ids, FOCUS, history, NOW, limit=2) == ["three", "pair"]
     assert plan(ids, FOCUS, history, NOW + timedelta(days=2))[-1] == "sheep"
-    everything_good = [rec(i, t, NOW - timedelta(hours=1)) for i, t in
-                       [("think", "think"), ("three", "three"), ("pair", "think sink"),
-                        ("ship", "ship"), ("sheep", "sheep")]]
+    everything_good = [
+        rec(i, t, NOW - timedelta(hours=1))
+        for i, t in [
+            ("think", "think"),
+            ("three", "three"),
+            ("pair", "think sink"),
+            ("ship", "ship"),
+            ("sheep", "sheep"),
+        ]
+    ]
     assert sorted(plan(ids, FOCUS, everything_good, NOW)) == sorted(ids)  # walk it again
 
 

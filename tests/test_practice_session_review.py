@@ -15,7 +15,10 @@ from tutor.practice.session import record_from_result
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 PACK = LessonPack(
-    id="th", title="TH", focus_phones=("TH",), items=(
+    id="th",
+    title="TH",
+    focus_phones=("TH",),
+    items=(
         LessonItem(id="think", text="think", type=ItemType.WORD),
         LessonItem(id="three", text="three", type=ItemType.WORD, focus_phones=("TH", "R")),
         LessonItem(id="ship", text="ship", type=ItemType.WORD, focus_phones=("SH",)),

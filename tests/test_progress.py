@@ -67,10 +67,12 @@ def test_attempt_round_trip(store: ProgressStore, tmp_path: Path) -> None:
 
 def test_phone_history_and_summary(store: ProgressStore) -> None:
     for day, th in enumerate((0.2, 1.0, 1.8)):
-        store.record_attempt("Ana", "th", "three", make_result("three", {"TH": th}),
-                             when=T0 + timedelta(days=day))
-    store.record_attempt("Ana", "th", "think", make_result("think, three", {"TH": 1.0}),
-                         when=T0 + timedelta(days=3))
+        store.record_attempt(
+            "Ana", "th", "three", make_result("three", {"TH": th}), when=T0 + timedelta(days=day)
+        )
+    store.record_attempt(
+        "Ana", "th", "think", make_result("think, three", {"TH": 1.0}), when=T0 + timedelta(days=3)
+    )
     store.record_attempt("Bo", "th", "three", make_result("three", {"TH": 0.0}), when=T0)
     history = store.phone_history("Ana", "th")
     assert [round(p.score, 2) for p in history] == [0.2, 1.0, 1.8, 1.0]
@@ -84,12 +86,15 @@ def test_phone_history_and_summary(store: ProgressStore) -> None:
 
 
 def test_csv_round_trip_per_learner_and_class(store: ProgressStore, tmp_path: Path) -> None:
-    store.record_attempt("Ana", "th", "three", make_result("three", {"TH": 0.5}), "/a/1.wav",
-                         when=T0)
-    store.record_attempt("=cmd|' /C calc'!A0", "iy", "ship", make_result("ship, sheep"),
-                         when=T0 + timedelta(hours=1))
-    store.record_attempt("Ana", "iy", "ship", make_result("ship", {"IH": 1.2}),
-                         when=T0 + timedelta(hours=2))
+    store.record_attempt(
+        "Ana", "th", "three", make_result("three", {"TH": 0.5}), "/a/1.wav", when=T0
+    )
+    store.record_attempt(
+        "=cmd|' /C calc'!A0", "iy", "ship", make_result("ship, sheep"), when=T0 + timedelta(hours=1)
+    )
+    store.record_attempt(
+        "Ana", "iy", "ship", make_result("ship", {"IH": 1.2}), when=T0 + timedelta(hours=2)
+    )
     n = export_csv(store, tmp_path / "ana.csv", "Ana")
     rows = read_attempts_csv(tmp_path / "ana.csv")
     assert n == len(rows) == 2
@@ -97,8 +102,9 @@ def test_csv_round_trip_per_learner_and_class(store: ProgressStore, tmp_path: Pa
         assert row["learner"] == "Ana" and row["item"] == attempt.item
         assert datetime.fromisoformat(row["time"]) == attempt.when.replace(microsecond=0)
         assert row["total"] == pytest.approx(attempt.total, abs=0.005)
-        assert row["phones"] == [(p.phone, pytest.approx(p.score, abs=0.005))
-                                 for p in attempt.result.phones]
+        assert row["phones"] == [
+            (p.phone, pytest.approx(p.score, abs=0.005)) for p in attempt.result.phones
+        ]
         assert row["audio"] == (attempt.audio_path or "")
     assert rows[0]["weakest"] == "TH(three)"
 
@@ -150,11 +156,13 @@ def test_killed_writer_leaves_a_consistent_database(tmp_path: Path, delay: float
     ProgressStore(db).close()
     root = str(Path(__file__).resolve().parent.parent)
     code = WRITER.format(root=root, tests=str(Path(__file__).resolve().parent), db=str(db))
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
-        assert proc.stdout is not None and proc.stdout.readline() == "writing\n", \
+        assert proc.stdout is not None and proc.stdout.readline() == "writing\n", (
             proc.stderr.read() if proc.stderr else ""
+        )
         time.sleep(delay)
     finally:
         os.kill(proc.pid, signal.SIGKILL)

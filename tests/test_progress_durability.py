@@ -92,13 +92,17 @@ def test_damaged_file_is_kept_aside_and_the_backup_restored(tmp_path: Path, how:
     assert keeper.problem == ""
     keeper.close()
     assert keeper.damaged_copy is None
-    kept = [p for p in tmp_path.iterdir() if ".damaged-" in p.name and p.name[-4:] not in
-            ("-wal", "-shm")]
+    kept = [
+        p
+        for p in tmp_path.iterdir()
+        if ".damaged-" in p.name and p.name[-4:] not in ("-wal", "-shm")
+    ]
     assert len(kept) == 1 and kept[0].read_bytes() == damaged  # the damaged file is kept
 
 
-def test_damage_found_while_in_use_stops_writes(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_damage_found_while_in_use_stops_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     keeper = ProgressKeeper.open(filled(tmp_path / "progress.sqlite3"))
     assert keeper.store is not None
     real = keeper.store._db
@@ -194,8 +198,9 @@ def test_two_writers_lose_no_committed_attempt(tmp_path: Path) -> None:
             if n == 20:
                 keeper.backup_now()  # a backup while the other one writes
 
-    threads = [threading.Thread(target=write, args=(k, w))
-               for k, w in ((first, "Ana"), (second, "Ben"))]
+    threads = [
+        threading.Thread(target=write, args=(k, w)) for k, w in ((first, "Ana"), (second, "Ben"))
+    ]
     for t in threads:
         t.start()
     for t in threads:

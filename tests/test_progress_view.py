@@ -15,8 +15,9 @@ def test_chart_shows_phone_history(qtbot, tmp_path: Path) -> None:
     store = ProgressStore(tmp_path / "p.sqlite3")
     t0 = datetime(2024, 1, 1, tzinfo=UTC)
     for day, th in enumerate((0.4, 1.2, 1.9)):
-        store.record_attempt("Ana", "th", "three", make_result("three", {"TH": th}),
-                             when=t0 + timedelta(days=day))
+        store.record_attempt(
+            "Ana", "th", "three", make_result("three", {"TH": th}), when=t0 + timedelta(days=day)
+        )
     store.record_attempt("Bo", "iy", "sheep", make_result("sheep"), when=t0)
     dialog = ProgressDialog(store, learner="Ana")
     qtbot.addWidget(dialog)

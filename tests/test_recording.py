@@ -61,10 +61,12 @@ def test_no_microphone_and_busy_device_give_clear_errors() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "needle"),
-    [("Error opening InputStream: Device unavailable [PaErrorCode -9985]", "busy"),
-     ("Error querying device -1", "could not be opened"),
-     ("Invalid device [PaErrorCode -9996]", "No microphone"),
-     ("Access denied by the system", "Permission")],
+    [
+        ("Error opening InputStream: Device unavailable [PaErrorCode -9985]", "busy"),
+        ("Error querying device -1", "could not be opened"),
+        ("Invalid device [PaErrorCode -9996]", "No microphone"),
+        ("Access denied by the system", "Permission"),
+    ],
 )
 def test_portaudio_errors_are_explained(raw: str, needle: str) -> None:
     message = str(explain_portaudio_error(RuntimeError(raw)))

@@ -38,9 +38,11 @@ def test_full_disk_keeps_the_previous_file_whole(tmp_path: Path) -> None:
         assert files_in(disk) == ["ref.wav"]
 
 
-def test_a_writer_that_raises_runtime_error_is_caught(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_writer_that_raises_runtime_error_is_caught(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """soundfile reports a full disk as LibsndfileError (a RuntimeError), not OSError."""
+
     def broken(*args, **kwargs):
         raise sf.LibsndfileError(2, "Error writing: ")
 
@@ -50,8 +52,9 @@ def test_a_writer_that_raises_runtime_error_is_caught(tmp_path: Path,
     assert files_in(tmp_path) == []
 
 
-def test_a_write_that_fails_half_way_leaves_nothing(tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_write_that_fails_half_way_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     real_open = open
 
     class HalfFile:
@@ -131,11 +134,13 @@ def test_killed_while_saving_leaves_no_partial_take(tmp_path: Path) -> None:
 
     folder = tmp_path / "recordings"
     code = KILLED.format(root=str(Path(__file__).resolve().parent.parent), folder=str(folder))
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
-        assert proc.stdout is not None and proc.stdout.readline() == "half\n", \
+        assert proc.stdout is not None and proc.stdout.readline() == "half\n", (
             proc.stderr.read() if proc.stderr else ""
+        )
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()

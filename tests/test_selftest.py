@@ -98,8 +98,9 @@ def test_passes_on_the_shipped_models(scoring_models, sample_dir, lessons, capsy
     assert out.rstrip().endswith("self-test passed")
 
 
-def test_fails_when_the_sample_scores_impossibly_low(scoring_models, sample_dir, lessons,
-                                                    tmp_path, capsys):
+def test_fails_when_the_sample_scores_impossibly_low(
+    scoring_models, sample_dir, lessons, tmp_path, capsys
+):
     meta = json.loads((sample_dir / "sample.json").read_text(encoding="utf-8"))
     shutil.copy(sample_dir / meta.get("audio", "sample.flac"), tmp_path / "sample.flac")
     meta.update(audio="sample.flac", min_total=10.5)

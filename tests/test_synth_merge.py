@@ -13,9 +13,7 @@ from tutor.train.synth_merge import main, merge_manifests
 def write_manifest(folder: Path, ids: list[str], timed: bool = True) -> Path:
     folder.mkdir(parents=True)
     segments = [["SIL", 0.0, 0.1], ["AA", 0.1, 0.3]] if timed else None
-    lines = [
-        json.dumps({"id": i, "audio": f"audio/{i}.flac", "segments": segments}) for i in ids
-    ]
+    lines = [json.dumps({"id": i, "audio": f"audio/{i}.flac", "segments": segments}) for i in ids]
     path = folder / "manifest.jsonl"
     path.write_text("\n".join(lines) + "\n")
     return path

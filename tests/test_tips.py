@@ -26,8 +26,13 @@ def test_substitutions_name_real_phones_and_differ_from_the_target() -> None:
 
 @pytest.mark.parametrize(
     ("phone", "heard", "needle"),
-    [("TH", "S", "between the teeth"), ("V", "W", "lower lip"), ("R", "L", "Do not touch"),
-     ("IY", "IH", "longer"), ("L", "R", "Touch the ridge")],
+    [
+        ("TH", "S", "between the teeth"),
+        ("V", "W", "lower lip"),
+        ("R", "L", "Do not touch"),
+        ("IY", "IH", "longer"),
+        ("L", "R", "Touch the ridge"),
+    ],
 )
 def test_specific_advice_for_common_substitutions(phone: str, heard: str, needle: str) -> None:
     text = tip_for(phone, heard)
@@ -49,16 +54,23 @@ def test_describe_in_both_notations() -> None:
 
 
 @pytest.mark.parametrize(
-    ("score", "band"), [(2.0, Band.GOOD), (1.5, Band.GOOD), (1.49, Band.FAIR), (0.8, Band.FAIR),
-                        (0.79, Band.POOR), (0.0, Band.POOR)],
+    ("score", "band"),
+    [
+        (2.0, Band.GOOD),
+        (1.5, Band.GOOD),
+        (1.49, Band.FAIR),
+        (0.8, Band.FAIR),
+        (0.79, Band.POOR),
+        (0.0, Band.POOR),
+    ],
 )
 def test_phone_bands(score: float, band: Band) -> None:
     assert phone_band(score) is band
 
 
 @pytest.mark.parametrize(
-    ("score", "band"), [(10, Band.GOOD), (7.5, Band.GOOD), (7.4, Band.FAIR), (5.0, Band.FAIR),
-                        (4.9, Band.POOR)],
+    ("score", "band"),
+    [(10, Band.GOOD), (7.5, Band.GOOD), (7.4, Band.FAIR), (5.0, Band.FAIR), (4.9, Band.POOR)],
 )
 def test_ten_bands(score: float, band: Band) -> None:
     assert ten_band(score) is band
@@ -76,14 +88,25 @@ def _phone(name: str, score: float, heard: str, t: float) -> PhoneResult:
 
 
 def test_advice_picks_the_worst_phones_with_their_words() -> None:
-    w1 = WordResult("think", (_phone("TH", 0.2, "S", 0.0), _phone("IH", 1.9, "IH", 0.1)),
-                    0.0, 0.2, 5.0, 10.0, 5.0)
-    w2 = WordResult("very", (_phone("V", 0.9, "W", 0.3), _phone("R", 1.2, "R", 0.4)),
-                    0.3, 0.5, 6.0, 10.0, 6.0)
+    w1 = WordResult(
+        "think",
+        (_phone("TH", 0.2, "S", 0.0), _phone("IH", 1.9, "IH", 0.1)),
+        0.0,
+        0.2,
+        5.0,
+        10.0,
+        5.0,
+    )
+    w2 = WordResult(
+        "very", (_phone("V", 0.9, "W", 0.3), _phone("R", 1.2, "R", 0.4)), 0.3, 0.5, 6.0, 10.0, 6.0
+    )
     result = UtteranceResult("think very", (w1, w2), 6.0, 8.0, 10.0, 8.0, 7.0, 0.6)
     got = advice(result, 3)
-    assert [(a.phone.phone, a.word.text) for a in got] == [("TH", "think"), ("V", "very"),
-                                                           ("R", "very")]
+    assert [(a.phone.phone, a.word.text) for a in got] == [
+        ("TH", "think"),
+        ("V", "very"),
+        ("R", "very"),
+    ]
     assert got[0].substituted and "'think', not 'sink'" in got[0].tip
     assert not got[2].substituted
     assert advice(result, 1)[0].phone.phone == "TH"

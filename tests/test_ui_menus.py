@@ -24,12 +24,17 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
 
 
-def make_window(qtbot, tmp_path: Path, settings: Settings, progress: Progress | None = None,
-                loader=None) -> MainWindow:
+def make_window(
+    qtbot, tmp_path: Path, settings: Settings, progress: Progress | None = None, loader=None
+) -> MainWindow:
     window = MainWindow(
-        backend=FakeBackend(), library=starter_library(), settings=settings,
-        data_dir=tmp_path / "data", scorer_factory=FakeScorer,
-        progress=progress or Progress(), library_loader=loader,
+        backend=FakeBackend(),
+        library=starter_library(),
+        settings=settings,
+        data_dir=tmp_path / "data",
+        scorer_factory=FakeScorer,
+        progress=progress or Progress(),
+        library_loader=loader,
     )
     qtbot.addWidget(window)
     window.show()
@@ -81,8 +86,14 @@ def test_progress_without_a_database_says_so(qtbot, tmp_path, settings) -> None:
 
 def test_the_first_window_fits_the_screen(qtbot, tmp_path, settings) -> None:
     window = make_window(qtbot, tmp_path, settings)
-    window.prompt.show_expected([(w, ("AH0",)) for w in "I thought this would be so easy "
-                                 "to draw on a small screen".split()], "arpabet", "#888")
+    window.prompt.show_expected(
+        [
+            (w, ("AH0",))
+            for w in "I thought this would be so easy to draw on a small screen".split()
+        ],
+        "arpabet",
+        "#888",
+    )
     qtbot.wait(50)
     least = window.minimumSizeHint()
     # a 1280x800 laptop (less a panel and the title bar) holds the window, long prompt or not
@@ -100,8 +111,12 @@ def test_a_broken_pack_is_named_and_the_others_are_all_there(qtbot, tmp_path, se
     starter = starter_library()
     broken = PackProblem("class-3", tmp_path / "class-3", "line 2: title: expected a string")
     window = MainWindow(
-        backend=FakeBackend(), library=Library(starter.packs, (broken,)), settings=settings,
-        data_dir=tmp_path / "data", scorer_factory=FakeScorer, progress=Progress(),
+        backend=FakeBackend(),
+        library=Library(starter.packs, (broken,)),
+        settings=settings,
+        data_dir=tmp_path / "data",
+        scorer_factory=FakeScorer,
+        progress=Progress(),
     )
     qtbot.addWidget(window)
     assert "'class-3' could not be read" in window.statusBar().currentMessage()

@@ -38,12 +38,16 @@ def _pack(pack_id: str, title: str, rows: list[tuple[str, str, tuple[str, ...]]]
 def packs() -> list[LessonPack]:
     # only words the fake scorer knows, so every focus phone is really scored
     return [
-        _pack("th-drill", "TH drill", [
-            ("think", "Think about it.", ("TH",)),
-            ("red", "The red lorry.", ("R",)),
-            ("long", "It is really long.", ("L",)),
-            ("it", "Is it long?", ("IH",)),
-        ]),
+        _pack(
+            "th-drill",
+            "TH drill",
+            [
+                ("think", "Think about it.", ("TH",)),
+                ("red", "The red lorry.", ("R",)),
+                ("long", "It is really long.", ("L",)),
+                ("it", "Is it long?", ("IH",)),
+            ],
+        ),
         _pack("vowels", "Vowels", [("it-is", "It is.", ("IH",)), ("lorry", "Lorry.", ("AO",))]),
     ]
 
@@ -60,9 +64,14 @@ def scorer() -> FakeScorer:
 
 @pytest.fixture
 def window(qtbot, tmp_path: Path, settings: Settings, scorer: FakeScorer) -> MainWindow:
-    w = MainWindow(backend=FakeBackend(), library=Library(tuple(packs())), settings=settings,
-                   data_dir=tmp_path / "data", scorer_factory=lambda: scorer,
-                   progress=Progress())
+    w = MainWindow(
+        backend=FakeBackend(),
+        library=Library(tuple(packs())),
+        settings=settings,
+        data_dir=tmp_path / "data",
+        scorer_factory=lambda: scorer,
+        progress=Progress(),
+    )
     qtbot.addWidget(w)
     w.apply_theme()
     w.show()
@@ -230,9 +239,14 @@ def test_sessions_plan_from_the_progress_database(qtbot, tmp_path, settings, sco
     def open_window() -> tuple[MainWindow, Progress]:
         history = Progress.open(tmp_path / "progress.sqlite3")
         assert history.store is not None
-        w = MainWindow(backend=FakeBackend(), library=Library(tuple(packs())),
-                       settings=settings, data_dir=tmp_path / "data",
-                       scorer_factory=lambda: scorer, progress=history)
+        w = MainWindow(
+            backend=FakeBackend(),
+            library=Library(tuple(packs())),
+            settings=settings,
+            data_dir=tmp_path / "data",
+            scorer_factory=lambda: scorer,
+            progress=history,
+        )
         qtbot.addWidget(w)
         w.show()
         w.start()
@@ -252,11 +266,18 @@ def test_sessions_plan_from_the_progress_database(qtbot, tmp_path, settings, sco
 
 
 def test_reloading_the_lessons_keeps_the_sitting_unless_its_items_change(
-        qtbot, tmp_path, settings, scorer) -> None:
+    qtbot, tmp_path, settings, scorer
+) -> None:
     current = packs()
-    w = MainWindow(backend=FakeBackend(), library=Library(tuple(current)), settings=settings,
-                   data_dir=tmp_path / "data", scorer_factory=lambda: scorer,
-                   progress=Progress(), library_loader=lambda: Library(tuple(current)))
+    w = MainWindow(
+        backend=FakeBackend(),
+        library=Library(tuple(current)),
+        settings=settings,
+        data_dir=tmp_path / "data",
+        scorer_factory=lambda: scorer,
+        progress=Progress(),
+        library_loader=lambda: Library(tuple(current)),
+    )
     qtbot.addWidget(w)
     w.show()
     w.start()
@@ -274,8 +295,14 @@ def test_reloading_the_lessons_keeps_the_sitting_unless_its_items_change(
 
 def test_switching_learner_starts_their_own_sitting(qtbot, tmp_path, settings, scorer) -> None:
     progress = Progress.open(tmp_path / "progress.sqlite3")
-    w = MainWindow(backend=FakeBackend(), library=Library(tuple(packs())), settings=settings,
-                   data_dir=tmp_path / "data", scorer_factory=lambda: scorer, progress=progress)
+    w = MainWindow(
+        backend=FakeBackend(),
+        library=Library(tuple(packs())),
+        settings=settings,
+        data_dir=tmp_path / "data",
+        scorer_factory=lambda: scorer,
+        progress=progress,
+    )
     qtbot.addWidget(w)
     w.show()
     w.start()

@@ -20,8 +20,12 @@ def _has_colour(image: QImage, hex_colour: str, step: int = 3) -> bool:
     for y in range(0, image.height(), step):
         for x in range(0, image.width(), step):
             c = image.pixelColor(x, y)
-            if abs(c.red() - want.red()) + abs(c.green() - want.green()) \
-                    + abs(c.blue() - want.blue()) < 12:
+            if (
+                abs(c.red() - want.red())
+                + abs(c.green() - want.green())
+                + abs(c.blue() - want.blue())
+                < 12
+            ):
                 return True
     return False
 
@@ -30,8 +34,14 @@ def _has_colour(image: QImage, hex_colour: str, step: int = 3) -> bool:
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_demo_screenshot_renders_scored_window(qapp, tmp_path: Path, theme: str) -> None:
     wav = espeak_wav(tmp_path, "Think about it.")
-    out = render_screenshot(tmp_path / "shot.png", FakeScorer(), wav, "Think about it.",
-                            theme=theme, data_dir=tmp_path / "data")
+    out = render_screenshot(
+        tmp_path / "shot.png",
+        FakeScorer(),
+        wav,
+        "Think about it.",
+        theme=theme,
+        data_dir=tmp_path / "data",
+    )
     image = QImage(str(out))
     assert image.width() >= 1200 and image.height() >= 800
     background = image.pixelColor(image.width() // 2, image.height() - 3)

@@ -33,8 +33,14 @@ def speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def make_window(qtbot, tmp_path: Path, data_dir: Path, backend: FakeBackend) -> MainWindow:
     settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(backend=backend, library=starter_library(), settings=settings,
-                        data_dir=data_dir, scorer_factory=FakeScorer, progress=Progress())
+    window = MainWindow(
+        backend=backend,
+        library=starter_library(),
+        settings=settings,
+        data_dir=data_dir,
+        scorer_factory=FakeScorer,
+        progress=Progress(),
+    )
     qtbot.addWidget(window)
     window.show()
     window.start()
@@ -65,7 +71,8 @@ def check_unsaved_then_save_as(window: MainWindow, tmp_path: Path) -> None:
 
 
 def test_take_on_a_failing_disk_is_scored_and_can_be_saved_as(
-        qtbot, tmp_path: Path, speech: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    qtbot, tmp_path: Path, speech: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def no_space(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
@@ -80,8 +87,9 @@ def test_take_on_a_failing_disk_is_scored_and_can_be_saved_as(
     check_unsaved_then_save_as(window, tmp_path)
 
 
-def test_take_on_a_soundfile_error_is_scored(qtbot, tmp_path: Path, speech: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_take_on_a_soundfile_error_is_scored(
+    qtbot, tmp_path: Path, speech: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*args, **kwargs):
         raise sf.LibsndfileError(2, "Error: ")
 
@@ -118,6 +126,7 @@ def test_opening_a_file_does_not_say_saved(qtbot, tmp_path: Path, speech: Path) 
 
 # --- progress that is not saved is never shown as saved (issue 13, cases 2 and 8) --------
 
+
 def window_on(qtbot, tmp_path: Path, data_dir: Path, backend: FakeBackend | None = None):
     from tutor.ui.app import build_window
 
@@ -130,8 +139,9 @@ def window_on(qtbot, tmp_path: Path, data_dir: Path, backend: FakeBackend | None
     return window
 
 
-def test_data_folder_that_is_a_file_starts_with_a_clear_notice(qtbot, tmp_path: Path,
-                                                               speech: Path) -> None:
+def test_data_folder_that_is_a_file_starts_with_a_clear_notice(
+    qtbot, tmp_path: Path, speech: Path
+) -> None:
     home = tmp_path / "home"
     home.write_text("not a folder")
     backend = FakeBackend()
@@ -145,8 +155,9 @@ def test_data_folder_that_is_a_file_starts_with_a_clear_notice(qtbot, tmp_path: 
     assert "will not be saved" in window.progress_notice.text
 
 
-def test_failed_attempt_save_is_shown(qtbot, tmp_path: Path, speech: Path,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_attempt_save_is_shown(
+    qtbot, tmp_path: Path, speech: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tutor.progress.store import ProgressError, ProgressStore
 
     backend = FakeBackend()
@@ -198,8 +209,9 @@ def test_start_removes_a_take_left_half_written(qtbot, tmp_path: Path) -> None:
     assert files_in(recordings) == ["kept.wav"]
 
 
-def test_every_unsaved_take_is_kept_not_only_the_last(qtbot, tmp_path: Path, speech: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_unsaved_take_is_kept_not_only_the_last(
+    qtbot, tmp_path: Path, speech: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def no_space(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 

@@ -37,8 +37,9 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
 
 
-def make_window(qtbot, tmp_path: Path, settings: Settings, backend=None, factory=None,
-                wait_ready: bool = True) -> MainWindow:
+def make_window(
+    qtbot, tmp_path: Path, settings: Settings, backend=None, factory=None, wait_ready: bool = True
+) -> MainWindow:
     window = MainWindow(
         backend=backend or FakeBackend(),
         library=starter_library(),
@@ -152,13 +153,17 @@ def test_keyboard_shortcuts(qtbot, tmp_path: Path, settings: Settings, speech) -
     assert not window.recorder.recording
     qtbot.keyClick(window, Qt.Key.Key_R)
     assert len(backend.played) == 1 and len(backend.played[0][0]) == len(window.take.samples)
-    for widget in (window.record_bar.record, window.record_bar.play_mine,
-                   window.record_bar.play_reference, window.lessons, window.analysis):
+    for widget in (
+        window.record_bar.record,
+        window.record_bar.play_mine,
+        window.record_bar.play_reference,
+        window.lessons,
+        window.analysis,
+    ):
         assert widget.accessibleName()
 
 
-def test_no_microphone_then_open_a_file(qtbot, tmp_path: Path, settings: Settings,
-                                        speech) -> None:
+def test_no_microphone_then_open_a_file(qtbot, tmp_path: Path, settings: Settings, speech) -> None:
     window = make_window(qtbot, tmp_path, settings, FakeBackend(devices=[]))
     qtbot.keyClick(window, Qt.Key.Key_Space)
     assert not window.recorder.recording
@@ -175,15 +180,19 @@ def test_drop_a_flac_file(qtbot, tmp_path: Path, settings: Settings, speech) -> 
     sf.write(str(flac), *sf.read(str(speech)))
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(flac))])
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
-                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     with qtbot.waitSignal(window.takeShown, timeout=5000):
         window.dropEvent(event)
     assert window.take_path == flac and window.take.result is not None
 
 
-def test_scoring_runs_off_the_gui_thread(qtbot, tmp_path: Path, settings: Settings,
-                                         speech) -> None:
+def test_scoring_runs_off_the_gui_thread(qtbot, tmp_path: Path, settings: Settings, speech) -> None:
     scorer = FakeScorer(delay=0.4)
     window = make_window(qtbot, tmp_path, settings, factory=lambda: scorer)
     ticks: list[int] = []
@@ -197,8 +206,9 @@ def test_scoring_runs_off_the_gui_thread(qtbot, tmp_path: Path, settings: Settin
     assert len(ticks) >= 8  # the event loop kept running while the scorer slept
 
 
-def test_missing_model_keeps_the_app_usable(qtbot, tmp_path: Path, settings: Settings,
-                                            speech) -> None:
+def test_missing_model_keeps_the_app_usable(
+    qtbot, tmp_path: Path, settings: Settings, speech
+) -> None:
     def missing():
         raise ModelError("Scoring model not found: /nowhere/head.onnx. Reinstall tutor.")
 
@@ -213,8 +223,9 @@ def test_missing_model_keeps_the_app_usable(qtbot, tmp_path: Path, settings: Set
     assert window.analysis.waveform.isVisible() and window.analysis.phones.items == []
 
 
-def test_recording_is_kept_when_scoring_fails(qtbot, tmp_path: Path, settings: Settings,
-                                              speech) -> None:
+def test_recording_is_kept_when_scoring_fails(
+    qtbot, tmp_path: Path, settings: Settings, speech
+) -> None:
     class Failing(FakeScorer):
         def score(self, *args, **kwargs):
             raise AudioError("The recording is silent: check the microphone.")
@@ -225,8 +236,10 @@ def test_recording_is_kept_when_scoring_fails(qtbot, tmp_path: Path, settings: S
         speak_into(window, backend, speech, qtbot)
     saved = list((tmp_path / "data" / "recordings").glob("*.wav"))
     assert len(saved) == 1
-    assert "silent" in window.record_bar.message.text() and saved[0].name in \
-        window.record_bar.message.text()
+    assert (
+        "silent" in window.record_bar.message.text()
+        and saved[0].name in window.record_bar.message.text()
+    )
 
 
 def test_scoring_waits_for_the_model(qtbot, tmp_path: Path, settings: Settings, speech) -> None:
@@ -250,8 +263,9 @@ def test_scoring_waits_for_the_model(qtbot, tmp_path: Path, settings: Settings, 
         gate.set()
 
 
-def test_dark_theme_and_window_state_are_remembered(qtbot, tmp_path: Path,
-                                                    settings: Settings) -> None:
+def test_dark_theme_and_window_state_are_remembered(
+    qtbot, tmp_path: Path, settings: Settings
+) -> None:
     settings.theme = "dark"
     settings.notation = "ipa"
     window = make_window(qtbot, tmp_path, settings)

@@ -18,7 +18,7 @@ from tutor.voice import SLOW_SPEED, VoiceError, default_voice, list_voices, spea
 from tutor.voice.piper import PiperConfig, phonemize, to_ids
 
 # Blocks every socket before tutor is imported, then runs `tutor say ...` in-process.
-DRIVER = r'''
+DRIVER = r"""
 import json, socket, sys
 attempts = []
 def _blocked(name):
@@ -33,17 +33,22 @@ for _name in ("create_connection", "getaddrinfo", "gethostbyname", "gethostbynam
 from tutor.cli import main
 code = main(["say", *sys.argv[1:]])
 print("OFFLINE-REPORT " + json.dumps({"attempts": attempts, "exit": code}))
-'''
+"""
 
 
-def _say_offline(tmp_path: Path, *argv: str, env: dict[str, str] | None = None
-                 ) -> tuple[dict, str]:
+def _say_offline(tmp_path: Path, *argv: str, env: dict[str, str] | None = None) -> tuple[dict, str]:
     script = tmp_path / "say_driver.py"
     script.write_text(DRIVER, encoding="utf-8")
     root = Path(__file__).resolve().parent.parent
     run_env = {**os.environ, "PYTHONPATH": str(root), **(env or {})}
-    done = subprocess.run([sys.executable, str(script), *argv], capture_output=True,
-                          text=True, timeout=120, env=run_env, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, str(script), *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=run_env,
+        cwd=tmp_path,
+    )
     lines = [x for x in done.stdout.splitlines() if x.startswith("OFFLINE-REPORT ")]
     assert lines, f"driver failed:\n{done.stdout}\n{done.stderr}"
     return json.loads(lines[-1].removeprefix("OFFLINE-REPORT ")), done.stdout + done.stderr
@@ -66,8 +71,13 @@ def test_say_writes_speech_with_the_piper_voice_offline(tmp_path):
 
 def test_say_falls_back_to_espeak_when_the_piper_voice_is_missing(tmp_path):
     out = tmp_path / "hello.wav"
-    report, output = _say_offline(tmp_path, "Hello there", "--out", str(out),
-                                  env={"TUTOR_PIPER_VOICE": str(tmp_path / "gone.onnx")})
+    report, output = _say_offline(
+        tmp_path,
+        "Hello there",
+        "--out",
+        str(out),
+        env={"TUTOR_PIPER_VOICE": str(tmp_path / "gone.onnx")},
+    )
     assert report == {"attempts": [], "exit": 0}, output
     samples, rate = sf.read(out, dtype="float32")
     assert len(samples) / rate > 0.4 and _rms_db(samples) > -35.0
@@ -203,8 +213,9 @@ def test_arpabet_is_spelled_as_espeak_writes_it():
     assert lexicon_ipa("?!") == ""
     joe = next(v for v in list_voices() if v.name == "joe")
     known = PiperConfig.load(joe.config).phoneme_ids
-    symbols = set(phonemize("The thing is: ship, sheep, judge, measure, boy, cow?", "en-us",
-                            "lexicon")[0])
+    symbols = set(
+        phonemize("The thing is: ship, sheep, judge, measure, boy, cow?", "en-us", "lexicon")[0]
+    )
     assert symbols <= set(known), symbols - set(known)  # every symbol has an id
 
 
@@ -235,8 +246,8 @@ def test_my_take_then_the_model():
     assert rate == 16000
     assert len(clip) == pytest.approx(mine + GAP_S * rate + rate, abs=3)
     assert np.allclose(clip[: mine - 1], 0.1)  # the take's word comes first
-    assert np.all(clip[mine + 10: mine + int(GAP_S * rate) - 10] == 0)
-    assert np.median(clip[-rate // 2:]) == pytest.approx(0.5, abs=0.01)  # then the model
+    assert np.all(clip[mine + 10 : mine + int(GAP_S * rate) - 10] == 0)
+    assert np.median(clip[-rate // 2 :]) == pytest.approx(0.5, abs=0.01)  # then the model
     with pytest.raises(ValueError):
         take_then_model(take, 16000, 0.9, 0.5, model)
 

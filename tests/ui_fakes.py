@@ -68,15 +68,27 @@ class FakeScorer:
             for token in w.variants[0]:
                 base, stress = split_stress(token)
                 heard, score = self.bad.get(base, (base, 1.9))
-                phones.append(PhoneResult(base, stress, round(t, 3), round(t + step, 3), score,
-                                          -0.2 if score > 1.5 else -4.0, heard, score < 1.0))
+                phones.append(
+                    PhoneResult(
+                        base,
+                        stress,
+                        round(t, 3),
+                        round(t + step, 3),
+                        score,
+                        -0.2 if score > 1.5 else -4.0,
+                        heard,
+                        score < 1.0,
+                    )
+                )
                 t += step
             acc = 5.0 * float(np.mean([p.score for p in phones]))
-            out.append(WordResult(w.text, tuple(phones), phones[0].start, phones[-1].end, acc,
-                                  10.0, acc))
+            out.append(
+                WordResult(w.text, tuple(phones), phones[0].start, phones[-1].end, acc, 10.0, acc)
+            )
         acc = float(np.mean([w.accuracy for w in out]))
-        return UtteranceResult(text, tuple(out), acc, 8.6, 10.0, 8.0, round(0.8 * acc + 1.7, 1),
-                               duration, self.version)
+        return UtteranceResult(
+            text, tuple(out), acc, 8.6, 10.0, 8.0, round(0.8 * acc + 1.7, 1), duration, self.version
+        )
 
 
 def espeak_wav(folder: Path, text: str, name: str = "speech.wav", rate: int = 16000) -> Path:
@@ -87,8 +99,9 @@ def espeak_wav(folder: Path, text: str, name: str = "speech.wav", rate: int = 16
     import soxr
 
     data = soxr.resample(data, sr, rate).astype(np.float32)
-    padded = np.concatenate([np.zeros(rate // 4, np.float32), data, np.zeros(rate // 2,
-                                                                              np.float32)])
+    padded = np.concatenate(
+        [np.zeros(rate // 4, np.float32), data, np.zeros(rate // 2, np.float32)]
+    )
     path = folder / name
     sf.write(str(path), padded, rate)
     return path
@@ -113,8 +126,10 @@ def lesson_pack(pack_id: str, title: str, rows) -> Any:
     """A :class:`LessonPack` from ``(id, text, focus phones[, tip])`` rows."""
     from tutor.lessons.model import LessonItem, LessonPack
 
-    items = tuple(LessonItem(id=r[0], text=r[1], focus_phones=tuple(r[2]),
-                             tip=r[3] if len(r) > 3 else "") for r in rows)
+    items = tuple(
+        LessonItem(id=r[0], text=r[1], focus_phones=tuple(r[2]), tip=r[3] if len(r) > 3 else "")
+        for r in rows
+    )
     return LessonPack(id=pack_id, title=title, items=items)
 
 

@@ -22,8 +22,9 @@ TEMP_PREFIX = ".tutor-tmp-"
 def temp_path(dest: Path, suffix: str | None = None) -> Path:
     """A new, empty, uniquely named file next to ``dest`` (same suffix, so tools that
     pick a format from the extension still do)."""
-    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=dest.suffix if suffix is None
-                                else suffix, dir=dest.parent)
+    fd, name = tempfile.mkstemp(
+        prefix=TEMP_PREFIX, suffix=dest.suffix if suffix is None else suffix, dir=dest.parent
+    )
     os.close(fd)
     return Path(name)
 
@@ -70,8 +71,7 @@ def write_with(dest: str | os.PathLike[str], writer: Callable[[Path], object]) -
 
 
 @contextlib.contextmanager
-def open_atomic(dest: str | os.PathLike[str], mode: str = "w", **kwargs: object
-                ) -> Iterator[IO]:
+def open_atomic(dest: str | os.PathLike[str], mode: str = "w", **kwargs: object) -> Iterator[IO]:
     """``with open_atomic(path, "w", encoding="utf-8") as fh:`` writes ``path`` atomically."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)

@@ -323,8 +323,13 @@ def encode_wav(samples: np.ndarray, rate: int) -> bytes:
     import io
 
     buf = io.BytesIO()
-    sf.write(buf, np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0), rate,
-             subtype="PCM_16", format="WAV")
+    sf.write(
+        buf,
+        np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0),
+        rate,
+        subtype="PCM_16",
+        format="WAV",
+    )
     return buf.getvalue()
 
 
@@ -338,8 +343,8 @@ def write_recording(samples: np.ndarray, rate: int, path: str | Path) -> Path:
         return atomic.write_bytes(path, data)
     except Exception as exc:  # OSError, soundfile's RuntimeError, ValueError...
         raise atomic.SaveError(
-            f"Your recording could not be saved: {atomic.describe_write_error(exc, path)}.",
-            path) from exc
+            f"Your recording could not be saved: {atomic.describe_write_error(exc, path)}.", path
+        ) from exc
 
 
 def save_recording(samples: np.ndarray, rate: int, folder: Path, stem: str = "take") -> Path:

@@ -11,8 +11,21 @@ from tutor.progress.export import _safe  # the formula-injection guard of the at
 
 from .summary import ClassSummary
 
-COLUMNS = ("learner", "sound", "ipa", "times", "mean", "right_share", "needs_work",
-           "heard_as", "trend", "change", "attempts", "passed", "last_practice")
+COLUMNS = (
+    "learner",
+    "sound",
+    "ipa",
+    "times",
+    "mean",
+    "right_share",
+    "needs_work",
+    "heard_as",
+    "trend",
+    "change",
+    "attempts",
+    "passed",
+    "last_practice",
+)
 
 
 def write_csv(summary: ClassSummary, out: str | os.PathLike[str]) -> int:
@@ -23,16 +36,23 @@ def write_csv(summary: ClassSummary, out: str | os.PathLike[str]) -> int:
     rows = []
     for lr in summary.learners:
         for s in lr.sounds:
-            rows.append({
-                "learner": _safe(lr.name), "sound": s.phone, "ipa": s.ipa, "times": s.times,
-                "mean": f"{s.mean:.2f}", "right_share": f"{s.right_share:.2f}",
-                "needs_work": "yes" if s.needs_work else "no",
-                "heard_as": " ".join(f"{p}x{n}" for p, n in s.heard_as),
-                "trend": trend_word(s.change),
-                "change": "" if s.change is None else f"{s.change:+.2f}",
-                "attempts": len(lr.attempts), "passed": lr.passed,
-                "last_practice": lr.last.isoformat(timespec="seconds") if lr.last else "",
-            })
+            rows.append(
+                {
+                    "learner": _safe(lr.name),
+                    "sound": s.phone,
+                    "ipa": s.ipa,
+                    "times": s.times,
+                    "mean": f"{s.mean:.2f}",
+                    "right_share": f"{s.right_share:.2f}",
+                    "needs_work": "yes" if s.needs_work else "no",
+                    "heard_as": " ".join(f"{p}x{n}" for p, n in s.heard_as),
+                    "trend": trend_word(s.change),
+                    "change": "" if s.change is None else f"{s.change:+.2f}",
+                    "attempts": len(lr.attempts),
+                    "passed": lr.passed,
+                    "last_practice": lr.last.isoformat(timespec="seconds") if lr.last else "",
+                }
+            )
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".class-", suffix=".csv", dir=out.parent)
     try:

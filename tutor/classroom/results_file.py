@@ -69,38 +69,73 @@ def _phone_marks(store: ProgressStore, attempt: Attempt) -> tuple[PhoneMark, ...
     try:
         result = attempt.result
     except (ValueError, KeyError, TypeError):  # damaged JSON: the phone rows still tell scores
-        return tuple(PhoneMark(w, p, to_ipa(p), s, "", "", s >= PHONE_GOOD)
-                     for w, p, s in store.phone_rows(attempt.id))
+        return tuple(
+            PhoneMark(w, p, to_ipa(p), s, "", "", s >= PHONE_GOOD)
+            for w, p, s in store.phone_rows(attempt.id)
+        )
     return tuple(
-        PhoneMark(word.text, p.phone, to_ipa(p.phone + ("" if p.stress is None else str(p.stress))),
-                  float(p.score), p.heard, to_ipa(p.heard) if p.heard else "",
-                  p.score >= PHONE_GOOD, round(float(p.start), 3), round(float(p.end), 3))
-        for word in result.words for p in word.phones
+        PhoneMark(
+            word.text,
+            p.phone,
+            to_ipa(p.phone + ("" if p.stress is None else str(p.stress))),
+            float(p.score),
+            p.heard,
+            to_ipa(p.heard) if p.heard else "",
+            p.score >= PHONE_GOOD,
+            round(float(p.start), 3),
+            round(float(p.end), 3),
+        )
+        for word in result.words
+        for p in word.phones
     )
 
 
-def learner_results(store: ProgressStore, learner: str, *, data_dir: Path | None = None,
-                    focus: FocusLookup | None = None) -> LearnerResults:
+def learner_results(
+    store: ProgressStore,
+    learner: str,
+    *,
+    data_dir: Path | None = None,
+    focus: FocusLookup | None = None,
+) -> LearnerResults:
     """Every attempt of ``learner`` in ``store``, ready to write."""
     from tutor.practice.scheduler import PASS, attempt_quality
 
     names = {lr.name.lower(): lr.name for lr in store.learners()}
     name = names.get(" ".join(learner.split()).lower())
     if name is None:
-        raise ProgressError(f"There is no learner called {learner!r} "
-                            f"(learners: {', '.join(sorted(names.values()))}).")
+        raise ProgressError(
+            f"There is no learner called {learner!r} "
+            f"(learners: {', '.join(sorted(names.values()))})."
+        )
     focus = focus or pack_focus_lookup()
     marks = []
     for attempt in store.attempts(name):
         phones = _phone_marks(store, attempt)
-        record = AttemptRecord(attempt.pack, attempt.item, attempt.when, attempt.total,
-                               tuple(PhoneScore(p.phone, p.score, p.word) for p in phones))
+        record = AttemptRecord(
+            attempt.pack,
+            attempt.item,
+            attempt.when,
+            attempt.total,
+            tuple(PhoneScore(p.phone, p.score, p.word) for p in phones),
+        )
         item_focus = tuple(focus(attempt.pack, attempt.item))
-        marks.append(AttemptMark(
-            attempt.when, attempt.pack, attempt.item, attempt.text, attempt.total,
-            attempt.accuracy, attempt.fluency, attempt.completeness, attempt.prosodic,
-            attempt_quality(record, item_focus) >= PASS, item_focus, phones,
-            _relative_audio(attempt.audio_path, data_dir)))
+        marks.append(
+            AttemptMark(
+                attempt.when,
+                attempt.pack,
+                attempt.item,
+                attempt.text,
+                attempt.total,
+                attempt.accuracy,
+                attempt.fluency,
+                attempt.completeness,
+                attempt.prosodic,
+                attempt_quality(record, item_focus) >= PASS,
+                item_focus,
+                phones,
+                _relative_audio(attempt.audio_path, data_dir),
+            )
+        )
     return LearnerResults(name, datetime.now(UTC), __version__, tuple(marks))
 
 
@@ -110,12 +145,18 @@ def to_json(results: LearnerResults) -> str:
         data["when"] = a.when.astimezone(UTC).isoformat(timespec="seconds")
         return data
 
-    return json.dumps({
-        "format": FORMAT, "version": FORMAT_VERSION, "learner": results.learner,
-        "exported": results.exported.astimezone(UTC).isoformat(timespec="seconds"),
-        "tutor_version": results.tutor_version,
-        "attempts": [attempt(a) for a in results.attempts],
-    }, ensure_ascii=False, indent=1)
+    return json.dumps(
+        {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "learner": results.learner,
+            "exported": results.exported.astimezone(UTC).isoformat(timespec="seconds"),
+            "tutor_version": results.tutor_version,
+            "attempts": [attempt(a) for a in results.attempts],
+        },
+        ensure_ascii=False,
+        indent=1,
+    )
 
 
 def write_results(results: LearnerResults, out: str | os.PathLike[str]) -> Path:
@@ -151,22 +192,26 @@ def _reject_constant(name: str) -> float:
     raise _Bad(f"{name} is not a number a results file may hold")
 
 
-def _text(data: Mapping[str, Any], key: str, *, empty: bool = True, limit: int = MAX_TEXT
-          ) -> str:
+def _text(data: Mapping[str, Any], key: str, *, empty: bool = True, limit: int = MAX_TEXT) -> str:
     value = data.get(key)
     if not isinstance(value, str):
         raise _Bad(f"{key!r} must be text")
     value = " ".join(value.split()) if key in ("learner", "pack", "item") else value
     if (not empty and not value.strip()) or len(value) > limit:
-        raise _Bad(f"{key!r} must be {'non-empty ' if not empty else ''}text of at most "
-                   f"{limit} characters")
+        raise _Bad(
+            f"{key!r} must be {'non-empty ' if not empty else ''}text of at most {limit} characters"
+        )
     return value
 
 
 def _number(data: Mapping[str, Any], key: str, low: float, high: float) -> float:
     value = data.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
-            value) or not low <= value <= high:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not low <= value <= high
+    ):
         raise _Bad(f"{key!r} must be a number from {low:g} to {high:g}")
     return float(value)
 
@@ -191,8 +236,17 @@ def _phone(data: Any) -> PhoneMark:
     ipa = data.get("ipa")  # stress-aware (schwa for unstressed AH); else the plain spelling
     if ipa not in {to_ipa(phone + stress) for stress in ("", "0", "1", "2")}:
         ipa = to_ipa(phone)
-    return PhoneMark(_text(data, "word", limit=200), phone, ipa, score, heard,
-                     to_ipa(heard) if heard else "", score >= PHONE_GOOD, start, end)
+    return PhoneMark(
+        _text(data, "word", limit=200),
+        phone,
+        ipa,
+        score,
+        heard,
+        to_ipa(heard) if heard else "",
+        score >= PHONE_GOOD,
+        start,
+        end,
+    )
 
 
 def _attempt(data: Any) -> AttemptMark:
@@ -202,8 +256,11 @@ def _attempt(data: Any) -> AttemptMark:
     focus = data.get("focus", [])
     if not isinstance(phones, list) or len(phones) > MAX_PHONES:
         raise _Bad(f"'phones' must be a list of at most {MAX_PHONES}")
-    if not isinstance(focus, list) or len(focus) > 50 or not all(
-            isinstance(f, str) and f.upper() in PHONE_SET for f in focus):
+    if (
+        not isinstance(focus, list)
+        or len(focus) > 50
+        or not all(isinstance(f, str) and f.upper() in PHONE_SET for f in focus)
+    ):
         raise _Bad("'focus' must be a list of ARPAbet phones")
     if not isinstance(data.get("passed"), bool):
         raise _Bad("'passed' must be true or false")
@@ -212,13 +269,23 @@ def _attempt(data: Any) -> AttemptMark:
         raise _Bad("'audio' must be a relative path or null")
     total, accuracy, fluency, completeness, prosodic = (
         _number(data, k, 0.0, 10.0)
-        for k in ("total", "accuracy", "fluency", "completeness", "prosodic"))
+        for k in ("total", "accuracy", "fluency", "completeness", "prosodic")
+    )
     return AttemptMark(
-        _time(data, "when"), _text(data, "pack", empty=False, limit=200),
-        _text(data, "item", empty=False, limit=200), _text(data, "text"),
-        total, accuracy, fluency, completeness, prosodic,
-        data["passed"], tuple(f.upper() for f in focus), tuple(_phone(p) for p in phones),
-        audio)
+        _time(data, "when"),
+        _text(data, "pack", empty=False, limit=200),
+        _text(data, "item", empty=False, limit=200),
+        _text(data, "text"),
+        total,
+        accuracy,
+        fluency,
+        completeness,
+        prosodic,
+        data["passed"],
+        tuple(f.upper() for f in focus),
+        tuple(_phone(p) for p in phones),
+        audio,
+    )
 
 
 def read_results(path: str | os.PathLike[str]) -> LearnerResults:
@@ -226,8 +293,10 @@ def read_results(path: str | os.PathLike[str]) -> LearnerResults:
     path = Path(path)
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise ResultsError(f"{path.name} is too large to be a results file "
-                               f"(over {MAX_FILE_BYTES // 2**20} MB).")
+            raise ResultsError(
+                f"{path.name} is too large to be a results file "
+                f"(over {MAX_FILE_BYTES // 2**20} MB)."
+            )
         raw = path.read_bytes()
     except FileNotFoundError as exc:
         raise ResultsError(f"{path} does not exist.") from exc
@@ -240,17 +309,21 @@ def read_results(path: str | os.PathLike[str]) -> LearnerResults:
     except UnicodeDecodeError as exc:
         raise ResultsError(f"{path.name} is not a tutor results file (not UTF-8 text).") from exc
     except (ValueError, RecursionError, _Bad) as exc:
-        raise ResultsError(f"{path.name} is not a tutor results file (not valid JSON: "
-                           f"{str(exc)[:200]}).") from exc
+        raise ResultsError(
+            f"{path.name} is not a tutor results file (not valid JSON: {str(exc)[:200]})."
+        ) from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ResultsError(f"{path.name} is not a tutor results file (make one with "
-                           "`tutor class export`).")
+        raise ResultsError(
+            f"{path.name} is not a tutor results file (make one with `tutor class export`)."
+        )
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ResultsError(f"{path.name}: the file has no valid format version.")
     if version > FORMAT_VERSION:
-        raise ResultsError(f"{path.name} was written by a newer tutor (format {version}; this "
-                           f"one reads {FORMAT_VERSION}): update tutor.")
+        raise ResultsError(
+            f"{path.name} was written by a newer tutor (format {version}; this "
+            f"one reads {FORMAT_VERSION}): update tutor."
+        )
     attempts = data.get("attempts")
     try:
         learner = _text(data, "learner", empty=False, limit=MAX_NAME)

@@ -27,7 +27,7 @@ def trend(values: Sequence[float]) -> float | None:
     if len(values) < TREND_MIN:
         return None
     half = len(values) // 2
-    return fmean(values[len(values) - half:]) - fmean(values[:half])
+    return fmean(values[len(values) - half :]) - fmean(values[:half])
 
 
 def trend_word(change: float | None, step: float = TREND_STEP) -> str:
@@ -124,10 +124,18 @@ def sound_stats(attempts: Iterable[AttemptMark]) -> tuple[SoundStat, ...]:
             ipa.setdefault(p.phone, to_ipa(p.phone))
             if not p.ok and p.heard and p.heard != p.phone:
                 heard[p.phone][p.heard] += 1
-    stats = [SoundStat(phone, ipa[phone], len(v), fmean(v),
-                       sum(s >= PHONE_GOOD for s in v) / len(v), trend(v),
-                       tuple(heard[phone].most_common(3)))
-             for phone, v in scores.items()]
+    stats = [
+        SoundStat(
+            phone,
+            ipa[phone],
+            len(v),
+            fmean(v),
+            sum(s >= PHONE_GOOD for s in v) / len(v),
+            trend(v),
+            tuple(heard[phone].most_common(3)),
+        )
+        for phone, v in scores.items()
+    ]
     return tuple(sorted(stats, key=lambda s: (s.mean, s.phone)))
 
 
@@ -135,25 +143,33 @@ def _merge(results: Sequence[LearnerResults]) -> list[tuple[str, list[AttemptMar
     """Files of the same learner (names compared case-blind) become one learner."""
     merged: dict[str, tuple[str, dict[tuple, AttemptMark], list[str]]] = {}
     for result in results:
-        name, attempts, sources = merged.setdefault(result.learner.casefold(),
-                                                    (result.learner, {}, []))
+        name, attempts, sources = merged.setdefault(
+            result.learner.casefold(), (result.learner, {}, [])
+        )
         sources.append(result.source)
         for a in result.attempts:  # the same attempt exported twice counts once
             attempts.setdefault((a.when, a.pack, a.item, a.total), a)
-    return [(name, sorted(a.values(), key=lambda a: a.when), src)
-            for name, a, src in merged.values()]
+    return [
+        (name, sorted(a.values(), key=lambda a: a.when), src) for name, a, src in merged.values()
+    ]
 
 
 def summarise(results: Sequence[LearnerResults], now: datetime | None = None) -> ClassSummary:
-    learners = tuple(sorted(
-        (LearnerSummary(name, tuple(attempts), sound_stats(attempts), tuple(sources))
-         for name, attempts, sources in _merge(results)),
-        key=lambda lr: lr.name.casefold()))
+    learners = tuple(
+        sorted(
+            (
+                LearnerSummary(name, tuple(attempts), sound_stats(attempts), tuple(sources))
+                for name, attempts, sources in _merge(results)
+            ),
+            key=lambda lr: lr.name.casefold(),
+        )
+    )
     every = sorted((a for lr in learners for a in lr.attempts), key=lambda a: a.when)
     sounds = []
     for stat in sound_stats(every):
         per_learner = [(lr.name, s.mean) for lr in learners if (s := lr.sound(stat.phone))]
-        needing = tuple(sorted(((n, m) for n, m in per_learner if m < PHONE_GOOD),
-                               key=lambda x: x[1]))
+        needing = tuple(
+            sorted(((n, m) for n, m in per_learner if m < PHONE_GOOD), key=lambda x: x[1])
+        )
         sounds.append(ClassSound(stat, len(per_learner), needing))
     return ClassSummary(learners, tuple(sounds), now or datetime.now(UTC))

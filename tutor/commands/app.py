@@ -50,8 +50,10 @@ def demo_screenshot(out_path: str | Path, theme: str = "light") -> int:
     """Score the bundled sample, render the main window headless, save a PNG."""
     sample = bundled_sample()
     if sample is None:
-        print("tutor: no bundled sample (an assets/samples/*.flac with a .json of its text).",
-              file=sys.stderr)
+        print(
+            "tutor: no bundled sample (an assets/samples/*.flac with a .json of its text).",
+            file=sys.stderr,
+        )
         return 1
     try:
         from tutor.scoring import ScoringError

@@ -21,9 +21,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="class_command", metavar="ACTION", required=True)
     exp = sub.add_parser("export", help="write one learner's results to one file")
     exp.add_argument("--learner", required=True, help="the learner's name")
-    exp.add_argument("--out", required=True, metavar="FILE",
-                     help="the file to write (a folder, or a path ending in /: "
-                          "NAME-DATE.tutor-results.json in it)")
+    exp.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="the file to write (a folder, or a path ending in /: "
+        "NAME-DATE.tutor-results.json in it)",
+    )
     rep = sub.add_parser("report", help="make a class report from exported files")
     rep.add_argument("exports", type=Path, nargs="+", metavar="EXPORT")
     rep.add_argument("--out", type=Path, required=True, metavar="FILE.html")
@@ -90,6 +94,8 @@ def _report(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"error: cannot write the report: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    print(f"Wrote {args.out}: {len(summary.learners)} learners, {summary.attempts} attempts"
-          + (f"; {args.csv}: {rows} rows" if rows is not None else ""))
+    print(
+        f"Wrote {args.out}: {len(summary.learners)} learners, {summary.attempts} attempts"
+        + (f"; {args.csv}: {rows} rows" if rows is not None else "")
+    )
     return 0

@@ -23,8 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add.add_argument("name")
     remove = sub.add_parser("remove", help="remove a learner and all their attempts")
     remove.add_argument("name")
-    remove.add_argument("--yes", action="store_true",
-                        help="really remove (their attempts cannot be brought back)")
+    remove.add_argument(
+        "--yes", action="store_true", help="really remove (their attempts cannot be brought back)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,8 +43,10 @@ def run(args: argparse.Namespace) -> int:
                 name = " ".join(args.name.split())
                 count = len(store.attempts(name))
                 if not args.yes:
-                    print(f"error: removing {name!r} deletes {count} attempts; "
-                          "add --yes to do it", file=sys.stderr)
+                    print(
+                        f"error: removing {name!r} deletes {count} attempts; add --yes to do it",
+                        file=sys.stderr,
+                    )
                     return 2
                 store.delete_learner(name)
                 print(f"Removed {name} ({count} attempts)")

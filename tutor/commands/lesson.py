@@ -24,22 +24,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     new.add_argument("--id", help="pack id (default: from the folder name)")
     new.add_argument("--title", help="pack title (default: from the folder name)")
     new.add_argument("--author", default="", help="your name")
-    new.add_argument("--level", default="beginner",
-                     choices=("beginner", "intermediate", "advanced"))
+    new.add_argument(
+        "--level", default="beginner", choices=("beginner", "intermediate", "advanced")
+    )
 
     val = sub.add_parser("validate", help="check packs (folders or .tutorpack files)")
     val.add_argument("paths", type=Path, nargs="+", metavar="PACK")
     val.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    val.add_argument("--no-phones", action="store_true",
-                     help="skip the word -> phones check (faster)")
+    val.add_argument(
+        "--no-phones", action="store_true", help="skip the word -> phones check (faster)"
+    )
 
     pack = sub.add_parser("pack", help="validate a pack folder and zip it into a .tutorpack")
     pack.add_argument("folder", type=Path)
-    pack.add_argument("-o", "--output", type=Path,
-                      help="the .tutorpack to write (default: <pack id>.tutorpack here)")
+    pack.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="the .tutorpack to write (default: <pack id>.tutorpack here)",
+    )
 
-    sub.add_parser("list", help="list the lesson packs on this computer (and any that are "
-                   "broken)")
+    sub.add_parser("list", help="list the lesson packs on this computer (and any that are broken)")
 
     imp = sub.add_parser("import", help="validate a pack and add it to this computer's lessons")
     imp.add_argument("source", type=Path, metavar="PACK", help="a .tutorpack file or a folder")
@@ -47,17 +52,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    handlers = {"new": _new, "validate": _validate, "pack": _pack, "import": _import,
-                "list": _list}
+    handlers = {"new": _new, "validate": _validate, "pack": _pack, "import": _import, "list": _list}
     return handlers[args.lesson_command](args)
 
 
 def _progress(name: object) -> Callable[[int, int, int], None]:
     """Prints how far checking a big pack has got (to stderr, every 100 items)."""
+
     def show(done: int, total: int, guessed: int) -> None:
         if total >= PROGRESS_FROM and (done % 100 == 0 or done == total):
-            print(f"{name}: checked {done}/{total} items ({guessed} words not in the "
-                  "dictionary guessed)", file=sys.stderr, flush=True)
+            print(
+                f"{name}: checked {done}/{total} items ({guessed} words not in the "
+                "dictionary guessed)",
+                file=sys.stderr,
+                flush=True,
+            )
+
     return show
 
 
@@ -86,12 +96,20 @@ def _new(args: argparse.Namespace) -> int:
         return 2
     title = args.title or folder.name.replace("-", " ").replace("_", " ").strip().title()
     example = LessonItem(
-        id="think-sink", text="think, sink", type=ItemType.MINIMAL_PAIR,
+        id="think-sink",
+        text="think, sink",
+        type=ItemType.MINIMAL_PAIR,
         focus_phones=("TH", "S"),
         tip="Tongue between the teeth for TH, behind the teeth for S.",
     )
-    pack = LessonPack(id=pack_id, title=title or pack_id, items=(example,), author=args.author,
-                      level=args.level, description="Describe what this pack practises.")
+    pack = LessonPack(
+        id=pack_id,
+        title=title or pack_id,
+        items=(example,),
+        author=args.author,
+        level=args.level,
+        description="Describe what this pack practises.",
+    )
     try:
         path = write_manifest(pack, folder)
         (folder / "audio").mkdir(exist_ok=True)
@@ -107,15 +125,20 @@ def _validate(args: argparse.Namespace) -> int:
 
     failed = False
     for path in args.paths:
-        report = validate_pack(path, check_phones=not args.no_phones,
-                               progress=None if args.no_phones else _progress(path))
+        report = validate_pack(
+            path,
+            check_phones=not args.no_phones,
+            progress=None if args.no_phones else _progress(path),
+        )
         _print_report(report)
         bad = bool(report.errors) or report.pack is None or (args.strict and bool(report.warnings))
         failed |= bad
         count = len(report.pack.items) if report.pack else 0
         verdict = "FAILED" if bad else "ok"
-        print(f"{path}: {verdict} ({count} items, {len(report.errors)} errors, "
-              f"{len(report.warnings)} warnings)")
+        print(
+            f"{path}: {verdict} ({count} items, {len(report.errors)} errors, "
+            f"{len(report.warnings)} warnings)"
+        )
     return 1 if failed else 0
 
 
@@ -145,8 +168,9 @@ def _import(args: argparse.Namespace) -> int:
     from tutor.lessons import PackError, import_pack
 
     try:
-        pack, report = import_pack(args.source, replace=args.replace,
-                                   progress=_progress(args.source))
+        pack, report = import_pack(
+            args.source, replace=args.replace, progress=_progress(args.source)
+        )
     except PackError as exc:
         for issue in exc.issues:
             print(issue, file=sys.stderr)
@@ -155,8 +179,10 @@ def _import(args: argparse.Namespace) -> int:
     except OSError as exc:
         from tutor.atomic import describe_write_error
 
-        print(f"{args.source}: not imported: {describe_write_error(exc, exc.filename)}",
-              file=sys.stderr)
+        print(
+            f"{args.source}: not imported: {describe_write_error(exc, exc.filename)}",
+            file=sys.stderr,
+        )
         return 1
     _print_report(report)
     print(f"Imported {pack.title!r} ({len(pack.items)} items) into {pack.root}")

@@ -20,12 +20,18 @@ if TYPE_CHECKING:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("text", nargs="?", help="what to say")
     parser.add_argument("--out", type=Path, metavar="FILE.wav", help="the WAV file to write")
-    parser.add_argument("--slow", action="store_true",
-                        help="speak at about 0.75x speed (same pitch)")
-    parser.add_argument("--voice", metavar="NAME", help="a voice from --list-voices "
-                        "(default: the one marked *)")
-    parser.add_argument("--rate", type=int, metavar="HZ",
-                        help="resample to this rate (default: the voice's own, e.g. 22050)")
+    parser.add_argument(
+        "--slow", action="store_true", help="speak at about 0.75x speed (same pitch)"
+    )
+    parser.add_argument(
+        "--voice", metavar="NAME", help="a voice from --list-voices (default: the one marked *)"
+    )
+    parser.add_argument(
+        "--rate",
+        type=int,
+        metavar="HZ",
+        help="resample to this rate (default: the voice's own, e.g. 22050)",
+    )
     parser.add_argument("--list-voices", action="store_true", help="list the voices and exit")
 
 
@@ -63,8 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if args.list_voices:
         return _list_voices()
     if not args.text or not args.out:
-        print("error: tutor say needs TEXT and --out FILE.wav (or --list-voices)",
-              file=sys.stderr)
+        print("error: tutor say needs TEXT and --out FILE.wav (or --list-voices)", file=sys.stderr)
         return 2
     if args.rate is not None and not 8000 <= args.rate <= 96000:
         print("error: --rate must be between 8000 and 96000 Hz", file=sys.stderr)
@@ -86,8 +91,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: could not write {args.out}: {exc}", file=sys.stderr)
         return 2
     if speech.note:
-        print(f"note: the default voice could not speak ({speech.note}); "
-              f"used {speech.voice}", file=sys.stderr)
-    print(f"Wrote {args.out}: {len(samples) / rate:.2f} s at {rate} Hz, voice {speech.voice}"
-          f"{' (slow)' if args.slow else ''}")
+        print(
+            f"note: the default voice could not speak ({speech.note}); used {speech.voice}",
+            file=sys.stderr,
+        )
+    print(
+        f"Wrote {args.out}: {len(samples) / rate:.2f} s at {rate} Hz, voice {speech.voice}"
+        f"{' (slow)' if args.slow else ''}"
+    )
     return 0

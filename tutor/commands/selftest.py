@@ -136,7 +136,8 @@ def check_lessons() -> str:
 
     folder = builtin_lessons_dir()
     packs = [
-        p for p in (folder.iterdir() if folder.is_dir() else [])
+        p
+        for p in (folder.iterdir() if folder.is_dir() else [])
         if (p.is_dir() or p.suffix == ".tutorpack") and not p.name.startswith(".")
     ]
     if not packs:

@@ -93,7 +93,7 @@ def pitch_contour(
     rms_db = 10.0 * np.log10(energy_head[:, 0] / width + 1e-12)
     for i in np.flatnonzero(rms_db > silence_dbfs):
         row = cmnd[i]
-        below = np.flatnonzero(row[tau_min:tau_max - 1] < threshold)
+        below = np.flatnonzero(row[tau_min : tau_max - 1] < threshold)
         if below.size == 0:
             continue
         tau = int(below[0]) + tau_min

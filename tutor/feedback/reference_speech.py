@@ -26,8 +26,9 @@ def voice_available() -> bool:
 espeak_available = voice_available
 
 
-def synthesize(text: str, voice: str | None = None, *, slow: bool = False
-               ) -> tuple[np.ndarray, int]:
+def synthesize(
+    text: str, voice: str | None = None, *, slow: bool = False
+) -> tuple[np.ndarray, int]:
     """Speak ``text`` with ``voice`` (default: Piper, else espeak-ng): ``(samples, rate)``.
 
     Raises :class:`tutor.voice.VoiceError` (a ``RuntimeError``) with a readable message.
@@ -36,8 +37,13 @@ def synthesize(text: str, voice: str | None = None, *, slow: bool = False
     return speech.samples, speech.rate
 
 
-def reference_audio(text: str, recording: str | os.PathLike[str] | None = None, *,
-                    slow: bool = False, voice: str | None = None) -> Speech:
+def reference_audio(
+    text: str,
+    recording: str | os.PathLike[str] | None = None,
+    *,
+    slow: bool = False,
+    voice: str | None = None,
+) -> Speech:
     """What "hear the model" plays for an item: the teacher's ``recording`` always wins
     (slowed by pitch-preserving time stretch when ``slow``); without one, a voice speaks
     ``text`` (slowed by the voice itself)."""

@@ -47,19 +47,30 @@ def _entry_problem(info: zipfile.ZipInfo) -> str | None:
         return "only plain files are allowed"
     suffix = PurePosixPath(name).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
-        return f"{suffix or 'files without an extension'} files are not allowed in a pack " \
-               f"(allowed: {', '.join(ALLOWED_SUFFIXES)})"
+        return (
+            f"{suffix or 'files without an extension'} files are not allowed in a pack "
+            f"(allowed: {', '.join(ALLOWED_SUFFIXES)})"
+        )
     if PurePosixPath(name).name == MANIFEST_NAME and info.file_size > MAX_MANIFEST_BYTES:
-        return f"is {info.file_size / 1000:.0f} kB; a manifest may be at most " \
-               f"{MAX_MANIFEST_BYTES // 1000} kB"
+        return (
+            f"is {info.file_size / 1000:.0f} kB; a manifest may be at most "
+            f"{MAX_MANIFEST_BYTES // 1000} kB"
+        )
     if info.file_size > MAX_FILE_BYTES:
-        return f"is {info.file_size / 1e6:.1f} MB; files in a pack may be at most " \
-               f"{MAX_FILE_BYTES / 1e6:.0f} MB"
-    if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and \
-            info.file_size > 1_000_000:
-        return f"unpacks to {info.file_size / 1e6:.1f} MB from " \
-               f"{info.compress_size / 1e3:.0f} kB, more than {MAX_RATIO} times its packed " \
-               "size (the limit); it looks like a zip bomb"
+        return (
+            f"is {info.file_size / 1e6:.1f} MB; files in a pack may be at most "
+            f"{MAX_FILE_BYTES / 1e6:.0f} MB"
+        )
+    if (
+        info.compress_size
+        and info.file_size / info.compress_size > MAX_RATIO
+        and info.file_size > 1_000_000
+    ):
+        return (
+            f"unpacks to {info.file_size / 1e6:.1f} MB from "
+            f"{info.compress_size / 1e3:.0f} kB, more than {MAX_RATIO} times its packed "
+            "size (the limit); it looks like a zip bomb"
+        )
     return None
 
 
@@ -108,13 +119,19 @@ def extract_pack(archive: str | os.PathLike[str], target: str | os.PathLike[str]
             seen.add(key)
         claimed = sum(i.file_size for i in infos)
         if claimed > MAX_TOTAL_BYTES:
-            raise PackError(f"the unpacked pack would be {claimed / 1e6:.0f} MB; at most "
-                            f"{MAX_TOTAL_BYTES / 1e6:.0f} MB are allowed", label)
+            raise PackError(
+                f"the unpacked pack would be {claimed / 1e6:.0f} MB; at most "
+                f"{MAX_TOTAL_BYTES / 1e6:.0f} MB are allowed",
+                label,
+            )
         packed = archive.stat().st_size
         if claimed > RATIO_FLOOR and claimed > MAX_RATIO * packed:
-            raise PackError(f"its {len(infos)} entries unpack to {claimed / 1e6:.0f} MB from "
-                            f"{packed / 1e3:.0f} kB, more than {MAX_RATIO} times the pack's "
-                            "size (the limit); it looks like a zip bomb", label)
+            raise PackError(
+                f"its {len(infos)} entries unpack to {claimed / 1e6:.0f} MB from "
+                f"{packed / 1e3:.0f} kB, more than {MAX_RATIO} times the pack's "
+                "size (the limit); it looks like a zip bomb",
+                label,
+            )
         # the bytes actually inflated are bounded too (sizes in a zip can lie)
         budget = min(MAX_TOTAL_BYTES, max(MAX_RATIO * packed, RATIO_FLOOR))
         files = [i for i in infos if not i.is_dir()]
@@ -124,10 +141,11 @@ def extract_pack(archive: str | os.PathLike[str], target: str | os.PathLike[str]
         try:
             total = 0
             for info in files:
-                name = info.filename[len(prefix):] if info.filename.startswith(prefix) else None
+                name = info.filename[len(prefix) :] if info.filename.startswith(prefix) else None
                 if not name:
-                    raise PackError(f"{info.filename!r} is outside the pack folder {prefix!r}",
-                                    label)
+                    raise PackError(
+                        f"{info.filename!r} is outside the pack folder {prefix!r}", label
+                    )
                 dest = staging.joinpath(*PurePosixPath(name).parts)
                 if not dest.resolve().is_relative_to(staging.resolve()):
                     raise PackError(f"{info.filename!r} would land outside the pack", label)
@@ -137,24 +155,33 @@ def extract_pack(archive: str | os.PathLike[str], target: str | os.PathLike[str]
         except PackError:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError,
-                NotImplementedError) as exc:  # corrupt data, unsupported compression...
+        except (
+            zipfile.BadZipFile,
+            OSError,
+            EOFError,
+            ValueError,
+            NotImplementedError,
+        ) as exc:  # corrupt data, unsupported compression...
             shutil.rmtree(staging, ignore_errors=True)
             raise PackError(f"the pack is damaged: {exc}", label) from exc
     return target
 
 
-def _copy_bounded(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path, budget: int,
-                  label: str) -> int:
+def _copy_bounded(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path, budget: int, label: str
+) -> int:
     limit = min(MAX_FILE_BYTES, budget)
     written = 0
     with zf.open(info) as src, open(dest, "xb") as out:
         while chunk := src.read(_CHUNK):
             written += len(chunk)
             if written > limit:
-                raise PackError(f"{info.filename!r} inflates past the size limit (at most "
-                                f"{MAX_FILE_BYTES / 1e6:.0f} MB a file, {MAX_RATIO} times the "
-                                "pack's size in all)", label)
+                raise PackError(
+                    f"{info.filename!r} inflates past the size limit (at most "
+                    f"{MAX_FILE_BYTES / 1e6:.0f} MB a file, {MAX_RATIO} times the "
+                    "pack's size in all)",
+                    label,
+                )
             out.write(chunk)
     return written
 
@@ -198,12 +225,16 @@ def write_pack_archive(folder: str | os.PathLike[str], out: str | os.PathLike[st
     files = pack_files(folder)
     total = sum(p.stat().st_size for p in files)
     if len(files) > MAX_ENTRIES or total > MAX_TOTAL_BYTES:
-        raise PackError(f"the pack is too big to share ({len(files)} files, {total / 1e6:.0f} MB)",
-                        str(folder))
+        raise PackError(
+            f"the pack is too big to share ({len(files)} files, {total / 1e6:.0f} MB)", str(folder)
+        )
     for path in files:
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise PackError(f"{path.relative_to(folder)} is larger than "
-                            f"{MAX_FILE_BYTES / 1e6:.0f} MB", str(folder))
+            raise PackError(
+                f"{path.relative_to(folder)} is larger than {MAX_FILE_BYTES / 1e6:.0f} MB",
+                str(folder),
+            )
+
     def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in files:

@@ -72,13 +72,15 @@ def work_folder(library: Path | None = None) -> Iterator[Path]:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def validate_pack(path: str | os.PathLike[str], *, check_phones: bool = True,
-                  progress: Progress | None = None) -> Report:
+def validate_pack(
+    path: str | os.PathLike[str], *, check_phones: bool = True, progress: Progress | None = None
+) -> Report:
     """Every check, on a folder or a ``.tutorpack``. Bad archives become a report too."""
     try:
         with opened(path) as (folder, label):
-            report = validate_folder(folder, check_phones=check_phones, label=label,
-                                     progress=progress)
+            report = validate_folder(
+                folder, check_phones=check_phones, label=label, progress=progress
+            )
             if report.pack is not None and folder != Path(path) and folder != Path(path).parent:
                 # the temporary folder goes away: keep no paths into it
                 pack = report.pack
@@ -94,8 +96,11 @@ def _load_dir(folder: Path) -> list[LessonPack]:
     if not folder.is_dir():
         return packs
     try:
-        subs = sorted(p for p in folder.iterdir()
-                      if not p.name.startswith(".") and (p / MANIFEST_NAME).is_file())
+        subs = sorted(
+            p
+            for p in folder.iterdir()
+            if not p.name.startswith(".") and (p / MANIFEST_NAME).is_file()
+        )
     except OSError as exc:
         log.warning("Cannot read the lessons folder %s: %s", folder, exc)
         return packs
@@ -173,7 +178,7 @@ def clean_library(library: str | os.PathLike[str] | None = None) -> list[str]:
     for entry in entries:
         try:
             if entry.name.startswith(OLD_PREFIX) and entry.is_dir():
-                target = library / entry.name[len(OLD_PREFIX):]
+                target = library / entry.name[len(OLD_PREFIX) :]
                 if not target.exists():  # killed between moving the old pack and the new in
                     entry.rename(target)
                     done.append(f"restored {target.name}")
@@ -200,8 +205,11 @@ def _stage(source: Path, staged: Path) -> str:
         manifest = source / MANIFEST_NAME
         label = str(manifest)
         if manifest.is_symlink():
-            raise PackError(f"{MANIFEST_NAME} is a symbolic link; packs may not contain links. "
-                            "Copy the real file into the pack folder", label)
+            raise PackError(
+                f"{MANIFEST_NAME} is a symbolic link; packs may not contain links. "
+                "Copy the real file into the pack folder",
+                label,
+            )
         if not manifest.is_file():
             raise PackError(f"{source} has no {MANIFEST_NAME}", label)
         staged.mkdir()
@@ -216,9 +224,13 @@ def _stage(source: Path, staged: Path) -> str:
     return f"{source.name}:{MANIFEST_NAME}"
 
 
-def import_pack(source: str | os.PathLike[str], library: str | os.PathLike[str] | None = None,
-                *, replace: bool = False,
-                progress: Progress | None = None) -> tuple[LessonPack, Report]:
+def import_pack(
+    source: str | os.PathLike[str],
+    library: str | os.PathLike[str] | None = None,
+    *,
+    replace: bool = False,
+    progress: Progress | None = None,
+) -> tuple[LessonPack, Report]:
     """Copy ``source`` into the library as ``<library>/<pack id>``, all or nothing.
 
     The pack is staged in a work folder inside the library, the staged copy (what will
@@ -239,12 +251,17 @@ def import_pack(source: str | os.PathLike[str], library: str | os.PathLike[str] 
             raise PackError(report.issues)
         pack_id = report.pack.id
         if pack_id in {p.id for p in load_builtin_packs()}:
-            raise PackError(f"the pack id {pack_id!r} belongs to a built-in pack; give the "
-                            "pack another id", label)
+            raise PackError(
+                f"the pack id {pack_id!r} belongs to a built-in pack; give the pack another id",
+                label,
+            )
         target = library / pack_id
         if target.exists() and not replace:
-            raise PackError(f"a pack with id {pack_id!r} is already installed (in {target}); "
-                            "import with replace to update it", label)
+            raise PackError(
+                f"a pack with id {pack_id!r} is already installed (in {target}); "
+                "import with replace to update it",
+                label,
+            )
         load_pack(staged)  # what the app will read: must load before it replaces anything
         if target.exists():
             old = library / f"{OLD_PREFIX}{pack_id}"

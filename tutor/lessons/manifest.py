@@ -72,8 +72,13 @@ class _Checker:
         self.add(Severity.WARNING, path, message)
 
     def string(
-        self, table: dict[str, Any], path: tuple[str | int, ...], *, required: bool,
-        limit: int, default: str = "",
+        self,
+        table: dict[str, Any],
+        path: tuple[str | int, ...],
+        *,
+        required: bool,
+        limit: int,
+        default: str = "",
     ) -> str:
         key = str(path[-1])
         if key not in table:
@@ -100,8 +105,7 @@ class _Checker:
         if isinstance(value, str):
             value = value.split()
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.error(path, 'expected a list of phones such as ["TH", "S"], got '
-                       f"{_kind(value)}")
+            self.error(path, f'expected a list of phones such as ["TH", "S"], got {_kind(value)}')
             return ()
         if len(value) > MAX_FOCUS:
             self.error(path, f"{len(value)} phones; at most {MAX_FOCUS} are allowed")
@@ -111,23 +115,35 @@ class _Checker:
             base = phone.strip().upper()
             if base not in CMU_PHONES:
                 hint = " (write it without a stress digit)" if base[:-1] in CMU_PHONES else ""
-                self.error(path, f"{phone!r} is not an ARPAbet phone{hint}; expected one of "
-                           f"{' '.join(CMU_PHONES)}")
+                self.error(
+                    path,
+                    f"{phone!r} is not an ARPAbet phone{hint}; expected one of "
+                    f"{' '.join(CMU_PHONES)}",
+                )
             elif base not in out:
                 out.append(base)
         return tuple(out)
 
-    def unknown_keys(self, table: dict[str, Any], path: tuple[str | int, ...],
-                     known: tuple[str, ...]) -> None:
+    def unknown_keys(
+        self, table: dict[str, Any], path: tuple[str | int, ...], known: tuple[str, ...]
+    ) -> None:
         for key in table:
             if key not in known:
-                self.warn((*path, key), f"unknown field {key!r} is ignored; expected one of "
-                          f"{', '.join(known)}")
+                self.warn(
+                    (*path, key),
+                    f"unknown field {key!r} is ignored; expected one of {', '.join(known)}",
+                )
 
 
 def _kind(value: object) -> str:
-    names = {str: "a string", int: "a number", float: "a number", bool: "true/false",
-             list: "a list", dict: "a table"}
+    names = {
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "true/false",
+        list: "a list",
+        dict: "a table",
+    }
     return names.get(type(value), type(value).__name__)
 
 
@@ -164,7 +180,7 @@ def nesting_too_deep(text: str, limit: int = MAX_NESTING) -> int | None:
             i = n if end < 0 else end
             continue
         elif c in "\"'":
-            quote = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else c
+            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else c
             j = i + len(quote)
             while j < n and not text.startswith(quote, j):
                 if text[j] == "\\" and c == '"':
@@ -190,27 +206,54 @@ def parse_manifest(text: str, file: str = MANIFEST_NAME) -> tuple[LessonPack | N
     """Parse and check a manifest. The pack is ``None`` when any error was found."""
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_MANIFEST_BYTES:
-        return None, [Issue(Severity.ERROR, file, None, "",
-                            f"the manifest is {size / 1000:.0f} kB; a manifest may be at most "
-                            f"{MAX_MANIFEST_BYTES // 1000} kB")]
+        return None, [
+            Issue(
+                Severity.ERROR,
+                file,
+                None,
+                "",
+                f"the manifest is {size / 1000:.0f} kB; a manifest may be at most "
+                f"{MAX_MANIFEST_BYTES // 1000} kB",
+            )
+        ]
     deep = nesting_too_deep(text)
     if deep is not None:
-        return None, [Issue(Severity.ERROR, file, deep, "",
-                            f"lists or tables are nested more than {MAX_NESTING} deep here; "
-                            "a manifest needs at most 3")]
+        return None, [
+            Issue(
+                Severity.ERROR,
+                file,
+                deep,
+                "",
+                f"lists or tables are nested more than {MAX_NESTING} deep here; "
+                "a manifest needs at most 3",
+            )
+        ]
     try:
         data = tomllib.loads(text)
     except RecursionError:  # belt and braces: the scan above should have caught it
-        return None, [Issue(Severity.ERROR, file, None, "",
-                            f"lists or tables are nested too deeply (limit {MAX_NESTING})")]
+        return None, [
+            Issue(
+                Severity.ERROR,
+                file,
+                None,
+                "",
+                f"lists or tables are nested too deeply (limit {MAX_NESTING})",
+            )
+        ]
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = re.search(r"\(at line (\d+), column (\d+)\)", message)
         line = int(match.group(1)) if match else None
         message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
-        return None, [Issue(Severity.ERROR, file, line, "",
-                            f"not valid TOML: {message}" + (f" (column {match.group(2)})"
-                                                             if match else ""))]
+        return None, [
+            Issue(
+                Severity.ERROR,
+                file,
+                line,
+                "",
+                f"not valid TOML: {message}" + (f" (column {match.group(2)})" if match else ""),
+            )
+        ]
     check = _Checker(text, file)
     checked = _check_format(data, check)
     if checked is None:
@@ -224,19 +267,25 @@ def parse_manifest(text: str, file: str = MANIFEST_NAME) -> tuple[LessonPack | N
 def _check_format(data: dict[str, Any], check: _Checker) -> dict[str, Any] | None:
     version = data.get("format")
     if "format" not in data:
-        check.error(("format",), f"is missing; expected `format = {FORMAT_VERSION}` at the top "
-                    "of the file")
+        check.error(
+            ("format",), f"is missing; expected `format = {FORMAT_VERSION}` at the top of the file"
+        )
         return None
     if not isinstance(version, int) or isinstance(version, bool):
         check.error(("format",), f"expected a whole number, got {_kind(version)}")
         return None
     if version > FORMAT_VERSION:
-        check.error(("format",), f"format {version} was made by a newer tutor (this one reads "
-                    f"up to format {FORMAT_VERSION}); update tutor to use this pack")
+        check.error(
+            ("format",),
+            f"format {version} was made by a newer tutor (this one reads "
+            f"up to format {FORMAT_VERSION}); update tutor to use this pack",
+        )
         return None
     if version < 1 or any(v not in MIGRATIONS for v in range(version, FORMAT_VERSION)):
-        check.error(("format",), f"format {version} is not a known lesson format; expected "
-                    f"1 to {FORMAT_VERSION}")
+        check.error(
+            ("format",),
+            f"format {version} is not a known lesson format; expected 1 to {FORMAT_VERSION}",
+        )
         return None
     try:
         return migrate(dict(data), version)
@@ -249,18 +298,24 @@ def _read_pack(data: dict[str, Any], check: _Checker) -> LessonPack | None:
     check.unknown_keys(data, (), ("format", "pack", "items"))
     meta = data.get("pack")
     if not isinstance(meta, dict):
-        check.error(("pack",), "is missing; expected a [pack] table with id, title, level, "
-                    "accent" if meta is None else f"expected a [pack] table, got {_kind(meta)}")
+        check.error(
+            ("pack",),
+            "is missing; expected a [pack] table with id, title, level, accent"
+            if meta is None
+            else f"expected a [pack] table, got {_kind(meta)}",
+        )
         meta = {}
     check.unknown_keys(meta, ("pack",), PACK_KEYS)
     pack_id = check.string(meta, ("pack", "id"), required=True, limit=64)
     if pack_id and not ID_RE.match(pack_id):
-        check.error(("pack", "id"), f"{pack_id!r}: expected lower-case letters, digits, '-' "
-                    "or '_' (for example \"th-sounds\")")
+        check.error(
+            ("pack", "id"),
+            f"{pack_id!r}: expected lower-case letters, digits, '-' "
+            "or '_' (for example \"th-sounds\")",
+        )
     title = check.string(meta, ("pack", "title"), required=True, limit=MAX_TITLE)
     author = check.string(meta, ("pack", "author"), required=False, limit=MAX_TITLE)
-    description = check.string(meta, ("pack", "description"), required=False,
-                               limit=MAX_DESCRIPTION)
+    description = check.string(meta, ("pack", "description"), required=False, limit=MAX_DESCRIPTION)
     level = check.string(meta, ("pack", "level"), required=True, limit=40).lower()
     if level and level not in LEVELS:
         check.error(("pack", "level"), f"{level!r}: expected one of {', '.join(LEVELS)}")
@@ -278,8 +333,9 @@ def _read_pack(data: dict[str, Any], check: _Checker) -> LessonPack | None:
     elif not raw_items:
         check.error(("items",), "the pack has no items; add at least one [[items]] table")
     elif len(raw_items) > MAX_ITEMS:
-        check.error(("items", MAX_ITEMS), f"{len(raw_items)} items; a pack holds at most "
-                    f"{MAX_ITEMS}")
+        check.error(
+            ("items", MAX_ITEMS), f"{len(raw_items)} items; a pack holds at most {MAX_ITEMS}"
+        )
     else:
         seen: dict[str, int] = {}
         words = 0
@@ -289,17 +345,29 @@ def _read_pack(data: dict[str, Any], check: _Checker) -> LessonPack | None:
                 continue
             words += len(WORD_RE.findall(item.text))
             if words > MAX_WORDS:
-                check.error(("items", index, "text"), f"the items up to here have more than "
-                            f"{MAX_WORDS} words; a pack may have at most {MAX_WORDS}")
+                check.error(
+                    ("items", index, "text"),
+                    f"the items up to here have more than "
+                    f"{MAX_WORDS} words; a pack may have at most {MAX_WORDS}",
+                )
                 break
             if item.id in seen:
-                check.error(("items", index, "id"), f"{item.id!r} is already used by item "
-                            f"{seen[item.id] + 1}; item ids must be unique")
+                check.error(
+                    ("items", index, "id"),
+                    f"{item.id!r} is already used by item "
+                    f"{seen[item.id] + 1}; item ids must be unique",
+                )
             seen.setdefault(item.id, index)
             items.append(item)
     return LessonPack(
-        id=pack_id, title=title, items=tuple(items), author=author, level=level or "beginner",
-        description=description, accent=accent or "en-US", focus_phones=focus,
+        id=pack_id,
+        title=title,
+        items=tuple(items),
+        author=author,
+        level=level or "beginner",
+        description=description,
+        accent=accent or "en-US",
+        focus_phones=focus,
     )
 
 
@@ -309,8 +377,11 @@ def _read_item(raw: dict[str, Any], index: int, check: _Checker) -> LessonItem |
     check.unknown_keys(raw, at, ITEM_KEYS)
     item_id = check.string(raw, (*at, "id"), required=True, limit=64)
     if item_id and not ID_RE.match(item_id):
-        check.error((*at, "id"), f"{item_id!r}: expected lower-case letters, digits, '-' or "
-                    "'_' (for example \"think-sink\")")
+        check.error(
+            (*at, "id"),
+            f"{item_id!r}: expected lower-case letters, digits, '-' or "
+            "'_' (for example \"think-sink\")",
+        )
     text = check.string(raw, (*at, "text"), required=True, limit=MAX_TEXT)
     if text and not WORD_RE.search(text):
         check.error((*at, "text"), f"{text!r} has no words to say")
@@ -319,21 +390,32 @@ def _read_item(raw: dict[str, Any], index: int, check: _Checker) -> LessonItem |
         kind = ItemType.parse(type_name)
     except ValueError:
         kind = ItemType.SENTENCE
-        check.error((*at, "type"), f"{type_name!r}: expected one of "
-                    f"{', '.join(t.value for t in ItemType)}")
+        check.error(
+            (*at, "type"), f"{type_name!r}: expected one of {', '.join(t.value for t in ItemType)}"
+        )
     if kind is ItemType.MINIMAL_PAIR and text:
         parts = [p for p in re.split(r"[,/]", text) if WORD_RE.search(p)]
         if len(parts) != 2:
-            check.error((*at, "text"), f"{text!r}: a minimal pair is two words or phrases "
-                        "separated by a comma, e.g. \"ship, sheep\"")
+            check.error(
+                (*at, "text"),
+                f"{text!r}: a minimal pair is two words or phrases "
+                'separated by a comma, e.g. "ship, sheep"',
+            )
     focus = check.phones(raw, (*at, "focus"))
     pronunciations = _read_pronunciations(raw, at, text, check)
     audio = _read_audio_path(raw, at, check)
     tip = check.string(raw, (*at, "tip"), required=False, limit=MAX_TIP)
     if sum(i.is_error for i in check.issues) > errors_before:
         return None
-    return LessonItem(id=item_id, text=text, type=kind, focus_phones=focus,
-                      pronunciations=pronunciations, audio=audio, tip=tip)
+    return LessonItem(
+        id=item_id,
+        text=text,
+        type=kind,
+        focus_phones=focus,
+        pronunciations=pronunciations,
+        audio=audio,
+        tip=tip,
+    )
 
 
 def _read_pronunciations(
@@ -344,21 +426,23 @@ def _read_pronunciations(
     if value is None:
         return {}
     if not isinstance(value, dict):
-        check.error(path, f"expected a table of word = \"ARPAbet phones\", got {_kind(value)}")
+        check.error(path, f'expected a table of word = "ARPAbet phones", got {_kind(value)}')
         return {}
     if len(value) > MAX_PRONUNCIATIONS:
-        check.error(path, f"{len(value)} words; an item may override at most "
-                    f"{MAX_PRONUNCIATIONS}")
+        check.error(path, f"{len(value)} words; an item may override at most {MAX_PRONUNCIATIONS}")
         return {}
     words_in_text = {lexicon_key(w) for w in WORD_RE.findall(text)}
     out: dict[str, tuple[str, ...]] = {}
     for word, spec in value.items():
         where = (*path, word)
-        if not isinstance(spec, str | list) or (isinstance(spec, list) and not all(
-            isinstance(v, str) for v in spec
-        )):
-            check.error(where, f"expected a string of ARPAbet phones such as "
-                        f"\"R IH0 K AO1 R D\" (or a list of them), got {_kind(spec)}")
+        if not isinstance(spec, str | list) or (
+            isinstance(spec, list) and not all(isinstance(v, str) for v in spec)
+        ):
+            check.error(
+                where,
+                f"expected a string of ARPAbet phones such as "
+                f'"R IH0 K AO1 R D" (or a list of them), got {_kind(spec)}',
+            )
             continue
         if not lexicon_key(word) or any(c.isspace() for c in word.strip()):
             check.error(where, f"{word!r}: expected a single word")
@@ -380,7 +464,7 @@ def _read_audio_path(raw: dict[str, Any], at: tuple[str | int, ...], check: _Che
         return None
     value = raw["audio"]
     if not isinstance(value, str) or not value.strip():
-        check.error(path, f"expected a path such as \"audio/think.wav\", got {_kind(value)}")
+        check.error(path, f'expected a path such as "audio/think.wav", got {_kind(value)}')
         return None
     problem = unsafe_relative_path(value)
     if problem:

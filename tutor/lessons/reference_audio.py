@@ -18,8 +18,9 @@ from tutor import atomic
 from .validate import check_audio_file
 
 
-def install_reference(folder: Path, item_id: str, suffix: str,
-                      write: Callable[[Path], object]) -> tuple[str | None, str | None]:
+def install_reference(
+    folder: Path, item_id: str, suffix: str, write: Callable[[Path], object]
+) -> tuple[str | None, str | None]:
     """``write(tmp)`` the new audio, check it, then make it ``audio/<item_id><suffix>``.
 
     Returns ``(relative path, None)`` when it was accepted, ``(None, why not)`` when it was
@@ -35,27 +36,31 @@ def install_reference(folder: Path, item_id: str, suffix: str,
         try:
             write(tmp)
         except Exception as exc:  # OSError, soundfile's RuntimeError...
-            return None, ("The recording could not be saved: "
-                          f"{atomic.describe_write_error(exc, dest)}.")
+            return None, (
+                f"The recording could not be saved: {atomic.describe_write_error(exc, dest)}."
+            )
         problem = check_audio_file(folder, tmp.relative_to(folder).as_posix())
         if problem:
             return None, problem.replace(repr(tmp.relative_to(folder).as_posix()), "The take")
         try:
             os.replace(tmp, dest)
         except OSError as exc:
-            return None, ("The recording could not be saved: "
-                          f"{atomic.describe_write_error(exc, dest)}.")
+            return None, (
+                f"The recording could not be saved: {atomic.describe_write_error(exc, dest)}."
+            )
         return relative, None
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
 
 
-def install_reference_file(folder: Path, item_id: str,
-                           source: Path) -> tuple[str | None, str | None]:
+def install_reference_file(
+    folder: Path, item_id: str, source: Path
+) -> tuple[str | None, str | None]:
     """Copy the audio file ``source`` in as the item's reference (see
     :func:`install_reference`)."""
     if source.is_dir():
         return None, f"{source} is a folder, not an audio file."
-    return install_reference(folder, item_id, source.suffix,
-                             lambda tmp: shutil.copyfile(source, tmp))
+    return install_reference(
+        folder, item_id, source.suffix, lambda tmp: shutil.copyfile(source, tmp)
+    )

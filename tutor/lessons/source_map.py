@@ -48,7 +48,7 @@ class SourceMap:
             if key:
                 path = (*table, *_parts(key.group(1)))
                 self._lines.setdefault(path, number)
-                rest = line[key.end():]
+                rest = line[key.end() :]
                 for quote in ('"""', "'''"):
                     if rest.count(quote) % 2 == 1:
                         in_multiline = quote

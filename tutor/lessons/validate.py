@@ -31,9 +31,12 @@ Progress = Callable[[int, int, int], None]
 class GuessBudget:
     """Bounds the g2p look-ups one validation may make (distinct words, and time)."""
 
-    def __init__(self, max_words: int = MAX_GUESSED_WORDS,
-                 max_seconds: float = MAX_GUESS_SECONDS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        max_words: int = MAX_GUESSED_WORDS,
+        max_seconds: float = MAX_GUESS_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.max_words, self.max_seconds, self.clock = max_words, max_seconds, clock
         self.words: set[str] = set()
         self._start: float | None = None
@@ -67,13 +70,17 @@ class GuessBudget:
             self._start = self.clock()
         new = self.unknown_words(item) - self.words
         if len(self.words) + len(new) > self.max_words:
-            return (f"more than {self.max_words} different words of this pack are not in the "
-                    "pronunciation dictionary (the limit); add pronunciations for them or "
-                    "split the pack")
+            return (
+                f"more than {self.max_words} different words of this pack are not in the "
+                "pronunciation dictionary (the limit); add pronunciations for them or "
+                "split the pack"
+            )
         if new and self.clock() - self._start > self.max_seconds:
-            return (f"guessing the pronunciation of words not in the dictionary took more than "
-                    f"{self.max_seconds:.0f} s (the limit); add pronunciations for them or "
-                    "split the pack")
+            return (
+                f"guessing the pronunciation of words not in the dictionary took more than "
+                f"{self.max_seconds:.0f} s (the limit); add pronunciations for them or "
+                "split the pack"
+            )
         self.words |= new
         return None
 
@@ -110,8 +117,9 @@ def read_manifest_text(folder: Path, label: str) -> tuple[str | None, list[Issue
         return raw.decode("utf-8"), []
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return None, [Issue(Severity.ERROR, label, line, "",
-                            "the file is not UTF-8 text; save it as UTF-8")]
+        return None, [
+            Issue(Severity.ERROR, label, line, "", "the file is not UTF-8 text; save it as UTF-8")
+        ]
 
 
 def resolve_audio(pack: LessonPack, root: Path) -> LessonPack:
@@ -127,10 +135,15 @@ def resolve_audio(pack: LessonPack, root: Path) -> LessonPack:
     return replace(pack, items=tuple(items), root=root)
 
 
-def validate_folder(folder: str | os.PathLike[str], *, check_phones: bool = True,
-                    check_audio: bool = True, label: str | None = None,
-                    progress: Progress | None = None,
-                    budget: GuessBudget | None = None) -> Report:
+def validate_folder(
+    folder: str | os.PathLike[str],
+    *,
+    check_phones: bool = True,
+    check_audio: bool = True,
+    label: str | None = None,
+    progress: Progress | None = None,
+    budget: GuessBudget | None = None,
+) -> Report:
     """Check a pack folder. ``label`` names the manifest in messages (default: its path).
 
     Guessing unknown words is bounded by ``budget``; once it is spent the item is an error
@@ -140,14 +153,27 @@ def validate_folder(folder: str | os.PathLike[str], *, check_phones: bool = True
     text, issues = read_manifest_text(folder, label)
     if text is None:
         return Report(None, issues)
-    return validate_text(text, folder, label, check_phones=check_phones,
-                         check_audio=check_audio, progress=progress, budget=budget)
+    return validate_text(
+        text,
+        folder,
+        label,
+        check_phones=check_phones,
+        check_audio=check_audio,
+        progress=progress,
+        budget=budget,
+    )
 
 
-def validate_text(text: str, folder: Path | None, label: str = MANIFEST_NAME, *,
-                  check_phones: bool = True, check_audio: bool = True,
-                  progress: Progress | None = None,
-                  budget: GuessBudget | None = None) -> Report:
+def validate_text(
+    text: str,
+    folder: Path | None,
+    label: str = MANIFEST_NAME,
+    *,
+    check_phones: bool = True,
+    check_audio: bool = True,
+    progress: Progress | None = None,
+    budget: GuessBudget | None = None,
+) -> Report:
     """Every check of :func:`validate_folder` on a manifest's ``text`` (e.g. as the editor
     is about to save it), with line numbers into that text; reference audio is looked up in
     ``folder`` (not at all without one). ``progress`` and ``budget``: as for
@@ -160,9 +186,17 @@ def validate_text(text: str, folder: Path | None, label: str = MANIFEST_NAME, *,
     where = SourceMap(text)
     budget = budget or GuessBudget()
     for index, item in enumerate(pack.items):
+
         def add(severity: Severity, key: str, message: str, index: int = index) -> None:
-            issues.append(Issue(severity, label, where.line("items", index, key),
-                                f"items[{index + 1}].{key}", message))
+            issues.append(
+                Issue(
+                    severity,
+                    label,
+                    where.line("items", index, key),
+                    f"items[{index + 1}].{key}",
+                    message,
+                )
+            )
 
         if check_phones:
             refusal = budget.refusal(item)
@@ -197,14 +231,20 @@ def check_item_phones(item: LessonItem) -> list[tuple[Severity, str, str]]:
         for variant in word.variants:
             heard.update(p.rstrip("012") for p in variant)
         if word.source == "g2p":
-            out.append((Severity.WARNING, "text",
-                        f"{word.text!r} is not in the pronunciation dictionary; its phones were "
-                        f"guessed as \"{' '.join(word.phones)}\". If that is wrong, add "
-                        f"pronunciations = {{ {word.text.lower()} = \"...\" }}"))
+            out.append(
+                (
+                    Severity.WARNING,
+                    "text",
+                    f"{word.text!r} is not in the pronunciation dictionary; its phones were "
+                    f'guessed as "{" ".join(word.phones)}". If that is wrong, add '
+                    f'pronunciations = {{ {word.text.lower()} = "..." }}',
+                )
+            )
     for phone in item.focus_phones:
         if phone not in heard:
-            out.append((Severity.WARNING, "focus",
-                        f"focus phone {phone} does not occur in {item.text!r}"))
+            out.append(
+                (Severity.WARNING, "focus", f"focus phone {phone} does not occur in {item.text!r}")
+            )
     return out
 
 
@@ -231,8 +271,10 @@ def check_audio_file(root: Path, relative: str) -> str | None:
         return f"{relative!r} holds no audio"
     seconds = info.frames / info.samplerate
     if not MIN_AUDIO_SECONDS <= seconds <= MAX_AUDIO_SECONDS:
-        return (f"{relative!r} is {seconds:.1f} s long; reference audio should last "
-                f"{MIN_AUDIO_SECONDS} to {MAX_AUDIO_SECONDS:.0f} s")
+        return (
+            f"{relative!r} is {seconds:.1f} s long; reference audio should last "
+            f"{MIN_AUDIO_SECONDS} to {MAX_AUDIO_SECONDS:.0f} s"
+        )
     try:
         sf.read(str(path), dtype="float32")
     except Exception as exc:  # a valid header over damaged data

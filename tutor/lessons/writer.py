@@ -135,8 +135,9 @@ def dump_manifest(pack: LessonPack, original: str | None = None) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def write_manifest(pack: LessonPack, folder: str | os.PathLike[str],
-                   original: str | None = None) -> Path:
+def write_manifest(
+    pack: LessonPack, folder: str | os.PathLike[str], original: str | None = None
+) -> Path:
     """Write ``folder/pack.toml`` atomically (see :func:`dump_manifest` for ``original``)."""
     target = Path(folder) / MANIFEST_NAME
     with open_atomic(target, "w", encoding="utf-8", newline="\n") as fh:

@@ -18,8 +18,14 @@ from tutor.scoring.bands import PHONE_GOOD
 
 PASS = PHONE_GOOD / 2  # a focus phone averaging green (1.5 of 2, "mostly right") passes
 OTHER_PHONE_WEIGHT = 1 / 3
-INTERVALS = (timedelta(0), timedelta(days=1), timedelta(days=2), timedelta(days=4),
-             timedelta(days=8), timedelta(days=16))
+INTERVALS = (
+    timedelta(0),
+    timedelta(days=1),
+    timedelta(days=2),
+    timedelta(days=4),
+    timedelta(days=8),
+    timedelta(days=16),
+)
 TOP_BOX = len(INTERVALS) - 1
 
 
@@ -73,7 +79,8 @@ def update(state: ItemState, quality: float, when: datetime) -> ItemState:
 
 
 def item_states(
-    records: Iterable[AttemptRecord], focus: Mapping[str, Sequence[str]],
+    records: Iterable[AttemptRecord],
+    focus: Mapping[str, Sequence[str]],
 ) -> dict[str, ItemState]:
     """Replay ``records`` (any order) into one state per item of ``focus``'s keys."""
     states = {item: ItemState(item) for item in focus}
@@ -85,8 +92,11 @@ def item_states(
 
 
 def plan(
-    items: Sequence[str], focus: Mapping[str, Sequence[str]],
-    records: Iterable[AttemptRecord], now: datetime, limit: int | None = None,
+    items: Sequence[str],
+    focus: Mapping[str, Sequence[str]],
+    records: Iterable[AttemptRecord],
+    now: datetime,
+    limit: int | None = None,
 ) -> list[str]:
     """The items to practise now, most urgent first.
 
@@ -101,7 +111,6 @@ def plan(
     new = [item for item in items if states[item].is_new]
     chosen = [s.item for s in due] + new
     if not chosen:
-        rest = sorted(states.values(), key=lambda s: (s.box, s.last_quality or 0.0,
-                                                       order[s.item]))
+        rest = sorted(states.values(), key=lambda s: (s.box, s.last_quality or 0.0, order[s.item]))
         chosen = [s.item for s in rest]
     return chosen[:limit] if limit else chosen

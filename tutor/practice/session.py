@@ -21,8 +21,9 @@ RETRY_GAP = 3  # a missed item comes back after this many other items
 MAX_RETRIES = 2  # per item and session, so nobody is stuck on one sentence
 
 
-def record_from_result(pack: str, item: str, result: UtteranceResult,
-                       when: datetime | None = None) -> AttemptRecord:
+def record_from_result(
+    pack: str, item: str, result: UtteranceResult, when: datetime | None = None
+) -> AttemptRecord:
     phones = tuple(PhoneScore(p.phone, p.score, w.text) for w in result.words for p in w.phones)
     return AttemptRecord(pack, item, when or datetime.now(UTC), result.total, phones)
 
@@ -93,16 +94,18 @@ class PracticeSession:
         if self.queue:
             self.queue.append(self.queue.pop(0))
 
-    def record(self, result: UtteranceResult | AttemptRecord,
-               when: datetime | None = None) -> float:
+    def record(
+        self, result: UtteranceResult | AttemptRecord, when: datetime | None = None
+    ) -> float:
         """Score the current item's attempt, move on, and return its quality (0..1)."""
         item = self.current()
         if item is None:
             raise RuntimeError("the session is finished")
         return self.record_item(item.id, result, when)
 
-    def record_item(self, item_id: str, result: UtteranceResult | AttemptRecord,
-                    when: datetime | None = None) -> float:
+    def record_item(
+        self, item_id: str, result: UtteranceResult | AttemptRecord, when: datetime | None = None
+    ) -> float:
         """Score an attempt at any item of the pack (learners also practise out of order).
 
         The item leaves the queue; if the attempt missed, it comes back after
@@ -110,8 +113,11 @@ class PracticeSession:
         """
         if item_id not in self._focus:
             raise KeyError(f"item {item_id!r} is not in pack {self.pack.id!r}")
-        record = result if isinstance(result, AttemptRecord) else record_from_result(
-            self.pack.id, item_id, result, when)
+        record = (
+            result
+            if isinstance(result, AttemptRecord)
+            else record_from_result(self.pack.id, item_id, result, when)
+        )
         quality = attempt_quality(record, self._focus[item_id])
         self.done.append(record)
         if item_id in self.queue:
@@ -138,8 +144,12 @@ class PracticeSession:
             raise ValueError("no missed items to practise again")
         keep = set(missed)
         pack = replace(self.pack, items=tuple(i for i in self.pack.items if i.id in keep))
-        session = PracticeSession(pack, [*self.history, *self.done],
-                                  now=now or datetime.now(UTC), retry_gap=self.retry_gap)
+        session = PracticeSession(
+            pack,
+            [*self.history, *self.done],
+            now=now or datetime.now(UTC),
+            retry_gap=self.retry_gap,
+        )
         # every missed item is in, even one a skewed clock says is not due yet
         session.queue += [i for i in missed if i not in session.queue]
         return session
@@ -155,21 +165,40 @@ class PracticeSession:
         phones = [p for p in (self._phone(ph, outcomes, due) for ph in focus) if p is not None]
         phones.sort(key=lambda p: p.session_mean)
         mean_total = sum(r.total for r in self.done) / len(self.done) if self.done else 0.0
-        return SessionSummary(self.pack.id, len(outcomes), len(passed), to_review, tuple(phones),
-                              mean_total, len(self.done))
+        return SessionSummary(
+            self.pack.id,
+            len(outcomes),
+            len(passed),
+            to_review,
+            tuple(phones),
+            mean_total,
+            len(self.done),
+        )
 
-    def _phone(self, phone: str, outcomes: dict[str, bool],
-               due: dict[str, datetime | None]) -> PhoneProgress | None:
+    def _phone(
+        self, phone: str, outcomes: dict[str, bool], due: dict[str, datetime | None]
+    ) -> PhoneProgress | None:
         now = [phone_means(r)[phone] for r in self.done if phone in phone_means(r)]
         if not now:
             return None
-        before = [p.score for r in self.history if r.pack == self.pack.id
-                  for p in r.phones if p.phone == phone]
+        before = [
+            p.score
+            for r in self.history
+            if r.pack == self.pack.id
+            for p in r.phones
+            if p.phone == phone
+        ]
         count = sum(1 for r in self.done for p in r.phones if p.phone == phone)
         items = [i for i in outcomes if phone in self._focus[i]]
         dues = [d for i in items if (d := due.get(i)) is not None]
-        return PhoneProgress(phone, count, sum(now) / len(now),
-                             sum(before) / len(before) if before else None, now[0], now[-1],
-                             passed=tuple(i for i in items if outcomes[i]),
-                             to_review=tuple(i for i in items if not outcomes[i]),
-                             next_due=min(dues, default=None))
+        return PhoneProgress(
+            phone,
+            count,
+            sum(now) / len(now),
+            sum(before) / len(before) if before else None,
+            now[0],
+            now[-1],
+            passed=tuple(i for i in items if outcomes[i]),
+            to_review=tuple(i for i in items if not outcomes[i]),
+            next_due=min(dues, default=None),
+        )

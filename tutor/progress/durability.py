@@ -63,7 +63,8 @@ def backup_is_good(backup: Path) -> bool:
         return False
     try:
         return not quick_check(db) and bool(
-            db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'attempts'").fetchone()[0])
+            db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'attempts'").fetchone()[0]
+        )
     except sqlite3.DatabaseError:
         return False
     finally:
@@ -156,12 +157,16 @@ class ProgressKeeper:
             self.store = ProgressStore(self.path)
         except (OSError, ProgressError) as err:
             self.store = None
-            self.problem = (f"Your progress file {self.path} is damaged ({exc.problems[0]}) and "
-                            f"could not be set aside ({err}). {NOT_SAVED}")
+            self.problem = (
+                f"Your progress file {self.path} is damaged ({exc.problems[0]}) and "
+                f"could not be set aside ({err}). {NOT_SAVED}"
+            )
             return
         self.backup = next((b for b in backups(self.path) if backup_is_good(b)), None)
-        self.problem = (f"Your progress file was damaged; it is kept as {self.damaged_copy.name} "
-                        "and a new one was started.")
+        self.problem = (
+            f"Your progress file was damaged; it is kept as {self.damaged_copy.name} "
+            "and a new one was started."
+        )
         if self.backup is not None:
             self.problem += f" You can restore the backup from {_when(self.backup)}."
 
@@ -202,12 +207,17 @@ class ProgressKeeper:
         try:
             attempt = self.store.record_attempt(*args, **kwargs)  # type: ignore[arg-type]
         except DamagedProgress as exc:
-            self.last_error = ("Progress not saved: the progress file is damaged "
-                               f"({exc.problems[0]}). Restart the app to set it aside.")
+            self.last_error = (
+                "Progress not saved: the progress file is damaged "
+                f"({exc.problems[0]}). Restart the app to set it aside."
+            )
             return None
         except (ProgressError, sqlite3.Error, OSError) as exc:
-            self.last_error = str(exc) if str(exc).startswith("Progress not saved") else \
-                f"Progress not saved: {exc}"
+            self.last_error = (
+                str(exc)
+                if str(exc).startswith("Progress not saved")
+                else f"Progress not saved: {exc}"
+            )
             return None
         self.last_error = ""
         self._since_backup += 1
@@ -240,8 +250,14 @@ class ProgressKeeper:
             carried = 0
             with ProgressStore(staged) as restored:
                 for attempt in current.attempts():
-                    restored.record_attempt(attempt.learner, attempt.pack, attempt.item,
-                                            attempt.result, attempt.audio_path, attempt.when)
+                    restored.record_attempt(
+                        attempt.learner,
+                        attempt.pack,
+                        attempt.item,
+                        attempt.result,
+                        attempt.audio_path,
+                        attempt.when,
+                    )
                     carried += 1
         except BaseException:
             for extra in ("", "-wal", "-shm"):

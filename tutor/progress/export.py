@@ -49,8 +49,9 @@ def _row(store: ProgressStore, attempt: Attempt) -> dict[str, str]:
     }
 
 
-def export_csv(store: ProgressStore, out: str | os.PathLike[str],
-               learner: str | None = None) -> int:
+def export_csv(
+    store: ProgressStore, out: str | os.PathLike[str], learner: str | None = None
+) -> int:
     """Write ``learner``'s attempts (``None``: every learner) to ``out``; returns the count.
 
     The file is written under a temporary name and renamed, so a half-written export never
@@ -58,9 +59,11 @@ def export_csv(store: ProgressStore, out: str | os.PathLike[str],
     """
     out = Path(out)
     attempts = store.attempts(learner)
-    if learner is not None and not attempts and learner.lower() not in {
-        lr.name.lower() for lr in store.learners()
-    }:
+    if (
+        learner is not None
+        and not attempts
+        and learner.lower() not in {lr.name.lower() for lr in store.learners()}
+    ):
         raise ProgressError(f"There is no learner called {learner!r}.")
     with open_atomic(out, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS)
@@ -75,11 +78,13 @@ def read_attempts_csv(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     with open(path, encoding="utf-8-sig", newline="") as fh:
         for raw in csv.DictReader(fh):
-            row: dict[str, Any] = {k: _unsafe(v) if k in _TEXT_COLUMNS else v
-                                   for k, v in raw.items()}
+            row: dict[str, Any] = {
+                k: _unsafe(v) if k in _TEXT_COLUMNS else v for k, v in raw.items()
+            }
             for column in _NUMBER_COLUMNS:
                 row[column] = float(row[column])
-            row["phones"] = [(p.split(":")[0], float(p.split(":")[1]))
-                             for p in row["phones"].split()]
+            row["phones"] = [
+                (p.split(":")[0], float(p.split(":")[1])) for p in row["phones"].split()
+            ]
             rows.append(row)
     return rows

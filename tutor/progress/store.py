@@ -178,12 +178,15 @@ class ProgressStore:
         except OSError as exc:
             from tutor.atomic import describe_write_error
 
-            raise ProgressError(f"The progress folder cannot be created: "
-                                f"{describe_write_error(exc, self.path.parent)}") from exc
+            raise ProgressError(
+                f"The progress folder cannot be created: "
+                f"{describe_write_error(exc, self.path.parent)}"
+            ) from exc
         self._check_header()
         try:
-            self._db = sqlite3.connect(self.path, timeout=10, check_same_thread=False,
-                                       isolation_level=None)
+            self._db = sqlite3.connect(
+                self.path, timeout=10, check_same_thread=False, isolation_level=None
+            )
         except sqlite3.DatabaseError as exc:
             raise ProgressError(f"{self.path} cannot be opened: {exc}") from exc
         try:
@@ -199,8 +202,9 @@ class ProgressStore:
         except sqlite3.DatabaseError as exc:
             self._db.close()
             if is_damage(exc):
-                raise DamagedProgress(f"{self.path} is not a usable progress database: {exc}",
-                                      [str(exc)]) from exc
+                raise DamagedProgress(
+                    f"{self.path} is not a usable progress database: {exc}", [str(exc)]
+                ) from exc
             raise ProgressError(f"{self.path} cannot be used: {exc}") from exc
         except BaseException:
             self._db.close()
@@ -219,8 +223,10 @@ class ProgressStore:
         except OSError as exc:
             raise ProgressError(f"{self.path} cannot be read: {exc}") from exc
         if head and head != SQLITE_HEADER:
-            raise DamagedProgress(f"{self.path} is not a usable progress database (its header "
-                                  "is damaged)", ["file header is not SQLite's"])
+            raise DamagedProgress(
+                f"{self.path} is not a usable progress database (its header is damaged)",
+                ["file header is not SQLite's"],
+            )
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -230,8 +236,10 @@ class ProgressStore:
         SQLite's errors come out as :class:`ProgressError` with a plain message."""
         with self._lock:
             if self.damaged:
-                raise DamagedProgress(f"{self.path} is damaged; nothing more is written "
-                                      "into it", ["damaged while in use"])
+                raise DamagedProgress(
+                    f"{self.path} is damaged; nothing more is written into it",
+                    ["damaged while in use"],
+                )
             try:
                 self._db.execute("BEGIN IMMEDIATE")
             except sqlite3.DatabaseError as exc:
@@ -260,17 +268,22 @@ class ProgressStore:
             self.damaged = True
             return DamagedProgress(f"{self.path} is damaged: {exc}", [str(exc)])
         code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
-        plain = {8: "the progress file or its folder is read-only",
-                 13: "the disk is full", 10: "the disk could not be written",
-                 5: "another program keeps the progress file busy"}.get(code, str(exc))
+        plain = {
+            8: "the progress file or its folder is read-only",
+            13: "the disk is full",
+            10: "the disk could not be written",
+            5: "another program keeps the progress file busy",
+        }.get(code, str(exc))
         return ProgressError(f"Progress not saved: {plain}")
 
     def _migrate(self) -> None:
         with self._transaction() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                raise ProgressError(f"{self.path} was written by a newer tutor (schema "
-                                    f"{version}, this one knows {SCHEMA_VERSION}); update tutor")
+                raise ProgressError(
+                    f"{self.path} was written by a newer tutor (schema "
+                    f"{version}, this one knows {SCHEMA_VERSION}); update tutor"
+                )
             for step in range(version, SCHEMA_VERSION):
                 for statement in MIGRATIONS[step].split(";"):
                     if statement.strip():
@@ -306,8 +319,7 @@ class ProgressStore:
                 target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
                 problems = quick_check(target)
                 if problems:
-                    raise DamagedProgress(f"the backup of {self.path} failed its check",
-                                          problems)
+                    raise DamagedProgress(f"the backup of {self.path} failed its check", problems)
             finally:
                 target.close()
 
@@ -344,35 +356,38 @@ class ProgressStore:
     def add_learner(self, name: str, *, exist_ok: bool = False) -> Learner:
         clean = self._clean_name(name)
         with self._transaction() as db:
-            row = db.execute("SELECT id, name, created FROM learners WHERE name = ?",
-                             (clean,)).fetchone()
+            row = db.execute(
+                "SELECT id, name, created FROM learners WHERE name = ?", (clean,)
+            ).fetchone()
             if row is not None:
                 if not exist_ok:
                     raise ProgressError(f"There is already a learner called {row[1]!r}.")
                 return Learner(row[0], row[1], _parse_time(row[2]))
             created = _iso(_now())
-            cur = db.execute("INSERT INTO learners (name, created) VALUES (?, ?)",
-                             (clean, created))
+            cur = db.execute("INSERT INTO learners (name, created) VALUES (?, ?)", (clean, created))
             return Learner(int(cur.lastrowid or 0), clean, _parse_time(created))
 
     def rename_learner(self, old: str, new: str) -> Learner:
         clean = self._clean_name(new)
         with self._transaction() as db:
             learner_id = self._learner_id(db, old, create=False)
-            clash = db.execute("SELECT id FROM learners WHERE name = ? AND id != ?",
-                               (clean, learner_id)).fetchone()
+            clash = db.execute(
+                "SELECT id FROM learners WHERE name = ? AND id != ?", (clean, learner_id)
+            ).fetchone()
             if clash:
                 raise ProgressError(f"There is already a learner called {clean!r}.")
             db.execute("UPDATE learners SET name = ? WHERE id = ?", (clean, learner_id))
-            created = db.execute("SELECT created FROM learners WHERE id = ?",
-                                 (learner_id,)).fetchone()[0]
+            created = db.execute(
+                "SELECT created FROM learners WHERE id = ?", (learner_id,)
+            ).fetchone()[0]
         return Learner(learner_id, clean, _parse_time(created))
 
     def delete_learner(self, name: str) -> None:
         """Remove a learner and all their attempts (their audio files are not touched)."""
         with self._transaction() as db:
-            db.execute("DELETE FROM learners WHERE id = ?",
-                       (self._learner_id(db, name, create=False),))
+            db.execute(
+                "DELETE FROM learners WHERE id = ?", (self._learner_id(db, name, create=False),)
+            )
 
     def _learner_id(self, db: sqlite3.Connection, name: str, *, create: bool) -> int:
         clean = self._clean_name(name)
@@ -381,15 +396,21 @@ class ProgressStore:
             return int(row[0])
         if not create:
             raise ProgressError(f"There is no learner called {clean!r}.")
-        cur = db.execute("INSERT INTO learners (name, created) VALUES (?, ?)",
-                         (clean, _iso(_now())))
+        cur = db.execute(
+            "INSERT INTO learners (name, created) VALUES (?, ?)", (clean, _iso(_now()))
+        )
         return int(cur.lastrowid or 0)
 
     # -- attempts ------------------------------------------------------------------------
 
     def record_attempt(
-        self, learner: str, pack: str, item: str, result: UtteranceResult,
-        audio_path: str | os.PathLike[str] | None = None, when: datetime | None = None,
+        self,
+        learner: str,
+        pack: str,
+        item: str,
+        result: UtteranceResult,
+        audio_path: str | os.PathLike[str] | None = None,
+        when: datetime | None = None,
     ) -> Attempt:
         """Save one scored attempt, all or nothing. Unknown learners are created."""
         when_text = _iso(when or _now())
@@ -402,22 +423,48 @@ class ProgressStore:
                 "INSERT INTO attempts (learner_id, pack, item, text, time, total, accuracy, "
                 "fluency, completeness, prosodic, phone_count, result_json, audio_path, "
                 "model_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (learner_id, pack, item, result.text, when_text, result.total, result.accuracy,
-                 result.fluency, result.completeness, result.prosodic, len(phones), payload,
-                 audio, result.model_version),
+                (
+                    learner_id,
+                    pack,
+                    item,
+                    result.text,
+                    when_text,
+                    result.total,
+                    result.accuracy,
+                    result.fluency,
+                    result.completeness,
+                    result.prosodic,
+                    len(phones),
+                    payload,
+                    audio,
+                    result.model_version,
+                ),
             )
             attempt_id = int(cur.lastrowid or 0)
             db.executemany(
                 "INSERT INTO attempt_phones (attempt_id, position, word, phone, stress, score, "
                 "heard, mispronounced) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(attempt_id, i, word, p.phone, p.stress, p.score, p.heard, int(p.mispronounced))
-                 for i, (word, p) in enumerate(phones)],
+                [
+                    (attempt_id, i, word, p.phone, p.stress, p.score, p.heard, int(p.mispronounced))
+                    for i, (word, p) in enumerate(phones)
+                ],
             )
-            name = db.execute("SELECT name FROM learners WHERE id = ?",
-                              (learner_id,)).fetchone()[0]
-        return Attempt(attempt_id, name, pack, item, result.text, _parse_time(when_text),
-                       result.total, result.accuracy, result.fluency, result.completeness,
-                       result.prosodic, audio, payload)
+            name = db.execute("SELECT name FROM learners WHERE id = ?", (learner_id,)).fetchone()[0]
+        return Attempt(
+            attempt_id,
+            name,
+            pack,
+            item,
+            result.text,
+            _parse_time(when_text),
+            result.total,
+            result.accuracy,
+            result.fluency,
+            result.completeness,
+            result.prosodic,
+            audio,
+            payload,
+        )
 
     _ATTEMPT_SQL = (
         "SELECT a.id, l.name, a.pack, a.item, a.text, a.time, a.total, a.accuracy, a.fluency, "
@@ -429,8 +476,9 @@ class ProgressStore:
     def _attempt(row: tuple) -> Attempt:
         return Attempt(row[0], row[1], row[2], row[3], row[4], _parse_time(row[5]), *row[6:])
 
-    def attempts(self, learner: str | None = None, pack: str | None = None,
-                 item: str | None = None) -> list[Attempt]:
+    def attempts(
+        self, learner: str | None = None, pack: str | None = None, item: str | None = None
+    ) -> list[Attempt]:
         """Attempts, oldest first; ``None`` filters nothing (``learner=None``: the class)."""
         where, args = [], []
         for column, value in (("l.name", learner), ("a.pack", pack), ("a.item", item)):
@@ -444,9 +492,11 @@ class ProgressStore:
 
     def attempt_records(self, learner: str, pack: str | None = None) -> list[AttemptRecord]:
         """Attempts with their phone scores, for the practice scheduler (oldest first)."""
-        sql = ("SELECT a.id, a.pack, a.item, a.time, a.total, p.phone, p.score, p.word "
-               "FROM attempts a JOIN learners l ON l.id = a.learner_id "
-               "LEFT JOIN attempt_phones p ON p.attempt_id = a.id WHERE l.name = ?")
+        sql = (
+            "SELECT a.id, a.pack, a.item, a.time, a.total, p.phone, p.score, p.word "
+            "FROM attempts a JOIN learners l ON l.id = a.learner_id "
+            "LEFT JOIN attempt_phones p ON p.attempt_id = a.id WHERE l.name = ?"
+        )
         args: list[object] = [learner]
         if pack is not None:
             sql += " AND a.pack = ?"
@@ -459,25 +509,33 @@ class ProgressStore:
             head, phones = grouped.setdefault(attempt_id, ((pk, it, time, total), []))
             if phone is not None:
                 phones.append(PhoneScore(phone, score, word))
-        return [AttemptRecord(pk, it, _parse_time(time), total, tuple(phones))
-                for (pk, it, time, total), phones in grouped.values()]
+        return [
+            AttemptRecord(pk, it, _parse_time(time), total, tuple(phones))
+            for (pk, it, time, total), phones in grouped.values()
+        ]
 
     def phone_history(self, learner: str, phone: str) -> list[PhonePoint]:
         """Per attempt, the learner's mean score for ``phone`` (oldest first)."""
-        sql = ("SELECT a.time, AVG(p.score), COUNT(*), a.pack, a.item, a.id "
-               "FROM attempt_phones p JOIN attempts a ON a.id = p.attempt_id "
-               "JOIN learners l ON l.id = a.learner_id WHERE l.name = ? AND p.phone = ? "
-               "GROUP BY a.id ORDER BY a.time, a.id")
+        sql = (
+            "SELECT a.time, AVG(p.score), COUNT(*), a.pack, a.item, a.id "
+            "FROM attempt_phones p JOIN attempts a ON a.id = p.attempt_id "
+            "JOIN learners l ON l.id = a.learner_id WHERE l.name = ? AND p.phone = ? "
+            "GROUP BY a.id ORDER BY a.time, a.id"
+        )
         with self._lock:
             rows = self._db.execute(sql, (learner, phone.upper())).fetchall()
-        return [PhonePoint(_parse_time(t), float(s), int(n), pk, it, int(i))
-                for t, s, n, pk, it, i in rows]
+        return [
+            PhonePoint(_parse_time(t), float(s), int(n), pk, it, int(i))
+            for t, s, n, pk, it, i in rows
+        ]
 
     def phones_practised(self, learner: str) -> dict[str, tuple[int, float]]:
         """``{phone: (times heard, mean score)}`` over all of a learner's attempts."""
-        sql = ("SELECT p.phone, COUNT(*), AVG(p.score) FROM attempt_phones p "
-               "JOIN attempts a ON a.id = p.attempt_id JOIN learners l ON l.id = a.learner_id "
-               "WHERE l.name = ? GROUP BY p.phone ORDER BY p.phone")
+        sql = (
+            "SELECT p.phone, COUNT(*), AVG(p.score) FROM attempt_phones p "
+            "JOIN attempts a ON a.id = p.attempt_id JOIN learners l ON l.id = a.learner_id "
+            "WHERE l.name = ? GROUP BY p.phone ORDER BY p.phone"
+        )
         with self._lock:
             rows = self._db.execute(sql, (learner,)).fetchall()
         return {phone: (int(n), float(mean)) for phone, n, mean in rows}
@@ -485,9 +543,14 @@ class ProgressStore:
     def phone_rows(self, attempt_id: int) -> list[tuple[str, str, float]]:
         """``(word, phone, score)`` of one attempt, in order."""
         with self._lock:
-            return [tuple(r) for r in self._db.execute(
-                "SELECT word, phone, score FROM attempt_phones WHERE attempt_id = ? "
-                "ORDER BY position", (attempt_id,))]
+            return [
+                tuple(r)
+                for r in self._db.execute(
+                    "SELECT word, phone, score FROM attempt_phones WHERE attempt_id = ? "
+                    "ORDER BY position",
+                    (attempt_id,),
+                )
+            ]
 
     def check_attempts_complete(self) -> list[str]:
         """Attempts whose phone rows or JSON do not match (should never happen)."""
@@ -496,7 +559,8 @@ class ProgressStore:
             rows = self._db.execute(
                 "SELECT a.id, a.phone_count, a.result_json, "
                 "(SELECT COUNT(*) FROM attempt_phones p WHERE p.attempt_id = a.id) "
-                "FROM attempts a").fetchall()
+                "FROM attempts a"
+            ).fetchall()
         for attempt_id, expected, payload, found in rows:
             if expected != found:
                 problems.append(f"attempt {attempt_id}: {found} of {expected} phone rows")

@@ -44,8 +44,7 @@ def read_file(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
     except OSError as exc:  # e.g. a name too long for the file system: say so plainly
         from tutor.atomic import describe_write_error
 
-        raise AudioError(f"That audio file cannot be opened: "
-                         f"{describe_write_error(exc)}.") from exc
+        raise AudioError(f"That audio file cannot be opened: {describe_write_error(exc)}.") from exc
     try:
         info = sf.info(str(p))
         if info.frames > (MAX_SECONDS + 1) * info.samplerate * 4:

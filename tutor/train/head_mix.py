@@ -105,9 +105,14 @@ def main(argv: list[str] | None = None) -> int:
         {
             **{k: v for k, v in meta_a.items() if k not in ("version", "validation")},
             "version": version,
-            "blend": json.dumps({"a": meta_a.get("version"), "b": meta_b.get("version"),
-                                 "weight_a": args.weight,
-                                 "b_negatives": meta_b.get("negatives")}),  # fmt: skip
+            "blend": json.dumps(
+                {
+                    "a": meta_a.get("version"),
+                    "b": meta_b.get("version"),
+                    "weight_a": args.weight,
+                    "b_negatives": meta_b.get("negatives"),
+                }
+            ),  # fmt: skip
         },
     )
     print(f"{args.out}: {version} ({args.out.stat().st_size:,} bytes)")

@@ -74,9 +74,7 @@ def perturb(utt: LabelledUtterance, rng: np.random.Generator, n: int) -> Labelle
         phones = list(word.phones)
         scores = list(word.phone_scores)
         phones[i], scores[i] = new, 0.0
-        words.append(
-            LabelledWord(word.text, tuple(phones), tuple(scores), nan, nan, nan)
-        )
+        words.append(LabelledWord(word.text, tuple(phones), tuple(scores), nan, nan, nan))
     return replace(
         utt, words=tuple(words), accuracy=nan, fluency=nan, prosodic=nan,
         completeness=nan, total=nan,
@@ -152,8 +150,9 @@ def main(argv: list[str] | None = None) -> int:
             "version": f"{name}-{time.strftime('%Y%m%d')}",
             "validation": json.dumps(metrics),
             "settings": json.dumps(asdict(settings)),
-            "negatives": json.dumps({"copies": args.negatives, "swaps": args.swaps,
-                                     "clean": CLEAN, "label": 0.0}),  # fmt: skip
+            "negatives": json.dumps(
+                {"copies": args.negatives, "swaps": args.swaps, "clean": CLEAN, "label": 0.0}
+            ),  # fmt: skip
             "acoustic_version": acoustic.metadata.get("version", "?"),
             "test_time_speeds": ",".join(str(s) for s in SPEEDS),
         },

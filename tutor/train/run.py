@@ -176,8 +176,12 @@ class Run:
         self.log(f"align: {len(self.labels)} aligned entries")
 
     def _variant(
-        self, name: str, config: ConvNetConfig, settings: TrainSettings,
-        teacher: torch.nn.Module | None = None, init: Path | None = None,
+        self,
+        name: str,
+        config: ConvNetConfig,
+        settings: TrainSettings,
+        teacher: torch.nn.Module | None = None,
+        init: Path | None = None,
     ) -> ConvPhoneNet:
         net, usage = train_variant(
             self.cfg,
@@ -226,7 +230,10 @@ class Run:
         self.update_report("distil", {"parameters": count_parameters(net)})
 
     def _finetune(
-        self, name: str, net: ConvPhoneNet, epochs: int,
+        self,
+        name: str,
+        net: ConvPhoneNet,
+        epochs: int,
         after_step: Callable[[torch.nn.Module], object],
     ) -> None:
         out = stage_dir(self.cfg, name)

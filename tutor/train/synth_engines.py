@@ -22,9 +22,7 @@ _TIMEOUT_S = 120
 
 def _run(cmd: Sequence[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     try:
-        done = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=_TIMEOUT_S, cwd=cwd
-        )
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=_TIMEOUT_S, cwd=cwd)
     except subprocess.TimeoutExpired as exc:
         raise SynthError(f"{cmd[0]} timed out after {_TIMEOUT_S} s") from exc
     if done.returncode != 0:

@@ -83,8 +83,13 @@ def wait(ms: int) -> None:
 
 
 def render_screenshot(
-    out_path: Path, scorer: Scorer, audio: Path, text: str, theme: str = "light",
-    size: tuple[int, int] = (1400, 860), data_dir: Path | None = None,
+    out_path: Path,
+    scorer: Scorer,
+    audio: Path,
+    text: str,
+    theme: str = "light",
+    size: tuple[int, int] = (1400, 860),
+    data_dir: Path | None = None,
 ) -> Path:
     """Score ``audio`` against ``text`` with ``scorer``, draw the window, save a PNG."""
     from tutor.scoring.audio import load_audio

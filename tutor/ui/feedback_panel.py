@@ -154,8 +154,13 @@ class FeedbackPanel(QWidget):
         layout.addWidget(self.history, 1)
 
     def show_result(
-        self, result: UtteranceResult | None, advice: Sequence[PhoneAdvice], notation: str,
-        t: Theme, font_pt: int, message: str = "",
+        self,
+        result: UtteranceResult | None,
+        advice: Sequence[PhoneAdvice],
+        notation: str,
+        t: Theme,
+        font_pt: int,
+        message: str = "",
     ) -> None:
         for key, tile in self.tiles.items():
             tile.set_score(getattr(result, key) if result else None, t, key == "total", font_pt)
@@ -165,8 +170,9 @@ class FeedbackPanel(QWidget):
         if result is None:
             self.summary.setText(message or "Record the prompt to see your scores.")
         elif not advice:
-            self.summary.setText("Every sound scored well. Try it a little faster, or move on "
-                                 "with N.")
+            self.summary.setText(
+                "Every sound scored well. Try it a little faster, or move on with N."
+            )
         else:
             worst = advice[0]
             self.summary.setText(
@@ -195,8 +201,11 @@ class FeedbackPanel(QWidget):
             item = QListWidgetItem(f"#{n}   {a.total:4.1f}   {a.when.astimezone():%H:%M}{star}")
             item.setForeground(QColor(ten_colour(a.total, t.name)))
             item.setData(256, n - 1)
-            item.setToolTip(f"Total {a.total:.1f}, accuracy {a.accuracy:.1f}. "
-                            "Double-click to replay." if a.audio_path else "")
+            item.setToolTip(
+                f"Total {a.total:.1f}, accuracy {a.accuracy:.1f}. Double-click to replay."
+                if a.audio_path
+                else ""
+            )
             self.history.addItem(item)
         if not attempts:
             self.history.addItem(QListWidgetItem("No attempts yet"))

@@ -83,8 +83,12 @@ class LessonEditorDialog(ReferenceAudio):
     type_combo: QComboBox
     up_button: QPushButton
 
-    def __init__(self, parent: QWidget | None = None, folder: Path | None = None,
-                 backend: AudioBackend | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        folder: Path | None = None,
+        backend: AudioBackend | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Lesson pack editor")
         self.resize(980, 640)
@@ -115,8 +119,7 @@ class LessonEditorDialog(ReferenceAudio):
     def new_pack(self, folder: Path | None = None) -> None:
         self.folder = folder
         self.manifest_text = None
-        self._set_pack(LessonPack(id=folder.name.lower() if folder else "", title="",
-                                  items=()))
+        self._set_pack(LessonPack(id=folder.name.lower() if folder else "", title="", items=()))
         self.add_item()
         self._dirty = False
 
@@ -129,9 +132,12 @@ class LessonEditorDialog(ReferenceAudio):
             pack = load_pack(folder)
         except PackError as exc:
             self._show_issues(exc.issues)
-            QMessageBox.warning(self, "Cannot open the pack",
-                                "This pack has errors; fix them in a text editor:\n\n"
-                                + "\n".join(str(i) for i in exc.issues[:8]))
+            QMessageBox.warning(
+                self,
+                "Cannot open the pack",
+                "This pack has errors; fix them in a text editor:\n\n"
+                + "\n".join(str(i) for i in exc.issues[:8]),
+            )
             return False
         self.folder = folder
         try:
@@ -168,8 +174,10 @@ class LessonEditorDialog(ReferenceAudio):
     def pack(self) -> LessonPack:
         """The pack as the form shows it now (not validated)."""
         return LessonPack(
-            id=self.id_edit.text().strip(), title=self.title_edit.text().strip(),
-            items=tuple(self.items), author=self.author_edit.text().strip(),
+            id=self.id_edit.text().strip(),
+            title=self.title_edit.text().strip(),
+            items=tuple(self.items),
+            author=self.author_edit.text().strip(),
             level=self.level_combo.currentText(),
             description=self.description_edit.toPlainText().strip(),
             focus_phones=tuple(self.focus_edit.text().upper().split()),
@@ -207,10 +215,13 @@ class LessonEditorDialog(ReferenceAudio):
             prons = self.items[row].pronunciations
             self.pron_edit.setToolTip(str(exc))
         self.items[row] = dataclasses.replace(
-            self.items[row], text=self.text_edit.text().strip(),
-            type=ItemType(self.type_combo.currentData()), id=self.item_id_edit.text().strip(),
+            self.items[row],
+            text=self.text_edit.text().strip(),
+            type=ItemType(self.type_combo.currentData()),
+            id=self.item_id_edit.text().strip(),
             focus_phones=tuple(self.item_focus_edit.text().upper().split()),
-            pronunciations=prons, tip=self.tip_edit.toPlainText().strip(),
+            pronunciations=prons,
+            tip=self.tip_edit.toPlainText().strip(),
         )
         entry = self.item_list.item(row)
         entry.setText(self._list_entry(self.items[row]).text())
@@ -251,8 +262,10 @@ class LessonEditorDialog(ReferenceAudio):
 
     def _rows_dragged(self, *_: object) -> None:
         by_id = {i.id: i for i in self.items}
-        order = [self.item_list.item(r).data(Qt.ItemDataRole.UserRole)
-                 for r in range(self.item_list.count())]
+        order = [
+            self.item_list.item(r).data(Qt.ItemDataRole.UserRole)
+            for r in range(self.item_list.count())
+        ]
         if sorted(order) == sorted(by_id):
             self.items = [by_id[i] for i in order]
             self._dirty = True
@@ -309,8 +322,9 @@ class LessonEditorDialog(ReferenceAudio):
         issues = self.validate()
         errors = [i for i in issues if i.is_error]
         if errors:
-            QMessageBox.warning(self, "Not saved",
-                                f"Fix {len(errors)} problem(s) first (see Validation).")
+            QMessageBox.warning(
+                self, "Not saved", f"Fix {len(errors)} problem(s) first (see Validation)."
+            )
             return False
         assert self.folder is not None
         try:
@@ -319,8 +333,9 @@ class LessonEditorDialog(ReferenceAudio):
         except OSError as exc:
             from tutor.atomic import describe_write_error
 
-            QMessageBox.warning(self, "Not saved",
-                                f"Could not write the pack: {describe_write_error(exc)}")
+            QMessageBox.warning(
+                self, "Not saved", f"Could not write the pack: {describe_write_error(exc)}"
+            )
             return False
         self._dirty = False
         self.saved.emit(self.folder)
@@ -360,11 +375,15 @@ class LessonEditorDialog(ReferenceAudio):
 
     def _ask_export(self) -> None:
         name = f"{self.id_edit.text().strip() or 'lesson'}{PACK_SUFFIX}"
-        out, _ = QFileDialog.getSaveFileName(self, "Export the pack (e.g. to a USB stick)", name,
-                                             f"Lesson packs (*{PACK_SUFFIX})")
+        out, _ = QFileDialog.getSaveFileName(
+            self, "Export the pack (e.g. to a USB stick)", name, f"Lesson packs (*{PACK_SUFFIX})"
+        )
         if out and self.export(out):
-            QMessageBox.information(self, "Exported", f"Saved {out}.\nOn another computer: "
-                                    "tutor lesson import, or open it from the app.")
+            QMessageBox.information(
+                self,
+                "Exported",
+                f"Saved {out}.\nOn another computer: tutor lesson import, or open it from the app.",
+            )
 
     def _confirm_discard(self) -> bool:
         if not self._dirty:

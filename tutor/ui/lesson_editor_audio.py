@@ -47,8 +47,9 @@ class ReferenceAudio(QDialog):
     def _ask_audio(self) -> None:
         if self.folder is None and not self._ask_folder():
             return
-        name, _ = QFileDialog.getOpenFileName(self, "Reference audio", "",
-                                              "Audio (*.wav *.flac *.ogg)")
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Reference audio", "", "Audio (*.wav *.flac *.ogg)"
+        )
         if name:
             self.import_audio(Path(name))
 
@@ -104,8 +105,11 @@ class ReferenceAudio(QDialog):
         if self.folder is None or not 0 <= row < len(self.items) or take.size == 0:
             return None
         relative, problem = install_reference(  # a new take never deletes an accepted one
-            self.folder, self.items[row].id, ".wav",
-            lambda tmp: sf.write(str(tmp), np.clip(take, -1, 1), RECORD_RATE, subtype="PCM_16"))
+            self.folder,
+            self.items[row].id,
+            ".wav",
+            lambda tmp: sf.write(str(tmp), np.clip(take, -1, 1), RECORD_RATE, subtype="PCM_16"),
+        )
         if relative is None:
             QMessageBox.warning(self, "Recording not used", problem or "")
             return None

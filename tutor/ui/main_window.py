@@ -165,8 +165,7 @@ class MainWindow(QMainWindow):
     def _restore(self) -> None:
         restore_geometry(self, DEFAULT_SIZE)
         wanted = self.settings.last_item
-        index = next((i for i, it in enumerate(self.items)
-                      if f"{it.pack_id}/{it.id}" == wanted), 0)
+        index = next((i for i, it in enumerate(self.items) if f"{it.pack_id}/{it.id}" == wanted), 0)
         if self.items:
             self.select_item(index)
 
@@ -257,14 +256,14 @@ class MainWindow(QMainWindow):
             if self.item is item and self.take is None:
                 self._refresh()
 
-        self.runner.submit(lambda: expected_words(item.text, item.overrides, scorer), done,
-                           lambda msg: None)
+        self.runner.submit(
+            lambda: expected_words(item.text, item.overrides, scorer), done, lambda msg: None
+        )
 
     # --- the sitting -------------------------------------------------------------------
     def _show_session(self) -> None:
         """Mark the list's items for this sitting and count what is left."""
-        self.lessons.show_marks(self.items, self.sitting.marks(i.key for i in self.items),
-                                self.t)
+        self.lessons.show_marks(self.items, self.sitting.marks(i.key for i in self.items), self.t)
         self.session_status.setText(self.sitting.status())
 
     def show_session_summary(self) -> None:
@@ -301,14 +300,14 @@ class MainWindow(QMainWindow):
                 words = [(w, ()) for w in item.text.split()]
             self.prompt.show_expected(words, notation, self.t.muted)
         if take is not None:
-            self.analysis.show_take(take.samples, take.rate, take.spectrogram, take.pitch,
-                                    result, self.t, notation)
+            self.analysis.show_take(
+                take.samples, take.rate, take.spectrogram, take.pitch, result, self.t, notation
+            )
         tips = advice(result, 3) if result else []
         message = ""
         if take is not None and result is None:
             message = self.service.message
-        self.feedback.show_result(result, tips, notation, self.t, self.settings.font_size,
-                                  message)
+        self.feedback.show_result(result, tips, notation, self.t, self.settings.font_size, message)
         self.feedback.show_history(self.progress.attempts(*item.key), self.t)
         self.record_bar.play_mine.setEnabled(take is not None)
 

@@ -47,11 +47,16 @@ class ProgressNotice(QWidget):
         keeper = self.progress.keeper
         if keeper is None or keeper.backup is None:
             return None
-        if confirm and QMessageBox.question(
-            self, "Restore progress",
-            f"Replace the progress file with the backup {keeper.backup.name}? The attempts "
-            "made since the app started are kept, and so is the damaged file."
-        ) != QMessageBox.StandardButton.Yes:
+        if (
+            confirm
+            and QMessageBox.question(
+                self,
+                "Restore progress",
+                f"Replace the progress file with the backup {keeper.backup.name}? The attempts "
+                "made since the app started are kept, and so is the damaged file.",
+            )
+            != QMessageBox.StandardButton.Yes
+        ):
             return None
         try:
             carried = self.progress.restore_backup()

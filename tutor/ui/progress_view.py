@@ -26,8 +26,9 @@ from tutor.scoring.phones import to_ipa
 
 
 class ProgressDialog(QDialog):
-    def __init__(self, store: ProgressStore, parent: QWidget | None = None,
-                 learner: str | None = None) -> None:
+    def __init__(
+        self, store: ProgressStore, parent: QWidget | None = None, learner: str | None = None
+    ) -> None:
         super().__init__(parent)
         self.store = store
         self.setWindowTitle("Progress")
@@ -77,8 +78,7 @@ class ProgressDialog(QDialog):
         self.phone_combo.clear()
         # weakest first: that is the chart a learner or teacher wants to see
         for phone, (count, mean) in sorted(practised.items(), key=lambda kv: kv[1][1]):
-            self.phone_combo.addItem(f"{phone} /{to_ipa(phone)}/  avg {mean:.1f} ({count}×)",
-                                     phone)
+            self.phone_combo.addItem(f"{phone} /{to_ipa(phone)}/  avg {mean:.1f} ({count}×)", phone)
         self.phone_combo.blockSignals(False)
         self._phone_changed()
 
@@ -90,8 +90,10 @@ class ProgressDialog(QDialog):
         self.curve.setData(xs, ys)
         self.plot.setTitle(f"{phone} /{to_ipa(phone)}/ over time" if phone else "No attempts yet")
         if points:
-            self.summary.setText(f"{len(points)} attempts with {phone}: first {ys[0]:.1f}, "
-                                 f"latest {ys[-1]:.1f}, best {max(ys):.1f} (of 2).")
+            self.summary.setText(
+                f"{len(points)} attempts with {phone}: first {ys[0]:.1f}, "
+                f"latest {ys[-1]:.1f}, best {max(ys):.1f} (of 2)."
+            )
         else:
             self.summary.setText("Practise some items to see progress here.")
 

@@ -143,9 +143,11 @@ class PromptView(QWidget):
         self._clear()
         for word, phones in words:
             names = [describe(p, notation, slashes=False) for p in phones]
-            html = (f'<span style="font-size:{self.word_pt}pt;">{escape(word)}</span><br>'
-                    f'<span style="color:{muted};">'
-                    f'{self._phones_html([(n, None) for n in names]) if names else "?"}</span>')
+            html = (
+                f'<span style="font-size:{self.word_pt}pt;">{escape(word)}</span><br>'
+                f'<span style="color:{muted};">'
+                f"{self._phones_html([(n, None) for n in names]) if names else '?'}</span>"
+            )
             self._add(html, "Expected: " + (" ".join(names) or "unknown"), word)
         self._fit_height()
         self.updateGeometry()
@@ -163,10 +165,14 @@ class PromptView(QWidget):
             for p in w.phones
         ]
         colour = ten_colour(w.accuracy, theme)
-        return (f'<span style="font-size:{self.word_pt}pt; color:{colour};">'
-                f"{escape(w.text)}</span><br>{self._phones_html(spans)}")
+        return (
+            f'<span style="font-size:{self.word_pt}pt; color:{colour};">'
+            f"{escape(w.text)}</span><br>{self._phones_html(spans)}"
+        )
 
 
 def _word_tooltip(w: WordResult) -> str:
-    return (f"<b>{escape(w.text)}</b>: accuracy {w.accuracy:.1f}/10, "
-            f"stress {w.stress:.1f}/10. Click to hear it.")
+    return (
+        f"<b>{escape(w.text)}</b>: accuracy {w.accuracy:.1f}/10, "
+        f"stress {w.stress:.1f}/10. Click to hear it."
+    )

@@ -42,9 +42,7 @@ class RecordBar(QWidget):
         self.play_mine.setAccessibleName("Play my recording")
         self.play_mine.setToolTip("Play my recording (R)")
         self.play_reference = QPushButton("Reference")
-        self.play_reference.setIcon(
-            self.style().standardIcon(QStyle.StandardPixmap.SP_MediaVolume)
-        )
+        self.play_reference.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaVolume))
         self.play_reference.setAccessibleName("Play reference")
         self.play_reference.setToolTip("Hear the reference (F)")
 

@@ -119,8 +119,9 @@ class SessionSummaryDialog(QDialog):
 
         # rich text, not setFont: the app's style sheet sets every widget's font size
         heading_pt = round(QApplication.font().pointSizeF() * 1.4)
-        heading = QLabel(f'<span style="font-size:{heading_pt}pt; font-weight:700;">'
-                         f"{escape(title)}</span>")
+        heading = QLabel(
+            f'<span style="font-size:{heading_pt}pt; font-weight:700;">{escape(title)}</span>'
+        )
         heading.setTextFormat(Qt.TextFormat.RichText)
         self.overview = QLabel(self._overview())
         self.overview.setTextFormat(Qt.TextFormat.RichText)
@@ -162,8 +163,10 @@ class SessionSummaryDialog(QDialog):
         self.review_list.setWordWrap(True)
         for w in (self.review_caption, self.review_list):
             w.setVisible(bool(review))
-        note = QLabel("Sound scores run from 0 (wrong or missing) to 2 (right). "
-                      "“Change” compares this sitting's average with your earlier sessions.")
+        note = QLabel(
+            "Sound scores run from 0 (wrong or missing) to 2 (right). "
+            "“Change” compares this sitting's average with your earlier sessions."
+        )
         note.setObjectName("muted")
         note.setWordWrap(True)
 
@@ -192,20 +195,33 @@ class SessionSummaryDialog(QDialog):
     def _overview(self) -> str:
         s = self.summary
         if s.attempts == 0:
-            return "Nothing scored yet in this sitting: record an item, and how each sound " \
-                   "went shows here."
-        said = f"{s.attempts} attempt{'s' if s.attempts != 1 else ''} at " \
-               f"{s.attempted} item{'s' if s.attempted != 1 else ''}"
+            return (
+                "Nothing scored yet in this sitting: record an item, and how each sound "
+                "went shows here."
+            )
+        said = (
+            f"{s.attempts} attempt{'s' if s.attempts != 1 else ''} at "
+            f"{s.attempted} item{'s' if s.attempted != 1 else ''}"
+        )
         good, poor = colour(Band.GOOD, self.t.name), colour(Band.POOR, self.t.name)
         results = f'<span style="color:{good};"><b>{s.passed}</b> passed</span>'
         if s.to_review:
             results += f', <span style="color:{poor};"><b>{len(s.to_review)}</b> to review</span>'
-        mean = f'<span style="color:{ten_colour(s.mean_total, self.t.name)};">' \
-               f"<b>{s.mean_total:.1f}</b></span>"
+        mean = (
+            f'<span style="color:{ten_colour(s.mean_total, self.t.name)};">'
+            f"<b>{s.mean_total:.1f}</b></span>"
+        )
         return f"You made {said}: {results}. Average total {mean} / 10."
 
-    def _cell(self, row: int, col: int, text: str, colour_hex: str | None = None,
-              tip: str = "", bold: bool = False) -> QTableWidgetItem:
+    def _cell(
+        self,
+        row: int,
+        col: int,
+        text: str,
+        colour_hex: str | None = None,
+        tip: str = "",
+        bold: bool = False,
+    ) -> QTableWidgetItem:
         cell = QTableWidgetItem(text)
         if col:
             cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -227,14 +243,27 @@ class SessionSummaryDialog(QDialog):
         for col, score in ((2, p.first), (3, p.last), (4, p.session_mean)):
             self._cell(row, col, f"{score:.1f}", phone_colour(score, name))
         text, band = change_text(p)
-        before = ("never practised before" if p.before_mean is None
-                  else f"average before {p.before_mean:.1f}")
-        self._cell(row, 5, text, colour(band, name) if band else self.t.muted,
-                   f"This sitting {p.session_mean:.1f}, {before} (of 2)", bold=band is not None)
+        before = (
+            "never practised before"
+            if p.before_mean is None
+            else f"average before {p.before_mean:.1f}"
+        )
+        self._cell(
+            row,
+            5,
+            text,
+            colour(band, name) if band else self.t.muted,
+            f"This sitting {p.session_mean:.1f}, {before} (of 2)",
+            bold=band is not None,
+        )
         self._cell(row, 6, items_text(p))
         due = p.next_due
-        self._cell(row, 7, when_due(due, self.now),
-                   tip=due.astimezone().strftime("%a %d %b, %H:%M") if due else "")
+        self._cell(
+            row,
+            7,
+            when_due(due, self.now),
+            tip=due.astimezone().strftime("%a %d %b, %H:%M") if due else "",
+        )
 
     def _practise_again(self) -> None:
         self.accept()
@@ -243,6 +272,10 @@ class SessionSummaryDialog(QDialog):
     # --- for tests and accessibility ---------------------------------------------------
     def rows(self) -> list[list[str]]:
         """The table's text, row by row."""
-        return [[cell.text() if (cell := self.table.item(r, c)) is not None else ""
-                 for c in range(self.table.columnCount())]
-                for r in range(self.table.rowCount())]
+        return [
+            [
+                cell.text() if (cell := self.table.item(r, c)) is not None else ""
+                for c in range(self.table.columnCount())
+            ]
+            for r in range(self.table.rowCount())
+        ]

@@ -115,8 +115,9 @@ class SettingsDialog(QDialog):
             self._timer.stop()
             peak = float(abs(take).max()) if take.size else 0.0
             self.test_note.setText(
-                "The microphone works." if peak > 0.02 else
-                "Nothing was heard: check the device and its input volume."
+                "The microphone works."
+                if peak > 0.02
+                else "Nothing was heard: check the device and its input volume."
             )
 
     def _stop_test(self) -> None:

@@ -50,10 +50,19 @@ class TakePipeline(QObject):
     takeUnscored = Signal(object, object, object, str)
 
     def __init__(
-        self, *, backend: AudioBackend, runner: TaskRunner, service: ScoringService,
-        record_bar: RecordBar, settings: Settings, data_dir: Path,
-        current: Callable[[], PackItem | None], theme: Callable[[], Theme],
-        report: Callable[[str], None], unsaved: UnsavedTake, parent: QObject | None = None,
+        self,
+        *,
+        backend: AudioBackend,
+        runner: TaskRunner,
+        service: ScoringService,
+        record_bar: RecordBar,
+        settings: Settings,
+        data_dir: Path,
+        current: Callable[[], PackItem | None],
+        theme: Callable[[], Theme],
+        report: Callable[[str], None],
+        unsaved: UnsavedTake,
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.backend = backend
@@ -79,9 +88,17 @@ class TakePipeline(QObject):
         """The pipeline for ``w``'s record bar, model and item on screen (its unsaved takes
         go to ``w.unsaved_take``)."""
         return cls(
-            backend=w.backend, runner=w.runner, service=w.service, record_bar=w.record_bar,
-            settings=w.settings, data_dir=w.data_dir, current=lambda: w.item,
-            theme=lambda: w.t, report=w.report, unsaved=w.unsaved_take, parent=w,
+            backend=w.backend,
+            runner=w.runner,
+            service=w.service,
+            record_bar=w.record_bar,
+            settings=w.settings,
+            data_dir=w.data_dir,
+            current=lambda: w.item,
+            theme=lambda: w.t,
+            report=w.report,
+            unsaved=w.unsaved_take,
+            parent=w,
         )
 
     def latency_ms(self) -> float | None:
@@ -132,7 +149,8 @@ class TakePipeline(QObject):
         if len(samples) < MIN_SECONDS * RECORD_RATE:
             self.record_bar.show_message(
                 "That was too short to score: press Space and read the whole prompt.",
-                error=True, colour=self.theme().record,
+                error=True,
+                colour=self.theme().record,
             )
             return
         path: Path | None = None
@@ -178,15 +196,22 @@ class TakePipeline(QObject):
         )
 
     def _on_take_failed(
-        self, message: str, samples: np.ndarray, rate: int, path: Path | None,
+        self,
+        message: str,
+        samples: np.ndarray,
+        rate: int,
+        path: Path | None,
         item: PackItem,
     ) -> None:
         """Scoring failed (silent, too short…): say why, and still show the recording."""
         self._stop_clock = None
         if self.current() is not item:
             return
-        saved = f" (your recording is saved: {path.name})" if path else \
-            (f" {self.unsaved.note}" if self.unsaved.pending else "")
+        saved = (
+            f" (your recording is saved: {path.name})"
+            if path
+            else (f" {self.unsaved.note}" if self.unsaved.pending else "")
+        )
         self.record_bar.show_message(message + saved, error=True, colour=self.theme().record)
         self.runner.submit(
             lambda: analyse(samples, rate, None, item.text),

@@ -44,8 +44,9 @@ class UnsavedTake(QPushButton):
     def hold(self, samples: np.ndarray, rate: int, reason: str) -> None:
         self.takes.append((samples, rate))
         self.reason = reason
-        self.setText("Save take as…" if len(self.takes) == 1
-                     else f"Save {len(self.takes)} takes as…")
+        self.setText(
+            "Save take as…" if len(self.takes) == 1 else f"Save {len(self.takes)} takes as…"
+        )
         self.show()
 
     def clear(self) -> None:
@@ -68,7 +69,8 @@ class UnsavedTake(QPushButton):
             return None
         if path is None:
             chosen, _ = QFileDialog.getSaveFileName(
-                self, "Save take as", str(Path.home() / "take.wav"), "WAV audio (*.wav)")
+                self, "Save take as", str(Path.home() / "take.wav"), "WAV audio (*.wav)"
+            )
             if not chosen:
                 return None
             path = chosen

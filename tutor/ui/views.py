@@ -35,7 +35,10 @@ class Interval:
 def word_intervals(result: UtteranceResult, theme: str) -> list[Interval]:
     return [
         Interval(
-            w.start, w.end, w.text, ten_colour(w.accuracy, theme),
+            w.start,
+            w.end,
+            w.text,
+            ten_colour(w.accuracy, theme),
             f"<b>{w.text}</b><br>accuracy {w.accuracy:.1f}/10 · stress {w.stress:.1f}/10"
             f"<br><i>click to hear it</i>",
         )
@@ -56,7 +59,10 @@ def phone_intervals(result: UtteranceResult, theme: str, notation: str) -> list[
                 heard = ""
             out.append(
                 Interval(
-                    p.start, p.end, name, phone_colour(p.score, theme),
+                    p.start,
+                    p.end,
+                    name,
+                    phone_colour(p.score, theme),
                     f"<b>{name}</b> in “{w.text}”<br>score {p.score:.1f}/2{heard}"
                     f"<br><i>click to hear it</i>",
                 )
@@ -110,7 +116,9 @@ class WaveformView(pg.PlotWidget):
             colour = QColor(iv.colour)
             colour.setAlpha(60 if t.dark else 45)
             region = pg.LinearRegionItem(
-                (iv.start, iv.end), movable=False, brush=QBrush(colour),
+                (iv.start, iv.end),
+                movable=False,
+                brush=QBrush(colour),
                 pen=pg.mkPen(None),
             )
             region.setZValue(-10)
@@ -164,16 +172,19 @@ class SpectrogramView(pg.PlotWidget):
         right.linkToView(self.pitch_box)
         right.setLabel("pitch (Hz)", color=t.pitch)
         self.pitch_box.setXLink(self.getPlotItem().vb)
-        cmap = pg.colormap.get("inferno") if t.dark else pg.ColorMap(
-            [0.0, 1.0], [(255, 255, 255), (20, 24, 36)]
+        cmap = (
+            pg.colormap.get("inferno")
+            if t.dark
+            else pg.ColorMap([0.0, 1.0], [(255, 255, 255), (20, 24, 36)])
         )
         self.image.setLookupTable(cmap.getLookupTable(nPts=256))
         if len(spec.times) and len(spec.freqs):
             self.image.setImage(spec.db, levels=(-65.0, 0.0), autoLevels=False)
             hop = spec.hop or 0.002
             df = float(spec.freqs[1] - spec.freqs[0]) if len(spec.freqs) > 1 else 1.0
-            self.image.setRect(QRectF(spec.times[0] - hop / 2, 0.0,
-                                      hop * len(spec.times), df * len(spec.freqs)))
+            self.image.setRect(
+                QRectF(spec.times[0] - hop / 2, 0.0, hop * len(spec.times), df * len(spec.freqs))
+            )
         self.addItem(self.image)
         self.setYRange(0, float(spec.freqs[-1]) if len(spec.freqs) else 5000.0, padding=0)
         self.pitch_curve.setData(pitch.times, pitch.f0, pen=pg.mkPen(t.pitch, width=3))
@@ -329,8 +340,14 @@ class AnalysisView(QWidget):
         self.hover.setText(html.replace("<br>", " · ") if html else " ")
 
     def show_take(
-        self, samples: np.ndarray, rate: int, spec: Spectrogram, pitch: PitchContour,
-        result: UtteranceResult | None, t: Theme, notation: str,
+        self,
+        samples: np.ndarray,
+        rate: int,
+        spec: Spectrogram,
+        pitch: PitchContour,
+        result: UtteranceResult | None,
+        t: Theme,
+        notation: str,
     ) -> None:
         self._set_empty(False)
         phones = phone_intervals(result, t.name, notation) if result else []

@@ -88,8 +88,14 @@ def ask_learner(window: MainWindow) -> None:
     """Choose who practises (a name from the list, or a new one)."""
     names = window.progress.learners()
     current = names.index(window.progress.learner) if window.progress.learner in names else 0
-    name, ok = QInputDialog.getItem(window, "Switch learner", "Who is practising? (type a "
-                                    "new name to add a learner)", names, current, True)
+    name, ok = QInputDialog.getItem(
+        window,
+        "Switch learner",
+        "Who is practising? (type a new name to add a learner)",
+        names,
+        current,
+        True,
+    )
     if ok and name.strip() and name.strip() != window.progress.learner:
         try:
             window.switch_learner(name)

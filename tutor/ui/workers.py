@@ -129,7 +129,10 @@ class Take:
 
 
 def analyse(
-    samples: np.ndarray, rate: int, scorer: Scorer | None, text: str,
+    samples: np.ndarray,
+    rate: int,
+    scorer: Scorer | None,
+    text: str,
     overrides: Overrides | None = None,
 ) -> Take:
     """Score (when a scorer is given) and compute the display signals; runs off the GUI thread."""
@@ -160,7 +163,9 @@ class ScoringService(QObject):
     stateChanged = Signal(str, str)  # state, message
 
     def __init__(
-        self, runner: TaskRunner, factory: ScorerFactory = default_scorer_factory,
+        self,
+        runner: TaskRunner,
+        factory: ScorerFactory = default_scorer_factory,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)

@@ -37,8 +37,9 @@ def word_ipa(phones: Sequence[str]) -> str:
     return "".join(out)
 
 
-def lexicon_ipa(text: str, overrides: Mapping[str, str | Sequence[Sequence[str]]] | None = None
-                ) -> str:
+def lexicon_ipa(
+    text: str, overrides: Mapping[str, str | Sequence[Sequence[str]]] | None = None
+) -> str:
     """IPA words for ``text``, separated by spaces; ``""`` when it has nothing to say."""
     from tutor.scoring.errors import ScoringError
     from tutor.scoring.lexicon import pronounce

@@ -1,4 +1,4 @@
-""""My take, then the model": one clip with the learner's word followed by the model's."""
+""" "My take, then the model": one clip with the learner's word followed by the model's."""
 
 from __future__ import annotations
 
@@ -11,8 +11,15 @@ GAP_S = 0.35
 PAD_S = 0.05  # a little of the take around the word's aligned edges
 
 
-def take_then_model(take: np.ndarray, take_rate: int, start: float, end: float,
-                    model: Speech, *, gap_s: float = GAP_S) -> tuple[np.ndarray, int]:
+def take_then_model(
+    take: np.ndarray,
+    take_rate: int,
+    start: float,
+    end: float,
+    model: Speech,
+    *,
+    gap_s: float = GAP_S,
+) -> tuple[np.ndarray, int]:
     """The learner's ``take`` from ``start`` to ``end`` seconds, a pause, then ``model``
     (resampled to the take's rate); ``(samples, rate)``."""
     if end <= start:

@@ -35,11 +35,13 @@ def _run(args: list[str], text: str) -> bytes:
     if not clean:
         raise VoiceError("There is no text to speak.")
     if len(clean) > MAX_CHARS:
-        raise VoiceError(f"The text is too long to speak ({len(clean)} characters; "
-                         f"at most {MAX_CHARS}).")
+        raise VoiceError(
+            f"The text is too long to speak ({len(clean)} characters; at most {MAX_CHARS})."
+        )
     try:
-        proc = subprocess.run([exe, *args, "--", clean], capture_output=True,
-                              timeout=TIMEOUT_S, check=True)
+        proc = subprocess.run(
+            [exe, *args, "--", clean], capture_output=True, timeout=TIMEOUT_S, check=True
+        )
     except (subprocess.SubprocessError, OSError) as exc:
         raise VoiceError(f"espeak-ng could not speak the prompt: {exc}") from exc
     return proc.stdout
@@ -52,8 +54,9 @@ def espeak_ipa(text: str, voice: str = "en-us") -> list[str]:
     return [line for line in lines if line]
 
 
-def espeak_wave(text: str, voice: str = "en-us", words_per_minute: int = 140
-                ) -> tuple[np.ndarray, int]:
+def espeak_wave(
+    text: str, voice: str = "en-us", words_per_minute: int = 140
+) -> tuple[np.ndarray, int]:
     """Speak ``text`` with espeak-ng's own (formant) voice; returns mono ``(samples, rate)``."""
     wav = _run(["-v", voice, "-s", str(int(words_per_minute)), "--stdout"], text)
     try:

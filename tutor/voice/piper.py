@@ -46,8 +46,10 @@ class PiperConfig:
         try:
             raw: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
             if raw.get("phoneme_type", "espeak") != "espeak":
-                raise VoiceError(f"{Path(path).name}: only espeak-phonemized Piper voices "
-                                 f"are supported (this one: {raw.get('phoneme_type')}).")
+                raise VoiceError(
+                    f"{Path(path).name}: only espeak-phonemized Piper voices "
+                    f"are supported (this one: {raw.get('phoneme_type')})."
+                )
             inference = raw.get("inference", {})
             ids = {str(k): [int(i) for i in v] for k, v in raw["phoneme_id_map"].items()}
             for symbol in (BOS, EOS, PAD):
@@ -65,8 +67,9 @@ class PiperConfig:
         except VoiceError:
             raise
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise VoiceError(f"{Path(path).name} is not a usable Piper voice config: "
-                             f"{exc}") from exc
+            raise VoiceError(
+                f"{Path(path).name} is not a usable Piper voice config: {exc}"
+            ) from exc
 
 
 PHONEMIZERS = ("espeak", "lexicon")
@@ -91,7 +94,7 @@ def phonemize(text: str, espeak_voice: str, phonemizer: str = "espeak") -> list[
     current: list[str] = []
     for chunk in _CHUNK.split(" ".join(text.split())):
         body = chunk.rstrip(".,;:!?")
-        marks = chunk[len(body):]
+        marks = chunk[len(body) :]
         if not body.strip():
             ipa = ""
         elif phonemizer == "espeak":
@@ -131,19 +134,22 @@ class PiperVoice:
         options = ort.SessionOptions()
         options.log_severity_level = 3
         try:
-            self._session = ort.InferenceSession(str(self.model_path), options,
-                                                 providers=["CPUExecutionProvider"])
+            self._session = ort.InferenceSession(
+                str(self.model_path), options, providers=["CPUExecutionProvider"]
+            )
         except Exception as exc:  # onnxruntime raises its own exception types
-            raise VoiceError(f"The voice model {self.model_path.name} could not be loaded: "
-                             f"{exc}") from exc
+            raise VoiceError(
+                f"The voice model {self.model_path.name} could not be loaded: {exc}"
+            ) from exc
         self._inputs = {i.name for i in self._session.get_inputs()}
 
     @property
     def sample_rate(self) -> int:
         return self.config.sample_rate
 
-    def speak(self, text: str, length_scale: float | None = None,
-              phonemizer: str | None = None) -> np.ndarray:
+    def speak(
+        self, text: str, length_scale: float | None = None, phonemizer: str | None = None
+    ) -> np.ndarray:
         """Mono float32 audio at :attr:`sample_rate`; ``length_scale`` > 1 speaks slower;
         ``phonemizer`` defaults to :func:`default_phonemizer`."""
         cfg = self.config

@@ -113,8 +113,16 @@ def _user_voices() -> list[VoiceInfo]:
     for model in sorted(folder.glob("*.onnx")) if folder.is_dir() else []:
         config = model.with_name(model.name + ".json")
         if config.is_file():
-            found.append(VoiceInfo(model.stem, "piper", f"Piper voice from {folder}",
-                                   "see the voice's own MODEL_CARD", model, config))
+            found.append(
+                VoiceInfo(
+                    model.stem,
+                    "piper",
+                    f"Piper voice from {folder}",
+                    "see the voice's own MODEL_CARD",
+                    model,
+                    config,
+                )
+            )
     return found
 
 
@@ -123,11 +131,19 @@ def list_voices() -> list[VoiceInfo]:
     voices: list[VoiceInfo] = []
     joe = _packaged_joe()
     if joe is not None:
-        voices.append(VoiceInfo(DEFAULT_PIPER_NAME, "piper",
-                                "US English man, neural (Piper, 22 kHz)", JOE_LICENCE, *joe))
+        voices.append(
+            VoiceInfo(
+                DEFAULT_PIPER_NAME,
+                "piper",
+                "US English man, neural (Piper, 22 kHz)",
+                JOE_LICENCE,
+                *joe,
+            )
+        )
     voices += [v for v in _user_voices() if v.name != DEFAULT_PIPER_NAME]
-    voices.append(VoiceInfo(ESPEAK_NAME, "espeak", "US English, formant synthesis (robotic)",
-                            ESPEAK_LICENCE))
+    voices.append(
+        VoiceInfo(ESPEAK_NAME, "espeak", "US English, formant synthesis (robotic)", ESPEAK_LICENCE)
+    )
     return voices
 
 
@@ -156,8 +172,9 @@ def speak(text: str, voice: str | None = None, *, slow: bool = False) -> Speech:
     :attr:`Speech.note` says why.
     """
     if len(text) > MAX_CHARS:
-        raise VoiceError(f"The text is too long to speak ({len(text)} characters; "
-                         f"at most {MAX_CHARS}).")
+        raise VoiceError(
+            f"The text is too long to speak ({len(text)} characters; at most {MAX_CHARS})."
+        )
     if voice is not None:
         return find_voice(voice).speak(text, slow=slow)
     note = ""
