@@ -37,11 +37,11 @@ from tutor.scoring.model import AcousticModel
 from tutor.scoring.phones import VOWELS, split_stress
 from tutor.scoring.speechocean import LabelledUtterance, LabelledWord, load_split
 
+from .dataset import valid_speakers as speaker_list
 from .head import HeadSample, HeadSettings, export_head, make_sample, train_head
 
 SPEEDS = (0.9, 1.0, 1.1)
 CLEAN = 1.8  # only swap phones the experts rated at least this
-VALID_SPEAKERS = Path(__file__).parent / "splits" / "speechocean762_valid_speakers.txt"
 
 
 def perturb(utt: LabelledUtterance, rng: np.random.Generator, n: int) -> LabelledUtterance | None:
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - one clear line for any missing input
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    valid_speakers = set(VALID_SPEAKERS.read_text().split())
+    valid_speakers = set(speaker_list())
     train = [u for u in utts if u.speaker not in valid_speakers][: args.limit]
     valid = [u for u in utts if u.speaker in valid_speakers]
     args.out.mkdir(parents=True, exist_ok=True)

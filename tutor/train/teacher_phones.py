@@ -29,7 +29,7 @@ from tutor.scoring.model import AcousticModel
 from tutor.scoring.phones import PHONE_INDEX, PHONE_SET, SILENCE
 from tutor.scoring.speechocean import LabelledUtterance, load_split
 
-from .head_negatives import VALID_SPEAKERS
+from .dataset import valid_speakers
 
 CONTEXT = 2  # frames each side
 DIM = 512
@@ -144,11 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     utts = load_split(args.data, "train")
     acoustic = AcousticModel.load(args.models / "acoustic.onnx")
-    valid_speakers = set(VALID_SPEAKERS.read_text().split())
+    valid = set(valid_speakers())
     t0 = time.time()
-    train_pairs = load_pairs([u for u in utts if u.speaker not in valid_speakers], args.teacher,
+    train_pairs = load_pairs([u for u in utts if u.speaker not in valid], args.teacher,
                              acoustic)  # fmt: skip
-    valid_pairs = load_pairs([u for u in utts if u.speaker in valid_speakers], args.teacher,
+    valid_pairs = load_pairs([u for u in utts if u.speaker in valid], args.teacher,
                              acoustic)  # fmt: skip
     net = train(train_pairs, args.epochs)
     torch.save(net.state_dict(), args.teacher / "phones.pt")
