@@ -1,0 +1,94 @@
+"""Measure an acoustic model's prompt-check thresholds on the validation slice and write
+them into its metadata (``prompt_check``), where the runtime reads them.
+
+On the validation readings it measures what :mod:`tutor.scoring.prompt_check` looks at
+and sets each line so that real readings pass; ``tutor bench --garbage`` then measures how
+much noise, other text and half readings they catch. Rules (stated so a rerun gives the
+same numbers):
+
+- ``min_prompt_match``: the first percentile of real readings, rounded down to 0.1, less
+  0.1 (so about 1 % of real readings or fewer are refused as "not the prompt");
+- ``stop_penalty``: the smallest of 6 / 8 / 10 / 12 at which no word of a real reading
+  is left out;
+- ``min_speech_confidence`` 0.33 and ``min_speech_share`` 0.1 as measured with the first
+  model, unless the first percentile of real readings falls below them (then lowered).
+
+    python -m tutor.train.prompt_calibration --data ../shared/data/speechocean762 \\
+        --models runs/kd [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from tutor.scoring.alignment import force_align, said_words
+from tutor.scoring.audio import load_audio
+from tutor.scoring.features import log_mel
+from tutor.scoring.gop import PHONE_FEATURES, gop_features
+from tutor.scoring.model import AcousticModel
+from tutor.scoring.prompt_check import PromptThresholds, speech_frames
+from tutor.scoring.speechocean import load_split
+
+from .dataset import valid_speakers
+from .export import set_metadata
+
+PENALTIES = (6.0, 8.0, 10.0, 12.0)
+GOP_MAX = PHONE_FEATURES.index("gop_max")
+
+
+def measure(data: Path, acoustic: AcousticModel) -> PromptThresholds:
+    utts = [u for u in load_split(data, "train") if u.speaker in valid_speakers()]
+    confidence, share, match = [], [], []
+    dropped = dict.fromkeys(PENALTIES, 0)
+    for u in utts:
+        log_post = acoustic.log_posteriors(log_mel(load_audio(u.audio).samples, acoustic.features))
+        words = [[w.phones] for w in u.words]
+        c, s = speech_frames(log_post)
+        confidence.append(c)
+        share.append(s)
+        ali = force_align(log_post, words)
+        match.append(float(gop_features(log_post, ali, acoustic.frame_shift)
+                           .phone_features[:, GOP_MAX].mean()))  # fmt: skip
+        for penalty in PENALTIES:
+            kept = said_words(force_align(log_post, words, stop_penalty=penalty), len(words))
+            dropped[penalty] += sum(not k for k in kept)
+    defaults = PromptThresholds()
+    p1 = float(np.percentile(match, 1))
+    stop = next((p for p in PENALTIES if dropped[p] == 0), PENALTIES[-1])
+    print(f"real readings: match p1 {p1:.2f}, speech confidence p1 "
+          f"{np.percentile(confidence, 1):.2f}, speech share p1 {np.percentile(share, 1):.2f}; "
+          f"words left out per penalty {dropped}", file=sys.stderr)  # fmt: skip
+    return PromptThresholds(
+        min_speech_confidence=min(
+            defaults.min_speech_confidence, float(np.percentile(confidence, 1))
+        ),  # fmt: skip
+        min_speech_share=min(defaults.min_speech_share, float(np.percentile(share, 1))),
+        min_prompt_match=round(math.floor(p1 * 10) / 10 - 0.1, 2),
+        stop_penalty=stop,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tutor.train.prompt_calibration")
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--models", type=Path, required=True, help="folder with acoustic.onnx")
+    ap.add_argument("--write", action="store_true", help="store them in acoustic.onnx")
+    args = ap.parse_args(argv)
+    path = args.models / "acoustic.onnx"
+    limits = measure(args.data, AcousticModel.load(path))
+    print(json.dumps(asdict(limits)))
+    if args.write:
+        set_metadata(path, {"prompt_check": json.dumps(asdict(limits))})
+        print(f"written to {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
