@@ -18,6 +18,7 @@ from tutor.recording import AudioBackend, default_backend
 
 from . import theme as themes
 from .main_window import MainWindow
+from .pack_import import import_pack_file, is_pack_file
 from .settings import Settings
 from .workers import ScorerFactory, analyse, default_scorer_factory
 
@@ -46,7 +47,7 @@ def build_window(
 
     def library() -> Library:
         """The packs, each in the practice order for the current learner."""
-        found = load_library()
+        found = load_library(installed=data / "lessons")
         packs = tuple(practice_order(p, progress.records(p.id)) for p in found.packs)
         return Library(packs, found.problems)
 
@@ -71,7 +72,9 @@ def run(theme: str | None = None, open_file: str | None = None) -> int:
     window = build_window(settings)
     window.show()
     window.start()
-    if open_file:
+    if open_file and is_pack_file(open_file):  # "open with" a .tutorpack: import it
+        import_pack_file(window, Path(open_file))
+    elif open_file:
         window.open_audio_file(open_file)
     return app.exec()
 

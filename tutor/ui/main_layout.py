@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFrame, QLabel, QMenu, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from .feedback_panel import FeedbackPanel, caption
+from .pack_import import ask_import
 from .progress_notice import ProgressNotice
 from .prompt import PromptView
 from .record_bar import RecordBar
@@ -97,12 +98,10 @@ def build_layout(w: MainWindow) -> None:
     w.model_status = QLabel("")
     w.model_status.setObjectName("statusBanner")
     w.model_status.setAccessibleName("Model status")
-    w.latency = QLabel("")
     w.session_status = QLabel("")
     w.session_status.setAccessibleName("This sitting")
     w.statusBar().addWidget(w.model_status, 1)
     w.statusBar().addPermanentWidget(w.session_status)
-    w.statusBar().addPermanentWidget(w.latency)
     w.unsaved_take = UnsavedTake(w)  # takes whose save failed, kept in memory
     w.unsaved_take.saved.connect(w._take_saved_as)
     w.statusBar().addPermanentWidget(w.unsaved_take)
@@ -126,6 +125,9 @@ def build_menus(w: MainWindow) -> None:
     bar = w.menuBar()
     file_menu = bar.addMenu("&File")
     w.open_action = _action(w, "&Open audio file…", ["Ctrl+O"], w.open_audio_file, file_menu)
+    w.import_action = _action(
+        w, "&Import lesson pack…", ["Ctrl+I"], lambda: ask_import(w), file_menu
+    )
     file_menu.addSeparator()
     _action(w, "&Settings…", ["Ctrl+,"], lambda: open_settings(w), file_menu)
     file_menu.addSeparator()

@@ -26,6 +26,7 @@ from . import theme as themes
 from .feedback_panel import FeedbackPanel
 from .lesson_tree import LessonTree
 from .main_layout import build_layout, build_menus, fit_to_screen, restore_geometry, save_geometry
+from .pack_import import dropped_pack, import_pack_file
 from .playback import Playback
 from .progress_notice import ProgressNotice
 from .prompt import PromptView
@@ -55,11 +56,11 @@ class MainWindow(QMainWindow):
     feedback: FeedbackPanel
     splitter: QSplitter
     model_status: QLabel
-    latency: QLabel
     session_status: QLabel
     unsaved_take: UnsavedTake
     progress_notice: ProgressNotice
     open_action: QAction
+    import_action: QAction
     record_action: QAction
     replay_action: QAction
     next_action: QAction
@@ -336,9 +337,7 @@ class MainWindow(QMainWindow):
             self.record_bar.show_message(self.service.message, error=True, colour=self.t.muted)
         else:
             self.record_bar.show_message(note)
-        if (latency := self.takes.latency_ms()) is not None:
-            self.last_latency_ms = latency
-            self.latency.setText(f"Feedback in {self.last_latency_ms:.0f} ms")
+        self.last_latency_ms = self.takes.latency_ms()  # for tests and Help › About; not shown
         self.takeShown.emit()
 
     def _take_saved_as(self, path: Path) -> None:
@@ -374,15 +373,19 @@ class MainWindow(QMainWindow):
         self.takes.open_audio_file(Path(path))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt name)
-        if dropped_audio(event) is not None:
+        if dropped_audio(event) is not None or dropped_pack(event) is not None:
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt name)
-        path = dropped_audio(event)
-        if path is not None:
+        """An audio file is scored; a ``.tutorpack`` is imported into the lessons."""
+        pack, path = dropped_pack(event), dropped_audio(event)
+        if pack is not None or path is not None:
             event.acceptProposedAction()
+        if pack is not None:
+            import_pack_file(self, pack)
+        elif path is not None:
             self.open_audio_file(path)
 
     # --- playback ----------------------------------------------------------------------
