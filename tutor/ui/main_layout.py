@@ -53,6 +53,7 @@ def build_layout(w: MainWindow) -> None:
     w.record_bar.record.clicked.connect(w.toggle_recording)
     w.record_bar.play_mine.clicked.connect(lambda: w.playback.play_take(w.take))
     w.record_bar.play_reference.clicked.connect(lambda: w.playback.play_reference(w.item))
+    w.record_bar.slow.toggled.connect(lambda on: setattr(w.playback, "slow", on))
 
     w.analysis = AnalysisView()
     w.analysis.playRequested.connect(lambda a, b: w.playback.play_segment(w.take, a, b))
@@ -137,7 +138,21 @@ def build_menus(w: MainWindow) -> None:
     w.replay_action = _action(
         w, "&Replay my recording", ["R"], lambda: w.playback.play_take(w.take), practice
     )
-    _action(w, "Hear the re&ference", ["F"], lambda: w.playback.play_reference(w.item), practice)
+    _action(w, "Hear the &model", ["F"], lambda: w.playback.play_reference(w.item), practice)
+    _action(
+        w,
+        "Hear the model s&lowly",
+        ["Shift+F"],
+        lambda: w.playback.play_reference(w.item, slow=True),
+        practice,
+    )
+    _action(
+        w,
+        "Replay my recording slo&wly",
+        ["Shift+R"],
+        lambda: w.playback.play_take(w.take, slow=True),
+        practice,
+    )
     practice.addSeparator()
     w.next_action = _action(w, "&Next item", ["N"], w.next_item, practice)
     w.prev_action = _action(w, "&Previous item", ["P"], w.previous_item, practice)
