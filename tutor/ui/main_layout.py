@@ -9,6 +9,7 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFrame, QLabel, QMenu, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
+from .attempt_view import show_attempt
 from .feedback_panel import FeedbackPanel, caption
 from .pack_import import ask_import
 from .progress_notice import ProgressNotice
@@ -74,7 +75,7 @@ def build_layout(w: MainWindow) -> None:
     w.feedback = FeedbackPanel()
     w.feedback.playRequested.connect(lambda a, b: w.playback.play_segment(w.take, a, b))
     w.feedback.tryAgain.connect(w.toggle_recording)
-    w.feedback.attemptChosen.connect(w._play_attempt)
+    w.feedback.attemptChosen.connect(lambda index: show_attempt(w, index))  # compare takes
     scroll = QScrollArea()
     scroll.setWidget(w.feedback)
     scroll.setWidgetResizable(True)

@@ -387,11 +387,3 @@ class MainWindow(QMainWindow):
             import_pack_file(self, pack)
         elif path is not None:
             self.open_audio_file(path)
-
-    # --- playback ----------------------------------------------------------------------
-    def _play_attempt(self, index: int) -> None:
-        if self.item is None:
-            return
-        attempts = self.progress.attempts(*self.item.key)
-        if 0 <= index < len(attempts) and (path := attempts[index].audio_path):
-            self.playback.play_file(Path(path))

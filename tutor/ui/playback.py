@@ -7,7 +7,6 @@ clicked word plays "my take, then the model" (:func:`tutor.voice.take_then_model
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject
@@ -16,7 +15,6 @@ from tutor.core import PackItem
 from tutor.feedback.display_signals import segment
 from tutor.feedback.reference_speech import reference_audio
 from tutor.recording import AudioBackend, RecordingError
-from tutor.scoring.audio import Audio, load_audio
 from tutor.voice import SLOW_SPEED, Speech, VoiceError, take_then_model, time_stretch
 
 from .workers import Take, TaskRunner
@@ -48,9 +46,6 @@ class Playback(QObject):
             self.backend.play(samples, rate)
         except RecordingError as exc:
             self.report(str(exc))
-
-    def _play_audio(self, audio: Audio) -> None:
-        self._play(audio.samples, audio.sample_rate)
 
     def _slow(self, slow: bool | None) -> bool:
         return self.slow if slow is None else slow
@@ -116,8 +111,3 @@ class Playback(QObject):
             return speech.samples, speech.rate, speech.note
 
         self.runner.submit(speak, self._play_with_note, self.report)
-
-    def play_file(self, path: Path | None) -> None:
-        """A past attempt's recording, if it is still there."""
-        if path is not None and path.is_file():
-            self.runner.submit(lambda: load_audio(path), self._play_audio, self.report)
