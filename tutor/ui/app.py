@@ -17,6 +17,7 @@ from tutor.paths import user_data_dir
 from tutor.recording import AudioBackend, default_backend
 
 from . import theme as themes
+from .help_dialogs import show_welcome
 from .main_window import MainWindow
 from .pack_import import import_pack_file, is_pack_file
 from .settings import Settings
@@ -72,6 +73,7 @@ def run(theme: str | None = None, open_file: str | None = None) -> int:
     window = build_window(settings)
     window.show()
     window.start()
+    show_welcome(window)  # once per learner
     if open_file and is_pack_file(open_file):  # "open with" a .tutorpack: import it
         import_pack_file(window, Path(open_file))
     elif open_file:

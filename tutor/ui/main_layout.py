@@ -11,13 +11,14 @@ from PySide6.QtWidgets import QFrame, QLabel, QMenu, QScrollArea, QSplitter, QVB
 
 from .attempt_view import show_attempt
 from .feedback_panel import FeedbackPanel, caption
+from .help_dialogs import open_about, show_welcome, switch_learner
 from .pack_import import ask_import
 from .progress_notice import ProgressNotice
 from .prompt import PromptView
 from .record_bar import RecordBar
 from .unsaved_take import UnsavedTake
 from .views import AnalysisView
-from .window_dialogs import ask_learner, open_lesson_editor, open_progress, open_settings
+from .window_dialogs import open_lesson_editor, open_progress, open_settings
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -166,8 +167,11 @@ def build_menus(w: MainWindow) -> None:
     learner_menu = bar.addMenu("Lea&rner")
     w.progress_action = _action(w, "&Progress…", ["Ctrl+H"], lambda: open_progress(w), learner_menu)
     w.learner_action = _action(
-        w, "&Switch learner…", ["Ctrl+L"], lambda: ask_learner(w), learner_menu
+        w, "&Switch learner…", ["Ctrl+L"], lambda: switch_learner(w), learner_menu
     )
+    help_menu = bar.addMenu("&Help")
+    _action(w, "&Welcome…", [], lambda: show_welcome(w, force=True), help_menu)
+    w.about_action = _action(w, "&About Tutor…", ["F1"], lambda: open_about(w), help_menu)
 
 
 SCREEN_MARGIN = 40  # px left for the title bar and window frame

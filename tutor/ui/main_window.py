@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
     progress_notice: ProgressNotice
     open_action: QAction
     import_action: QAction
+    about_action: QAction
     record_action: QAction
     replay_action: QAction
     next_action: QAction
