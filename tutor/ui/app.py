@@ -39,8 +39,8 @@ def build_window(
     scorer_factory: ScorerFactory = default_scorer_factory,
     data_dir: Path | None = None,
 ) -> MainWindow:
-    settings = settings or Settings()
     data = data_dir or user_data_dir()
+    settings = settings or Settings.open(data)
     remove_leftovers(data / "recordings")  # a take whose write a killed app left unfinished
     progress = Progress.open(data / "progress.sqlite3")
     if settings.learner:
@@ -67,7 +67,7 @@ def build_window(
 
 def run(theme: str | None = None, open_file: str | None = None) -> int:
     app = application()
-    settings = Settings()
+    settings = Settings.open(user_data_dir())  # under TUTOR_HOME, not ~/.config
     if theme:
         settings.theme = theme
     window = build_window(settings)

@@ -118,17 +118,12 @@ class WelcomeDialog(QDialog):
         layout.addLayout(row)
 
 
-def welcome_key(learner: str) -> str:
-    return f"welcome/shown/{learner.encode('utf-8').hex()}"  # any name is a safe key
-
-
 def show_welcome(window: MainWindow, force: bool = False) -> WelcomeDialog | None:
     """The welcome, once per learner (``force``: Help › Welcome shows it again)."""
     learner = window.progress.learner
-    key = welcome_key(learner)
-    if not force and window.settings.q.value(key, False) in (True, "true"):
+    if not force and window.settings.seen("welcome"):
         return None
-    window.settings.q.setValue(key, True)
+    window.settings.mark_seen("welcome")
     first_pack = window.items[0].pack.title if window.items else ""
     dialog = WelcomeDialog(learner, first_pack, window)
 

@@ -137,8 +137,10 @@ class MainWindow(QMainWindow):
         self.settings.learner = self.progress.learner
         self.sitting = Sitting(self.progress)
         self.reload_lessons()
+        pack_id, _, item_id = self.settings.last_item.partition("/")  # where they left off
+        wanted = self._index_of((pack_id, item_id))
         if self.item is not None:
-            self.select_item(self.current_index())
+            self.select_item(self.current_index() if wanted is None else wanted)
         self.report(f"Practising as {self.progress.learner}.")
 
     def reload_lessons(self, _folder: object = None) -> None:
