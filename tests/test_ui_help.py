@@ -45,6 +45,7 @@ def test_about_has_the_model_version_card_and_licences(qtbot, tmp_path: Path) ->
     text = dialog.text.toPlainText()
     assert FakeScorer.version in text  # the version lives here instead
     assert "Model card" in text and "acoustic.onnx" in text  # the card's opening lines
+    assert "Data and credit" not in text  # up to its first section only
     for needed in ("MIT", "speechocean762", "CC BY 4.0", "CC0", "lessac", "research use only"):
         assert needed in text, needed
     dialog.close()
@@ -64,7 +65,7 @@ def test_the_welcome_shows_once_per_learner(qtbot, tmp_path: Path) -> None:
     assert show_welcome(window) is None  # once for this learner
     window.switch_learner("Ana")
     again = show_welcome(window)
-    assert again is not None and "Welcome, Ana" in again.text.text()
+    assert again is not None and "practising as <b>Ana</b>" in again.text.text()
     again.accept()
     assert show_welcome(window) is None
     window.close()

@@ -3,6 +3,7 @@ welcome, shown once per learner (who practises, test the microphone, where to st
 
 from __future__ import annotations
 
+from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
@@ -24,7 +25,7 @@ from .window_dialogs import ask_learner, open_settings, show_dialog
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
-CARD_LINES = 12  # the model card's opening: what the two files are, size, metadata
+MAX_CARD_LINES = 30  # of the model card's opening (what the files are, size, metadata)
 
 LICENCES = """\
 ## Licences and credits
@@ -40,15 +41,17 @@ LICENCES = """\
 """
 
 
-def model_card_summary(lines: int = CARD_LINES) -> str:
-    """The opening of ``assets/models/README.md`` (markdown), or a note when it is missing."""
+def model_card_summary() -> str:
+    """The opening of ``assets/models/README.md`` up to its first section (markdown), or a
+    note when it is missing."""
     card = assets_dir() / "models" / "README.md"
     try:
-        text = card.read_text(encoding="utf-8").splitlines()
+        lines = card.read_text(encoding="utf-8").splitlines()
     except OSError:
         return "_The model card (assets/models/README.md) is not installed._"
-    opening = text[:lines]
-    return "\n".join(opening).replace("# Model card", "## Model card", 1)
+    end = next((n for n, line in enumerate(lines) if n and line.startswith("## ")), len(lines))
+    opening = "\n".join(lines[: min(end, MAX_CARD_LINES)]).strip()
+    return opening.replace("# Model card", "## Model card", 1)
 
 
 def about_markdown(model_version: str) -> str:
@@ -86,8 +89,9 @@ def open_about(window: MainWindow) -> AboutDialog:
 def welcome_text(learner: str, first_pack: str) -> str:
     start = f"“{first_pack}” is a good first pack" if first_pack else "Pick a pack on the left"
     return (
-        f"<h2>Welcome, {learner}</h2>"
-        "<p>Everything you record stays on this computer, saved under this name. "
+        "<h2>Welcome to Tutor</h2>"
+        f"<p>You are practising as <b>{escape(learner)}</b>: everything you record stays on "
+        "this computer, saved under this name. "
         "Not you? <b>Learner › Switch learner…</b> (Ctrl+L) picks or adds a learner.</p>"
         "<p><b>Test the microphone</b> first: press the button below, speak, and watch "
         "the bar move.</p>"
