@@ -28,6 +28,19 @@ def tutor_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def close_without_asking(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A window closed at a test's end with unsaved takes would ask (a modal question that
+    nobody answers offscreen): answer "close without saving" unless the test says otherwise."""
+    import sys
+
+    if "tutor.ui.window_dialogs" in sys.modules or "PySide6" in sys.modules:
+        monkeypatch.setattr(
+            "tutor.ui.window_dialogs.confirm_close_with_unsaved_takes",
+            lambda window, count: "discard",
+        )
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     import shutil
 

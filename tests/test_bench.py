@@ -102,9 +102,13 @@ def test_substitute_and_garbage_modes_report_their_keys(
     for key in ("sub_caught", "sub_false_alarms", "sub_heard_as", "garbage_real_flagged"):
         assert 0.0 <= data[key] <= 1.0
     assert data["garbage_noise_noticed"] == 1.0  # white noise is never scored as speech
-    # deterministic: the same swaps and the same noise give the same figures
+    # deterministic: the same swaps and the same noise give the same figures (timings aside)
     assert main([*args, "--substitute", "--garbage"]) == 0
-    assert json.loads(out.read_text()) == data
+    timing = {"latency_ms_p50", "latency_ms_p95", "rtf"}
+    again = json.loads(out.read_text())
+    assert {k: v for k, v in again.items() if k not in timing} == {
+        k: v for k, v in data.items() if k not in timing
+    }
 
 
 def test_swaps_are_deterministic_confusions_of_clean_phones(clean_corpus: Path) -> None:

@@ -48,7 +48,9 @@ def test_tiny_pipeline_ships_models_the_runtime_scores_with(
 
     scorer = Scorer.load(ship, warm_up=False)
     fixture = Path(__file__).parent / "fixtures" / "festival_think.wav"
-    result = scorer.score(fixture, "I think this is the right answer")
+    # a model trained on 100 utterances is too unsure of every frame for the prompt check
+    # (its thresholds are measured with the shipped model): score past it
+    result = scorer.score(fixture, "I think this is the right answer", check_prompt=False)
     assert len(result.phones) == 19
     assert all(0 <= p.score <= 2 for p in result.phones)
     assert scorer.acoustic.metadata["variant"] == choose_shipped(report, budget_ms=math.inf)

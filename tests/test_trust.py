@@ -104,3 +104,21 @@ def test_the_cli_says_a_take_is_not_the_prompt(tmp_path: Path, capsys) -> None:
     sf.write(str(noise), (rng.standard_normal(16000) * 0.05).astype(np.float32), 16000)
     assert main(["score", str(noise), "think"]) != 0
     assert "did not sound like speech" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("prompt", "said", "phone", "heard"),
+    [
+        ("three", "tree", "TH", "T"),
+        ("thank you very much", "sank you wery much", "V", "W"),
+    ],
+)
+def test_a_wrong_sound_is_flagged_and_named_while_the_right_one_stays_green(
+    scorer: Scorer, tmp_path: Path, prompt: str, said: str, phone: str, heard: str
+) -> None:
+    wrong = scorer.score(_espeak(tmp_path, said), prompt)
+    flagged = [p for p in wrong.phones if p.phone == phone]
+    assert flagged and flagged[0].mispronounced and flagged[0].heard == heard
+    right = scorer.score(_espeak(tmp_path, prompt), prompt)
+    assert not any(p.mispronounced for p in right.phones)
+    assert all(p.heard == p.phone for p in right.phones)

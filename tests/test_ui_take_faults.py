@@ -229,3 +229,41 @@ def test_every_unsaved_take_is_kept_not_only_the_last(
     assert out == tmp_path / "keep" / "take.wav"
     assert sorted(p.name for p in (tmp_path / "keep").iterdir()) == ["take-1.wav", "take.wav"]
     assert not window.unsaved_take.pending
+
+
+@pytest.mark.parametrize("answer", ["cancel", "save-cancelled", "save", "discard"])
+def test_closing_with_unsaved_takes_asks_first(
+    qtbot, tmp_path: Path, speech: Path, monkeypatch: pytest.MonkeyPatch, answer: str
+) -> None:
+    from tutor.ui import window_dialogs
+
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    backend = FakeBackend()
+    window = make_window(qtbot, tmp_path, tmp_path / "data", backend)
+    with monkeypatch.context() as patch:
+        patch.setattr(atomic, "write_bytes", no_space)
+        speak(window, backend, speech, qtbot)
+    asked: list[int] = []
+
+    def question(w, count: int) -> str:
+        asked.append(count)
+        return answer.split("-")[0]
+
+    monkeypatch.setattr(window_dialogs, "confirm_close_with_unsaved_takes", question)
+    target = tmp_path / "keep" / "take.wav"
+    real_save_as = window.unsaved_take.save_as
+    if answer == "save":  # the learner picks a file in the chooser
+        monkeypatch.setattr(window.unsaved_take, "save_as", lambda: real_save_as(target))
+    if answer == "save-cancelled":  # the learner closes the file chooser
+        monkeypatch.setattr(window.unsaved_take, "save_as", lambda: None)
+    window.show()
+    window.close()
+    assert asked == [1]
+    if answer == "discard":
+        assert not window.isVisible()
+    elif answer == "save":
+        assert not window.isVisible() and target.is_file()
+    else:  # nothing is lost: the window stays open with the take held
+        assert window.isVisible() and window.unsaved_take.pending

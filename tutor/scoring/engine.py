@@ -216,9 +216,9 @@ class Scorer:
                 phones=tuple(ph),
                 start=ph[0].start,
                 end=ph[-1].end,
-                accuracy=_word_score(out.word, i, 0, evidence.said[i]),
-                stress=_word_score(out.word, i, 1, evidence.said[i]),
-                total=_word_score(out.word, i, 2, evidence.said[i]),
+                accuracy=_word_score(out, i, "accuracy", evidence.said[i]),
+                stress=_word_score(out, i, "stress", evidence.said[i]),
+                total=_word_score(out, i, "total", evidence.said[i]),
             )
             for i, (w, ph) in enumerate(zip(words, phones_by_word, strict=True))
         )
@@ -270,5 +270,6 @@ def _unsaid(token: str, at: float) -> PhoneResult:
     return PhoneResult(phone, stress, at, at, 0.0, 0.0, SILENCE, True)
 
 
-def _word_score(scores: np.ndarray, word: int, column: int, said: bool) -> float:
-    return round(float(np.clip(scores[word, column], 0, 10)), 2) if said else 0.0
+def _word_score(out: HeadOutputs, word: int, name: str, said: bool) -> float:
+    """A word's score by name; a word the reading did not hold scores 0."""
+    return round(out.word_score(word, name), 2) if said else 0.0

@@ -33,6 +33,10 @@ class HeadOutputs:
         clipped = np.clip(self.utterance, low, high)
         return {name: clipped[k] for k, name in enumerate(UTTERANCE_SCORES)}
 
+    def word_score(self, word: int, name: str) -> float:
+        """One word's output by name (:data:`WORD_SCORES`), clipped to 0..10."""
+        return float(np.clip(self.word[word, WORD_SCORES.index(name)], 0.0, 10.0))
+
 
 def word_membership(word_ids: np.ndarray, n_words: int) -> np.ndarray:
     m = (word_ids[None, :] == np.arange(n_words)[:, None]).astype(np.float32)

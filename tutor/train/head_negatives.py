@@ -23,6 +23,7 @@ import pickle
 import sys
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -36,11 +37,11 @@ from tutor.scoring.model import AcousticModel
 from tutor.scoring.phones import VOWELS, split_stress
 from tutor.scoring.speechocean import LabelledUtterance, LabelledWord, load_split
 
+from .dataset import valid_speakers as speaker_list
 from .head import HeadSample, HeadSettings, export_head, make_sample, train_head
 
 SPEEDS = (0.9, 1.0, 1.1)
 CLEAN = 1.8  # only swap phones the experts rated at least this
-VALID_SPEAKERS = Path(__file__).parent / "splits" / "speechocean762_valid_speakers.txt"
 
 
 def perturb(utt: LabelledUtterance, rng: np.random.Generator, n: int) -> LabelledUtterance | None:
@@ -81,23 +82,37 @@ def perturb(utt: LabelledUtterance, rng: np.random.Generator, n: int) -> Labelle
     )  # fmt: skip
 
 
+Posteriors = Callable[[LabelledUtterance, float], "np.ndarray | None"]
+
+
+def acoustic_posteriors(acoustic: AcousticModel) -> Posteriors:
+    """The app's acoustic model on the utterance's audio at ``speed``."""
+
+    def run(utt: LabelledUtterance, speed: float) -> np.ndarray:
+        audio = load_audio(utt.audio)
+        samples = change_speed(audio.samples, audio.sample_rate, speed)
+        return acoustic.log_posteriors(log_mel(samples, acoustic.features))
+
+    return run
+
+
 def build_samples(
-    utts: list[LabelledUtterance], acoustic: AcousticModel, speeds: tuple[float, ...],
-    negatives: int, swaps: int,
+    utts: list[LabelledUtterance], posteriors: Posteriors, frame_shift: float,
+    speeds: tuple[float, ...], negatives: int, swaps: int,
 ) -> list[HeadSample]:  # fmt: skip
     out = []
     for k, utt in enumerate(utts):
-        audio = load_audio(utt.audio)
         rng = np.random.default_rng(zlib.crc32(utt.utt_id.encode()))
         for speed in speeds:
-            samples = change_speed(audio.samples, audio.sample_rate, speed)
-            log_post = acoustic.log_posteriors(log_mel(samples, acoustic.features))
+            log_post = posteriors(utt, speed)
+            if log_post is None:
+                continue
             variants = [utt] + [perturb(utt, rng, swaps) for _ in range(negatives)]
             for v in variants:
                 if v is None:
                     continue
                 try:
-                    out.append(make_sample(v, log_post, acoustic.frame_shift))
+                    out.append(make_sample(v, log_post, frame_shift))
                 except ValueError:  # too few frames at this speed
                     continue
         if (k + 1) % 200 == 0 or k + 1 == len(utts):
@@ -115,6 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--members", type=int, default=HeadSettings.members)
     ap.add_argument("--limit", type=int, help="use only the first N training utterances")
     ap.add_argument("--ship-to", type=Path, help="copy head.onnx here when done")
+    ap.add_argument(
+        "--teacher",
+        type=Path,
+        help="measure the Whisper teacher instead: whisper_teacher's --out with phones.pt",
+    )
     args = ap.parse_args(argv)
     try:
         utts = load_split(args.data, "train")
@@ -122,20 +142,27 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - one clear line for any missing input
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    valid_speakers = set(VALID_SPEAKERS.read_text().split())
+    valid_speakers = set(speaker_list())
     train = [u for u in utts if u.speaker not in valid_speakers][: args.limit]
     valid = [u for u in utts if u.speaker in valid_speakers]
     args.out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     cache = args.out / "samples.pkl"  # reused when rerun with the same inputs
+    speeds: tuple[float, ...] = SPEEDS
+    posteriors = acoustic_posteriors(acoustic)
+    if args.teacher:  # teacher frames exist for the recordings as they are (speed 1)
+        from .teacher_phones import teacher_posteriors
+
+        speeds, posteriors = (1.0,), teacher_posteriors(args.teacher)
     key = [args.negatives, args.swaps, args.limit, acoustic.metadata.get("version"), CLEAN,
-           PHONE_FEATURES, UTTERANCE_FEATURES]  # fmt: skip
+           PHONE_FEATURES, UTTERANCE_FEATURES, str(args.teacher)]  # fmt: skip
     cached = pickle.loads(cache.read_bytes()) if cache.is_file() else None
     if cached is not None and cached["key"] == key:
         train_s, valid_s = cached["train"], cached["valid"]
     else:
-        train_s = build_samples(train, acoustic, SPEEDS, args.negatives, args.swaps)
-        valid_s = build_samples(valid, acoustic, (1.0,), 0, 0)
+        shift = acoustic.frame_shift  # the teacher's frames are 20 ms too
+        train_s = build_samples(train, posteriors, shift, speeds, args.negatives, args.swaps)
+        valid_s = build_samples(valid, posteriors, shift, (1.0,), 0, 0)
         tmp = cache.with_suffix(".tmp")
         tmp.write_bytes(pickle.dumps({"key": key, "train": train_s, "valid": valid_s}))
         tmp.replace(cache)
@@ -154,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
                 {"copies": args.negatives, "swaps": args.swaps, "clean": CLEAN, "label": 0.0}
             ),  # fmt: skip
             "acoustic_version": acoustic.metadata.get("version", "?"),
-            "test_time_speeds": ",".join(str(s) for s in SPEEDS),
+            "test_time_speeds": ",".join(str(s) for s in speeds),
         },
     )
     (args.out / "head.json").write_text(json.dumps({**metrics, "seconds": time.time() - t0}))

@@ -36,7 +36,7 @@ from .settings import Settings
 from .take_pipeline import TakePipeline, dropped_audio
 from .unsaved_take import UnsavedTake
 from .views import AnalysisView
-from .window_dialogs import open_summary
+from .window_dialogs import may_close, open_summary
 from .workers import ScorerFactory, ScoringService, Take, TaskRunner
 
 DEFAULT_SIZE = (1380, 860)
@@ -183,6 +183,9 @@ class MainWindow(QMainWindow):
         self.service.load()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        if not may_close(self):  # takes that could not be saved are never dropped unasked
+            event.ignore()
+            return
         self.takes.abandon()
         self.backend.stop_playback()
         self.runner.wait(3000)  # let a running score finish rather than kill its thread

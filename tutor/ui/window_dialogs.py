@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QInputDialog
+from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox
 
 from tutor.progress.store import ProgressError
 
@@ -103,3 +103,31 @@ def ask_learner(window: MainWindow) -> None:
             window.switch_learner(name)
         except ProgressError as exc:  # an empty or overlong name
             window.report(str(exc))
+
+
+def confirm_close_with_unsaved_takes(window: MainWindow, count: int) -> str:
+    """Ask before closing while takes wait to be saved: ``"save"``, ``"discard"`` or
+    ``"cancel"`` (Escape and closing the question cancel, so nothing is lost by accident)."""
+    box = QMessageBox(window)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Unsaved takes")
+    takes = "1 take was" if count == 1 else f"{count} takes were"
+    box.setText(f"{takes} not saved ({window.unsaved_take.reason}).")
+    box.setInformativeText("Save them somewhere else before closing?")
+    save = box.addButton("Save as…", QMessageBox.ButtonRole.AcceptRole)
+    discard = box.addButton("Close without saving", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(save)
+    box.exec()
+    clicked = box.clickedButton()
+    return "save" if clicked is save else "discard" if clicked is discard else "cancel"
+
+
+def may_close(window: MainWindow) -> bool:
+    """Whether the window may close: yes unless takes wait to be saved and the learner
+    cancels, or chooses to save them and the save does not happen."""
+    held = window.unsaved_take
+    if not held.pending:
+        return True
+    answer = confirm_close_with_unsaved_takes(window, len(held.takes))
+    return answer == "discard" or (answer == "save" and held.save_as() is not None)

@@ -1,0 +1,164 @@
+"""The teacher's phone model: Whisper encoder frames -> log posteriors over the phone set.
+
+A small network (each 20 ms Whisper frame with two neighbours each side -> phone) trained
+on the training speakers' frames, labelled by forced alignment of the canonical phones
+with the shipped acoustic model (the same 20 ms frame rate). Its posteriors feed the same
+GOP features and head as the app's model, so the teacher's figures are measured the same
+way, and they are the soft targets for distilling the student.
+
+    python -m tutor.train.teacher_phones --data ../shared/data/speechocean762 \\
+        --teacher runs/teacher --models assets/models
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from tutor.scoring.alignment import force_align
+from tutor.scoring.audio import load_audio
+from tutor.scoring.features import log_mel
+from tutor.scoring.model import AcousticModel
+from tutor.scoring.phones import PHONE_INDEX, PHONE_SET, SILENCE
+from tutor.scoring.speechocean import LabelledUtterance, load_split
+
+from .dataset import valid_speakers
+
+CONTEXT = 2  # frames each side
+DIM = 512
+
+
+class TeacherPhoneNet(nn.Module):
+    def __init__(self, hidden: int = 512) -> None:
+        super().__init__()
+        self.conv = nn.Sequential(
+            nn.Conv1d(DIM, hidden, 2 * CONTEXT + 1, padding=CONTEXT), nn.GELU(), nn.Dropout(0.1),
+            nn.Conv1d(hidden, hidden, 3, padding=1), nn.GELU(), nn.Dropout(0.1),
+            nn.Conv1d(hidden, len(PHONE_SET), 1),
+        )  # fmt: skip
+
+    def forward(self, frames: torch.Tensor) -> torch.Tensor:
+        """(B, T, 512) -> (B, T, n_phones) log posteriors."""
+        return torch.log_softmax(self.conv(frames.transpose(1, 2)).transpose(1, 2), dim=-1)
+
+
+def frame_labels(utt: LabelledUtterance, acoustic: AcousticModel) -> np.ndarray:
+    log_post = acoustic.log_posteriors(log_mel(load_audio(utt.audio).samples, acoustic.features))
+    ali = force_align(log_post, [[w.phones] for w in utt.words])
+    labels = np.full(len(log_post), PHONE_INDEX[SILENCE], np.int64)
+    for p in ali.phones:
+        labels[p.start : p.end] = PHONE_INDEX[p.phone]
+    return labels
+
+
+def load_pairs(
+    utts: list[LabelledUtterance], teacher: Path, acoustic: AcousticModel
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    pairs = []
+    for u in utts:
+        path = teacher / "frames" / f"{u.utt_id}.npy"
+        if not path.is_file():
+            continue
+        frames = np.load(path).astype(np.float32)
+        labels = frame_labels(u, acoustic)
+        n = min(len(frames), len(labels))
+        pairs.append((frames[:n], labels[:n]))
+    return pairs
+
+
+def train(pairs: list[tuple[np.ndarray, np.ndarray]], epochs: int = 6, seed: int = 0) -> nn.Module:
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    net = TeacherPhoneNet()
+    opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=1e-2)
+    steps = epochs * -(-len(pairs) // 16)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-3, total_steps=steps)
+    for epoch in range(epochs):
+        net.train()
+        order = rng.permutation(len(pairs))
+        total = 0.0
+        for k in range(0, len(order), 16):
+            batch = [pairs[i] for i in order[k : k + 16]]
+            t = max(len(f) for f, _ in batch)
+            x = torch.zeros(len(batch), t, DIM)
+            y = torch.full((len(batch), t), -100, dtype=torch.long)
+            for j, (f, lab) in enumerate(batch):
+                x[j, : len(f)] = torch.from_numpy(f)
+                y[j, : len(lab)] = torch.from_numpy(lab)
+            loss = nn.functional.nll_loss(net(x).reshape(-1, len(PHONE_SET)), y.reshape(-1))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += float(loss)
+        print(f"teacher phones epoch {epoch + 1}/{epochs}: loss {total / -(-len(order) // 16):.3f}",
+              file=sys.stderr, flush=True)  # fmt: skip
+    return net.eval()
+
+
+@torch.no_grad()
+def log_posteriors(net: nn.Module, frames: np.ndarray) -> np.ndarray:
+    return net(torch.from_numpy(frames.astype(np.float32))[None])[0].numpy()
+
+
+@torch.no_grad()
+def teacher_posteriors(teacher: Path) -> Callable[[LabelledUtterance, float], np.ndarray | None]:
+    """The trained teacher's log posteriors for an utterance (speed 1 only; ``None`` when
+    its frames were not extracted)."""
+    net = TeacherPhoneNet()
+    net.load_state_dict(torch.load(teacher / "phones.pt", weights_only=True))
+    net.eval()
+
+    def run(utt: LabelledUtterance, speed: float) -> np.ndarray | None:
+        path = teacher / "frames" / f"{utt.utt_id}.npy"
+        if speed != 1.0 or not path.is_file():
+            return None
+        return log_posteriors(net, np.load(path))
+
+    return run
+
+
+@torch.no_grad()
+def frame_accuracy(net: nn.Module, pairs: list[tuple[np.ndarray, np.ndarray]]) -> float:
+    hits = total = 0
+    for f, lab in pairs:
+        pred = log_posteriors(net, f).argmax(1)
+        hits += int((pred == lab).sum())
+        total += len(lab)
+    return hits / max(total, 1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tutor.train.teacher_phones")
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--teacher", type=Path, required=True, help="whisper_teacher's --out")
+    ap.add_argument("--models", type=Path, required=True, help="folder with acoustic.onnx")
+    ap.add_argument("--epochs", type=int, default=6)
+    args = ap.parse_args(argv)
+    utts = load_split(args.data, "train")
+    acoustic = AcousticModel.load(args.models / "acoustic.onnx")
+    valid = set(valid_speakers())
+    t0 = time.time()
+    train_pairs = load_pairs([u for u in utts if u.speaker not in valid], args.teacher,
+                             acoustic)  # fmt: skip
+    valid_pairs = load_pairs([u for u in utts if u.speaker in valid], args.teacher,
+                             acoustic)  # fmt: skip
+    net = train(train_pairs, args.epochs)
+    torch.save(net.state_dict(), args.teacher / "phones.pt")
+    acc = frame_accuracy(net, valid_pairs)
+    print(
+        f"teacher phone model: {len(train_pairs)} training utterances, validation frame "
+        f"accuracy {acc:.3f} ({time.time() - t0:.0f} s) -> {args.teacher / 'phones.pt'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
