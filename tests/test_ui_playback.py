@@ -101,6 +101,14 @@ def test_my_take_slowed_keeps_its_sound(qtbot, tmp_path: Path, speech: Path) -> 
     qtbot.keyClick(window, Qt.Key.Key_R)
     clip, _ = played_after(qtbot, backend, 1)
     assert len(clip) == len(take.samples)
+    word = take.result.words[1] if take.result else None
+    assert word is not None
+    window.playback.play_segment(take, word.start, word.end)  # a tier or advice ▶ click
+    plain, _ = played_after(qtbot, backend, 2)
+    window.record_bar.slow.setChecked(True)
+    window.playback.play_segment(take, word.start, word.end)
+    slowed, _ = played_after(qtbot, backend, 3)
+    assert len(slowed) == pytest.approx(len(plain) / SLOW_SPEED, rel=0.05)
 
 
 def test_a_clicked_word_plays_my_take_then_the_model(qtbot, tmp_path: Path, speech: Path) -> None:

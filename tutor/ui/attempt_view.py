@@ -44,6 +44,8 @@ def show_attempt(window: MainWindow, index: int) -> None:
     label = attempt_label(index, attempt)
     result = stored_result(attempt)
     path = Path(attempt.audio_path) if attempt.audio_path else None
+    if path is not None and not path.is_absolute():  # kept relative to the data folder
+        path = window.data_dir / path
     if path is None or not path.is_file():
         gone = "was not kept" if path is None else f"is no longer there ({path})"
         show_scores_only(window, result, f"The recording of {label} {gone}; its scores are shown.")

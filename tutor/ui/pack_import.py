@@ -94,7 +94,8 @@ def import_pack_file(window: MainWindow, source: Path, replace: bool = False) ->
         if outcome.pack is not None:
             show_imported(window, outcome)
         elif ALREADY in outcome.message and not replace:
-            question = f"{outcome.message}\n\nReplace the installed pack with this one?"
+            taken = outcome.message.split(";")[0]  # not the command line's "import with replace"
+            question = f"{taken}.\n\nReplace the installed pack with the one in {source.name}?"
             if confirm(window, "Pack already installed", question):
                 import_pack_file(window, source, replace=True)
             else:

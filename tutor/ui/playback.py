@@ -53,10 +53,13 @@ class Playback(QObject):
     def play_take(self, take: Take | None, slow: bool | None = None) -> None:
         if take is None:
             return
-        if not self._slow(slow):
+        if self._slow(slow):
+            self._play_slowed(take.samples, take.rate)
+        else:
             self._play(take.samples, take.rate)
-            return
-        samples, rate = take.samples, take.rate
+
+    def _play_slowed(self, samples: np.ndarray, rate: int) -> None:
+        """``samples`` at :data:`SLOW_SPEED`, same pitch (stretched off the GUI thread)."""
         self.runner.submit(
             lambda: time_stretch(samples, rate, SLOW_SPEED),
             lambda slowed: self._play(slowed, rate),
@@ -64,10 +67,16 @@ class Playback(QObject):
         )
 
     def play_segment(self, take: Take | None, start: float, end: float) -> None:
-        if take is not None:
-            clip = segment(take.samples, take.rate, start - PAD_SECONDS, end + PAD_SECONDS)
-            if clip.size:
-                self._play(clip, take.rate)
+        """A word or phone of the take (slowed with the "Slow" toggle)."""
+        if take is None:
+            return
+        clip = segment(take.samples, take.rate, start - PAD_SECONDS, end + PAD_SECONDS)
+        if not clip.size:
+            return
+        if self.slow:
+            self._play_slowed(clip, take.rate)
+        else:
+            self._play(clip, take.rate)
 
     def play_word(self, take: Take | None, index: int) -> None:
         """My take of word ``index``, a pause, then the model saying the word."""
