@@ -97,7 +97,7 @@ def train(pairs: list[tuple[np.ndarray, np.ndarray]], epochs: int = 6, seed: int
             loss.backward()
             opt.step()
             sched.step()
-            total += float(loss)
+            total += float(loss.detach())
         print(f"teacher phones epoch {epoch + 1}/{epochs}: loss {total / -(-len(order) // 16):.3f}",
               file=sys.stderr, flush=True)  # fmt: skip
     return net.eval()
