@@ -77,3 +77,15 @@ def test_a_whole_reading_keeps_every_word() -> None:
     again = ["AH"] * 3 + ["G"] * 3 + ["EH"] * 4 + ["N"] * 4
     lp = _posteriors(["SIL"] * 4 + said + again + ["SIL"] * 4)
     assert said_words(force_align(lp, WORDS, stop_penalty=12.0), 4) == (True,) * 4
+
+
+def test_prompt_thresholds_come_from_the_model_or_the_defaults() -> None:
+    from tutor.scoring.errors import ModelError
+    from tutor.scoring.prompt_check import PromptThresholds
+
+    assert PromptThresholds.from_metadata({}) == PromptThresholds()
+    own = PromptThresholds.from_metadata({"prompt_check": '{"min_prompt_match": -2.8}'})
+    assert own.min_prompt_match == -2.8 and own.stop_penalty == PromptThresholds().stop_penalty
+    for bad in ('{"no_such_limit": 1}', "[1, 2]", "not json"):
+        with pytest.raises(ModelError, match="prompt_check"):
+            PromptThresholds.from_metadata({"prompt_check": bad})

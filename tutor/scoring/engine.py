@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +25,9 @@ from .model import AcousticModel, ScoringHead, model_bytes
 from .phones import SILENCE, split_stress
 from .prompt_check import (
     PromptEvidence,
+    PromptThresholds,
     refuse_if_not_the_prompt,
-    speech_confidence,
+    speech_frames,
     words_said,
 )
 from .result import PhoneResult, UtteranceResult, WordResult
@@ -114,21 +115,20 @@ class Scorer:
                 f"{len(words)} word(s); record the whole prompt."
             )
         text = text or " ".join(w.text for w in words)
-        said = words_said(log_post, [w.variants for w in words])
+        limits = PromptThresholds.from_metadata(self.acoustic.metadata)
+        said = words_said(log_post, [w.variants for w in words], limits.stop_penalty)
         # a reading that stopped early is scored on the words it holds; the rest score 0
         heard_words = words[: sum(said)] or words
         alignment, gop, outputs = self._rate(log_post, [w.variants for w in heard_words])
         evidence = PromptEvidence(
-            speech_confidence(log_post),
+            *speech_frames(log_post),
             float(gop.phone_features[:, GOP_MAX_COLUMN].mean()) if any(said) else -np.inf,
             said,
         )
         if check_prompt:
-            refuse_if_not_the_prompt(evidence, text)
+            refuse_if_not_the_prompt(evidence, text, limits)
         if not any(said):  # scored on purpose although nothing matched: every word forced in
-            evidence = PromptEvidence(
-                evidence.speech_confidence, evidence.match, (True,) * len(said)
-            )
+            evidence = replace(evidence, said=(True,) * len(said))
         outputs = self._average_speeds(audio, heard_words, alignment, outputs)
         rivals = competitors(log_post, alignment)
         return self._result(text, words, audio, alignment, gop, outputs, evidence, rivals)

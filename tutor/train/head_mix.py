@@ -47,7 +47,12 @@ def _prefixed(graph: onnx.GraphProto, prefix: str, keep: set[str]) -> onnx.Graph
     return g
 
 
-def blend(a_path: Path, b_path: Path, weight: float) -> onnx.ModelProto:
+def blend(
+    a_path: Path, b_path: Path, weight: float, phone_affine: tuple[float, float] = (1.0, 0.0)
+) -> onnx.ModelProto:
+    """The blend; ``phone_affine`` ``(scale, shift)`` then maps the phone score to
+    ``clip(scale * score + shift, 0, 2)`` (a calibration: the same order of phones, so the
+    same correlation, on the experts' scale)."""
     a, b = onnx.load(str(a_path)), onnx.load(str(b_path))
     meta_a = {p.key: p.value for p in a.metadata_props}
     meta_b = {p.key: p.value for p in b.metadata_props}
@@ -62,14 +67,28 @@ def blend(a_path: Path, b_path: Path, weight: float) -> onnx.ModelProto:
     inits = [*ga.initializer, *gb.initializer,
              helper.make_tensor("mix/wa", onnx.TensorProto.FLOAT, [], [weight]),
              helper.make_tensor("mix/wb", onnx.TensorProto.FLOAT, [], [1.0 - weight])]  # fmt: skip
+    scale, shift = phone_affine
+    inits += [
+        helper.make_tensor("mix/scale", onnx.TensorProto.FLOAT, [], [scale]),
+        helper.make_tensor("mix/shift", onnx.TensorProto.FLOAT, [], [shift]),
+        helper.make_tensor("mix/lo", onnx.TensorProto.FLOAT, [], [0.0]),
+        helper.make_tensor("mix/hi", onnx.TensorProto.FLOAT, [], [2.0]),
+    ]
     outputs = []
     for out in a.graph.output:
         name = out.name
+        mixed = f"mix/{name}" if name == "phone_score" else name
         nodes += [
             helper.make_node("Mul", [f"a/{name}", "mix/wa"], [f"mix/a_{name}"]),
             helper.make_node("Mul", [f"b/{name}", "mix/wb"], [f"mix/b_{name}"]),
-            helper.make_node("Add", [f"mix/a_{name}", f"mix/b_{name}"], [name]),
+            helper.make_node("Add", [f"mix/a_{name}", f"mix/b_{name}"], [mixed]),
         ]
+        if name == "phone_score":
+            nodes += [
+                helper.make_node("Mul", [mixed, "mix/scale"], ["mix/phone_scaled"]),
+                helper.make_node("Add", ["mix/phone_scaled", "mix/shift"], ["mix/phone_shifted"]),
+                helper.make_node("Clip", ["mix/phone_shifted", "mix/lo", "mix/hi"], [name]),
+            ]
         outputs.append(out)
     graph = helper.make_graph(
         nodes, "head_blend", list(a.graph.input), outputs, inits,
@@ -87,12 +106,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("b", type=Path, help="head trained with confusable-phone negatives")
     ap.add_argument("--weight", type=float, required=True, help="share of head A (0..1)")
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument(
+        "--phone-affine",
+        type=float,
+        nargs=2,
+        default=(1.0, 0.0),
+        metavar=("SCALE", "SHIFT"),
+        help="calibrate the phone score: clip(SCALE * score + SHIFT, 0, 2)",
+    )
     args = ap.parse_args(argv)
     if not 0.0 <= args.weight <= 1.0:
         print("error: --weight must be between 0 and 1", file=sys.stderr)
         return 2
     try:
-        model = blend(args.a, args.b, args.weight)
+        model = blend(args.a, args.b, args.weight, tuple(args.phone_affine))
     except (OSError, ValueError, onnx.checker.ValidationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
