@@ -53,8 +53,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: ``tutor FILE`` ("open with" from a file manager) opens the app on it.
+OPEN_WITH = (".tutorpack", ".zip", ".wav", ".flac", ".ogg")
+
+
+def open_with(argv: list[str]) -> list[str]:
+    """``tutor path/to/pack.tutorpack`` (or an audio file) -> ``tutor app --open PATH``."""
+    if len(argv) == 1 and not argv[0].startswith("-") and argv[0] not in COMMANDS:
+        if argv[0].lower().endswith(OPEN_WITH):
+            return ["app", "--open", argv[0]]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(open_with(sys.argv[1:] if argv is None else argv))
     if args.self_test:
         from .commands import selftest
 

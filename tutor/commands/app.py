@@ -9,7 +9,11 @@ from pathlib import Path
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--theme", choices=("light", "dark"), help="colour theme (remembered)")
-    parser.add_argument("--open", metavar="AUDIO", help="open and score this WAV/FLAC file")
+    parser.add_argument(
+        "--open",
+        metavar="FILE",
+        help="open and score this WAV/FLAC file, or import this .tutorpack lesson pack",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,7 +17,9 @@ from tutor.paths import user_data_dir
 from tutor.recording import AudioBackend, default_backend
 
 from . import theme as themes
+from .help_dialogs import show_welcome
 from .main_window import MainWindow
+from .pack_import import import_pack_file, is_pack_file
 from .settings import Settings
 from .workers import ScorerFactory, analyse, default_scorer_factory
 
@@ -37,8 +39,8 @@ def build_window(
     scorer_factory: ScorerFactory = default_scorer_factory,
     data_dir: Path | None = None,
 ) -> MainWindow:
-    settings = settings or Settings()
     data = data_dir or user_data_dir()
+    settings = settings or Settings.open(data)
     remove_leftovers(data / "recordings")  # a take whose write a killed app left unfinished
     progress = Progress.open(data / "progress.sqlite3")
     if settings.learner:
@@ -46,7 +48,7 @@ def build_window(
 
     def library() -> Library:
         """The packs, each in the practice order for the current learner."""
-        found = load_library()
+        found = load_library(installed=data / "lessons")
         packs = tuple(practice_order(p, progress.records(p.id)) for p in found.packs)
         return Library(packs, found.problems)
 
@@ -65,13 +67,16 @@ def build_window(
 
 def run(theme: str | None = None, open_file: str | None = None) -> int:
     app = application()
-    settings = Settings()
+    settings = Settings.open(user_data_dir())  # under TUTOR_HOME, not ~/.config
     if theme:
         settings.theme = theme
     window = build_window(settings)
     window.show()
     window.start()
-    if open_file:
+    show_welcome(window)  # once per learner
+    if open_file and is_pack_file(open_file):  # "open with" a .tutorpack: import it
+        import_pack_file(window, Path(open_file))
+    elif open_file:
         window.open_audio_file(open_file)
     return app.exec()
 

@@ -202,9 +202,8 @@ class FeedbackPanel(QWidget):
             item.setForeground(QColor(ten_colour(a.total, t.name)))
             item.setData(256, n - 1)
             item.setToolTip(
-                f"Total {a.total:.1f}, accuracy {a.accuracy:.1f}. Double-click to replay."
-                if a.audio_path
-                else ""
+                f"Total {a.total:.1f}, accuracy {a.accuracy:.1f}. "
+                "Double-click (or Enter) to see and hear this attempt again."
             )
             self.history.addItem(item)
         if not attempts:

@@ -3,8 +3,6 @@
 Open a pack folder (or start a new one), add and reorder items, record reference audio,
 preview the phones each item expects, validate, save, and export a ``.tutorpack`` to share
 by USB. The pack format and all checks live in :mod:`tutor.lessons`; this is only the form.
-
-Open it with ``LessonEditorDialog(parent).exec()`` (or ``.open_folder(path)`` first).
 """
 
 from __future__ import annotations
@@ -47,6 +45,7 @@ from .lesson_editor_audio import ReferenceAudio
 from .lesson_editor_fields import (
     _slug,
     format_pronunciations,
+    new_pack_folder,
     parse_pronunciations_field,
     phones_preview,
 )
@@ -58,6 +57,7 @@ class LessonEditorDialog(ReferenceAudio):
     """Edit one pack folder. ``saved`` is emitted with the folder after each save."""
 
     saved = Signal(Path)
+    library_dir: Path | None = None  # a new pack is saved in <library_dir>/<its id>
     # built by :func:`.lesson_editor_form.build_form`
     _preview_timer: QTimer
     add_button: QPushButton
@@ -356,7 +356,8 @@ class LessonEditorDialog(ReferenceAudio):
             return None
 
     def _ask_folder(self) -> bool:
-        folder = QFileDialog.getExistingDirectory(self, "Folder for this pack")
+        folder = new_pack_folder(self.library_dir, self.id_edit.text())
+        folder = folder or QFileDialog.getExistingDirectory(self, "Folder for this pack")
         if not folder:
             return False
         self.folder = Path(folder)

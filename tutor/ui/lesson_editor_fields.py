@@ -4,6 +4,7 @@ preview (no Qt)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from tutor.lessons import LessonItem
 from tutor.scoring.errors import TextError
@@ -57,3 +58,22 @@ def phones_preview(item: LessonItem) -> str:
         }.get(w.source, "")
         parts.append(f"<b>{w.text}</b> {phones} /{ipa}/{flag}")
     return "<br>".join(parts)
+
+
+def new_pack_folder(library: Path | None, pack_id: str) -> str:
+    """``<library>/<pack id>`` (created) for a new pack, so a saved pack shows in the app's
+    lessons at once; ``""`` (ask the teacher) without a library, a valid id, or when that
+    folder is taken or cannot be made."""
+    from tutor.lessons.manifest import ID_RE
+
+    pack_id = pack_id.strip()
+    if library is None or not ID_RE.match(pack_id):
+        return ""
+    target = library / pack_id
+    if target.exists():
+        return ""
+    try:
+        target.mkdir(parents=True)
+    except OSError:
+        return ""
+    return str(target)

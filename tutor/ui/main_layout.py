@@ -9,13 +9,16 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFrame, QLabel, QMenu, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
+from .attempt_view import show_attempt
 from .feedback_panel import FeedbackPanel, caption
+from .help_dialogs import open_about, show_welcome, switch_learner
+from .pack_import import ask_import
 from .progress_notice import ProgressNotice
 from .prompt import PromptView
 from .record_bar import RecordBar
 from .unsaved_take import UnsavedTake
 from .views import AnalysisView
-from .window_dialogs import ask_learner, open_lesson_editor, open_progress, open_settings
+from .window_dialogs import open_lesson_editor, open_progress, open_settings
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -52,6 +55,7 @@ def build_layout(w: MainWindow) -> None:
     w.record_bar.record.clicked.connect(w.toggle_recording)
     w.record_bar.play_mine.clicked.connect(lambda: w.playback.play_take(w.take))
     w.record_bar.play_reference.clicked.connect(lambda: w.playback.play_reference(w.item))
+    w.record_bar.slow.toggled.connect(lambda on: setattr(w.playback, "slow", on))
 
     w.analysis = AnalysisView()
     w.analysis.playRequested.connect(lambda a, b: w.playback.play_segment(w.take, a, b))
@@ -72,7 +76,7 @@ def build_layout(w: MainWindow) -> None:
     w.feedback = FeedbackPanel()
     w.feedback.playRequested.connect(lambda a, b: w.playback.play_segment(w.take, a, b))
     w.feedback.tryAgain.connect(w.toggle_recording)
-    w.feedback.attemptChosen.connect(w._play_attempt)
+    w.feedback.attemptChosen.connect(lambda index: show_attempt(w, index))  # compare takes
     scroll = QScrollArea()
     scroll.setWidget(w.feedback)
     scroll.setWidgetResizable(True)
@@ -97,12 +101,10 @@ def build_layout(w: MainWindow) -> None:
     w.model_status = QLabel("")
     w.model_status.setObjectName("statusBanner")
     w.model_status.setAccessibleName("Model status")
-    w.latency = QLabel("")
     w.session_status = QLabel("")
     w.session_status.setAccessibleName("This sitting")
     w.statusBar().addWidget(w.model_status, 1)
     w.statusBar().addPermanentWidget(w.session_status)
-    w.statusBar().addPermanentWidget(w.latency)
     w.unsaved_take = UnsavedTake(w)  # takes whose save failed, kept in memory
     w.unsaved_take.saved.connect(w._take_saved_as)
     w.statusBar().addPermanentWidget(w.unsaved_take)
@@ -126,6 +128,9 @@ def build_menus(w: MainWindow) -> None:
     bar = w.menuBar()
     file_menu = bar.addMenu("&File")
     w.open_action = _action(w, "&Open audio file…", ["Ctrl+O"], w.open_audio_file, file_menu)
+    w.import_action = _action(
+        w, "&Import lesson pack…", ["Ctrl+I"], lambda: ask_import(w), file_menu
+    )
     file_menu.addSeparator()
     _action(w, "&Settings…", ["Ctrl+,"], lambda: open_settings(w), file_menu)
     file_menu.addSeparator()
@@ -135,7 +140,21 @@ def build_menus(w: MainWindow) -> None:
     w.replay_action = _action(
         w, "&Replay my recording", ["R"], lambda: w.playback.play_take(w.take), practice
     )
-    _action(w, "Hear the re&ference", ["F"], lambda: w.playback.play_reference(w.item), practice)
+    _action(w, "Hear the &model", ["F"], lambda: w.playback.play_reference(w.item), practice)
+    _action(
+        w,
+        "Hear the model s&lowly",
+        ["Shift+F"],
+        lambda: w.playback.play_reference(w.item, slow=True),
+        practice,
+    )
+    _action(
+        w,
+        "Replay my recording slo&wly",
+        ["Shift+R"],
+        lambda: w.playback.play_take(w.take, slow=True),
+        practice,
+    )
     practice.addSeparator()
     w.next_action = _action(w, "&Next item", ["N"], w.next_item, practice)
     w.prev_action = _action(w, "&Previous item", ["P"], w.previous_item, practice)
@@ -148,8 +167,11 @@ def build_menus(w: MainWindow) -> None:
     learner_menu = bar.addMenu("Lea&rner")
     w.progress_action = _action(w, "&Progress…", ["Ctrl+H"], lambda: open_progress(w), learner_menu)
     w.learner_action = _action(
-        w, "&Switch learner…", ["Ctrl+L"], lambda: ask_learner(w), learner_menu
+        w, "&Switch learner…", ["Ctrl+L"], lambda: switch_learner(w), learner_menu
     )
+    help_menu = bar.addMenu("&Help")
+    _action(w, "&Welcome…", [], lambda: show_welcome(w, force=True), help_menu)
+    w.about_action = _action(w, "&About Tutor…", ["F1"], lambda: open_about(w), help_menu)
 
 
 SCREEN_MARGIN = 40  # px left for the title bar and window frame

@@ -26,6 +26,7 @@ from . import theme as themes
 from .feedback_panel import FeedbackPanel
 from .lesson_tree import LessonTree
 from .main_layout import build_layout, build_menus, fit_to_screen, restore_geometry, save_geometry
+from .pack_import import dropped_pack, import_pack_file
 from .playback import Playback
 from .progress_notice import ProgressNotice
 from .prompt import PromptView
@@ -55,11 +56,12 @@ class MainWindow(QMainWindow):
     feedback: FeedbackPanel
     splitter: QSplitter
     model_status: QLabel
-    latency: QLabel
     session_status: QLabel
     unsaved_take: UnsavedTake
     progress_notice: ProgressNotice
     open_action: QAction
+    import_action: QAction
+    about_action: QAction
     record_action: QAction
     replay_action: QAction
     next_action: QAction
@@ -135,8 +137,10 @@ class MainWindow(QMainWindow):
         self.settings.learner = self.progress.learner
         self.sitting = Sitting(self.progress)
         self.reload_lessons()
+        pack_id, _, item_id = self.settings.last_item.partition("/")  # where they left off
+        wanted = self._index_of((pack_id, item_id))
         if self.item is not None:
-            self.select_item(self.current_index())
+            self.select_item(self.current_index() if wanted is None else wanted)
         self.report(f"Practising as {self.progress.learner}.")
 
     def reload_lessons(self, _folder: object = None) -> None:
@@ -339,9 +343,7 @@ class MainWindow(QMainWindow):
             self.record_bar.show_message(self.service.message, error=True, colour=self.t.muted)
         else:
             self.record_bar.show_message(note)
-        if (latency := self.takes.latency_ms()) is not None:
-            self.last_latency_ms = latency
-            self.latency.setText(f"Feedback in {self.last_latency_ms:.0f} ms")
+        self.last_latency_ms = self.takes.latency_ms()  # for tests and Help › About; not shown
         self.takeShown.emit()
 
     def _take_saved_as(self, path: Path) -> None:
@@ -377,21 +379,17 @@ class MainWindow(QMainWindow):
         self.takes.open_audio_file(Path(path))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt name)
-        if dropped_audio(event) is not None:
+        if dropped_audio(event) is not None or dropped_pack(event) is not None:
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt name)
-        path = dropped_audio(event)
-        if path is not None:
+        """An audio file is scored; a ``.tutorpack`` is imported into the lessons."""
+        pack, path = dropped_pack(event), dropped_audio(event)
+        if pack is not None or path is not None:
             event.acceptProposedAction()
+        if pack is not None:
+            import_pack_file(self, pack)
+        elif path is not None:
             self.open_audio_file(path)
-
-    # --- playback ----------------------------------------------------------------------
-    def _play_attempt(self, index: int) -> None:
-        if self.item is None:
-            return
-        attempts = self.progress.attempts(*self.item.key)
-        if 0 <= index < len(attempts) and (path := attempts[index].audio_path):
-            self.playback.play_file(Path(path))

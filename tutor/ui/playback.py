@@ -1,18 +1,21 @@
-"""Playback: the learner's take (whole, a word or a phone), the reference, past attempts."""
+"""Playback: the learner's take (whole, a word or a phone), the model, past attempts.
+
+With :attr:`Playback.slow` (the record bar's "Slow" toggle, or Shift with the shortcut) the
+model and the take play at :data:`tutor.voice.SLOW_SPEED` without a change of pitch. A
+clicked word plays "my take, then the model" (:func:`tutor.voice.take_then_model`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject
 
 from tutor.core import PackItem
 from tutor.feedback.display_signals import segment
-from tutor.feedback.reference_speech import espeak_available, synthesize
+from tutor.feedback.reference_speech import reference_audio
 from tutor.recording import AudioBackend, RecordingError
-from tutor.scoring.audio import Audio, load_audio
+from tutor.voice import SLOW_SPEED, Speech, VoiceError, take_then_model, time_stretch
 
 from .workers import Take, TaskRunner
 
@@ -34,6 +37,9 @@ class Playback(QObject):
         self.backend = backend
         self.runner = runner
         self.report = report
+        self.slow = False  # the "Slow" toggle
+        #: ``(text, teacher's recording or None, slow=) -> Speech``; tests swap in a fake
+        self.model_voice: Callable[..., Speech] = reference_audio
 
     def _play(self, samples: np.ndarray, rate: int) -> None:
         try:
@@ -41,40 +47,76 @@ class Playback(QObject):
         except RecordingError as exc:
             self.report(str(exc))
 
-    def _play_audio(self, audio: Audio) -> None:
-        self._play(audio.samples, audio.sample_rate)
+    def _slow(self, slow: bool | None) -> bool:
+        return self.slow if slow is None else slow
 
-    def play_take(self, take: Take | None) -> None:
-        if take is not None:
+    def play_take(self, take: Take | None, slow: bool | None = None) -> None:
+        if take is None:
+            return
+        if self._slow(slow):
+            self._play_slowed(take.samples, take.rate)
+        else:
             self._play(take.samples, take.rate)
 
+    def _play_slowed(self, samples: np.ndarray, rate: int) -> None:
+        """``samples`` at :data:`SLOW_SPEED`, same pitch (stretched off the GUI thread)."""
+        self.runner.submit(
+            lambda: time_stretch(samples, rate, SLOW_SPEED),
+            lambda slowed: self._play(slowed, rate),
+            self.report,
+        )
+
     def play_segment(self, take: Take | None, start: float, end: float) -> None:
-        if take is not None:
-            clip = segment(take.samples, take.rate, start - PAD_SECONDS, end + PAD_SECONDS)
-            if clip.size:
-                self._play(clip, take.rate)
+        """A word or phone of the take (slowed with the "Slow" toggle)."""
+        if take is None:
+            return
+        clip = segment(take.samples, take.rate, start - PAD_SECONDS, end + PAD_SECONDS)
+        if not clip.size:
+            return
+        if self.slow:
+            self._play_slowed(clip, take.rate)
+        else:
+            self._play(clip, take.rate)
 
     def play_word(self, take: Take | None, index: int) -> None:
-        if take is not None and take.result is not None:
-            words = take.result.words
-            if 0 <= index < len(words):
-                self.play_segment(take, words[index].start, words[index].end)
+        """My take of word ``index``, a pause, then the model saying the word."""
+        if take is None or take.result is None or not 0 <= index < len(take.result.words):
+            return
+        word, samples, rate, slow = take.result.words[index], take.samples, take.rate, self.slow
 
-    def play_reference(self, item: PackItem | None) -> None:
+        def both() -> tuple[np.ndarray, int, str]:
+            start, end, mine = word.start, word.end, samples
+            if slow:
+                mine = time_stretch(samples, rate, SLOW_SPEED)
+                start, end = start / SLOW_SPEED, end / SLOW_SPEED
+            try:
+                model = self.model_voice(word.text, None, slow=slow)
+            except VoiceError as exc:  # no voice: the learner's word alone, and why
+                clip = segment(mine, rate, start - PAD_SECONDS, end + PAD_SECONDS)
+                return clip, rate, str(exc)
+            clip, clip_rate = take_then_model(mine, rate, start, end, model)
+            return clip, clip_rate, model.note
+
+        self.runner.submit(both, self._play_with_note, self.report)
+
+    def _play_with_note(self, played: tuple[np.ndarray, int, str]) -> None:
+        samples, rate, note = played
+        if note:
+            self.report(note)
+        if samples.size:
+            self._play(samples, rate)
+
+    def play_reference(self, item: PackItem | None, slow: bool | None = None) -> None:
+        """The model: the teacher's recording for the item, else the reference voice."""
         if item is None:
             return
-        if item.reference_audio is not None and item.reference_audio.is_file():
-            ref = item.reference_audio
-            self.runner.submit(
-                lambda: load_audio(ref, min_seconds=0.05), self._play_audio, self.report
-            )
-        elif espeak_available():
-            text = item.text
-            self.runner.submit(lambda: synthesize(text), lambda sr: self._play(*sr), self.report)
-        else:
-            self.report("This item has no reference recording, and espeak-ng is not installed.")
+        text, recording, slowly = item.text, item.reference_audio, self._slow(slow)
 
-    def play_file(self, path: Path | None) -> None:
-        """A past attempt's recording, if it is still there."""
-        if path is not None and path.is_file():
-            self.runner.submit(lambda: load_audio(path), self._play_audio, self.report)
+        def speak() -> tuple[np.ndarray, int, str]:
+            try:
+                speech = self.model_voice(text, recording, slow=slowly)
+            except VoiceError as exc:
+                return np.zeros(0, np.float32), 0, str(exc)
+            return speech.samples, speech.rate, speech.note
+
+        self.runner.submit(speak, self._play_with_note, self.report)

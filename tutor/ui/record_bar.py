@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -40,11 +41,16 @@ class RecordBar(QWidget):
         self.play_mine = QPushButton("My recording")
         self.play_mine.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
         self.play_mine.setAccessibleName("Play my recording")
-        self.play_mine.setToolTip("Play my recording (R)")
+        self.play_mine.setToolTip("Play my recording (R; slowly: Shift+R)")
         self.play_reference = QPushButton("Reference")
         self.play_reference.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaVolume))
         self.play_reference.setAccessibleName("Play reference")
-        self.play_reference.setToolTip("Hear the reference (F)")
+        self.play_reference.setToolTip("Hear the model (F; slowly: Shift+F)")
+        self.slow = QCheckBox("Slow")
+        self.slow.setAccessibleName("Slow playback")
+        self.slow.setToolTip(
+            "Play the model, your recording and clicked words at 3/4 speed, same pitch"
+        )
 
         meter_row = QHBoxLayout()
         meter_row.addWidget(self.meter, 1)
@@ -56,6 +62,7 @@ class RecordBar(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.play_mine)
         buttons.addWidget(self.play_reference)
+        buttons.addWidget(self.slow)
         middle.addLayout(buttons)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(14, 12, 14, 12)

@@ -1,8 +1,18 @@
-"""User preferences, kept with QSettings (the platform's native store)."""
+"""User preferences, kept with QSettings in ``<data folder>/settings.ini`` (``TUTOR_HOME``).
+
+What belongs to the computer (theme, font size, input device, window layout, who practises
+now) is shared; what belongs to a learner (notation, last item) is kept per learner, so
+learners sharing a laptop or an OS account do not share them. Settings from the old
+per-account store (``~/.config/tutor/tutor.conf``) are copied over once.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QByteArray, QSettings
+
+SETTINGS_FILE = "settings.ini"
 
 FONT_SIZES = (10, 11, 12, 13, 14, 16)
 NOTATIONS = {"arpabet": "ARPAbet (TH, IY)", "ipa": "IPA (θ, i)"}
@@ -14,9 +24,31 @@ class Settings:
     def __init__(self, qsettings: QSettings | None = None) -> None:
         self.q = qsettings or QSettings("tutor", "tutor")
 
+    @classmethod
+    def open(cls, data_dir: Path, legacy: QSettings | None = None) -> Settings:
+        """The settings in ``data_dir``; the first time, what ``legacy`` (default: the old
+        per-account store) held is copied in."""
+        path = data_dir / SETTINGS_FILE
+        fresh = not path.exists()
+        q = QSettings(str(path), QSettings.Format.IniFormat)
+        if fresh:
+            old = legacy if legacy is not None else QSettings("tutor", "tutor")
+            for key in old.allKeys():
+                q.setValue(key, old.value(key))
+            q.sync()
+        return cls(q)
+
     def _str(self, key: str, default: str) -> str:
         value = self.q.value(key, default)
         return str(value) if value is not None else default
+
+    def _mine(self, key: str) -> str:
+        """``key`` for the current learner (any name is a safe key in hex)."""
+        return f"learners/{(self.learner or 'default').encode('utf-8').hex()}/{key}"
+
+    def _learner_str(self, key: str, default: str) -> str:
+        """The learner's own value; before they set one, the shared (older) one."""
+        return self._str(self._mine(key), self._str(key, default))
 
     @property
     def theme(self) -> str:
@@ -41,12 +73,12 @@ class Settings:
 
     @property
     def notation(self) -> str:
-        value = self._str("ui/notation", "arpabet")
+        value = self._learner_str("ui/notation", "arpabet")
         return value if value in NOTATIONS else "arpabet"
 
     @notation.setter
     def notation(self, value: str) -> None:
-        self.q.setValue("ui/notation", value)
+        self.q.setValue(self._mine("ui/notation"), value)
 
     @property
     def input_device(self) -> str:
@@ -68,11 +100,19 @@ class Settings:
 
     @property
     def last_item(self) -> str:
-        return self._str("practice/last_item", "")
+        """``pack id/item id`` the learner last practised."""
+        return self._learner_str("practice/last_item", "")
 
     @last_item.setter
     def last_item(self, value: str) -> None:
-        self.q.setValue("practice/last_item", value)
+        self.q.setValue(self._mine("practice/last_item"), value)
+
+    def seen(self, key: str) -> bool:
+        """Whether the current learner has had ``key`` (e.g. the welcome) already."""
+        return self.q.value(self._mine(f"seen/{key}"), False) in (True, "true")
+
+    def mark_seen(self, key: str) -> None:
+        self.q.setValue(self._mine(f"seen/{key}"), True)
 
     def geometry(self) -> QByteArray | None:
         value = self.q.value("window/geometry")

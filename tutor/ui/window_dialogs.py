@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox
 
 from tutor.progress.store import ProgressError
 
+from .pack_import import pack_saved, packs_dir
 from .session_summary import SessionSummaryDialog
 from .settings_dialog import SettingsDialog
 
@@ -30,7 +31,8 @@ def open_lesson_editor(window: MainWindow) -> None:
     from .lesson_editor import LessonEditorDialog
 
     dialog = LessonEditorDialog(window)
-    dialog.saved.connect(window.reload_lessons)
+    dialog.library_dir = packs_dir(window)  # a new pack is saved into the learner's lessons
+    dialog.saved.connect(lambda folder: pack_saved(window, folder))
     dialog.destroyed.connect(lambda: setattr(window, "lesson_editor", None))
     window.lesson_editor = dialog
     show_dialog(dialog)

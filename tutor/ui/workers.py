@@ -187,8 +187,7 @@ class ScoringService(QObject):
 
     def _loaded(self, scorer: Scorer) -> None:
         self.scorer = scorer
-        version = scorer.version
-        self._set(self.READY, f"Scoring model ready{f' ({version})' if version else ''}")
+        self._set(self.READY, "Ready: record when you like.")  # the version: Help › About
 
     def _failed(self, message: str) -> None:
         self.scorer = None
