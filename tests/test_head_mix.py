@@ -49,3 +49,23 @@ def test_blending_refuses_a_model_that_is_not_a_head(
     assert main([*args, "--weight", "0.5", "--out", str(out)]) == 2
     assert "error:" in capsys.readouterr().err and not out.exists()
     assert main([*args[::-1], "--weight", "1.5", "--out", str(out)]) == 2
+
+
+def test_the_phone_knee_moves_to_the_green_line_and_keeps_the_ends(
+    scoring_models: Path, tmp_path: Path
+) -> None:
+    head = scoring_models / "head.onnx"
+    out = tmp_path / "knee.onnx"
+    assert main([str(head), str(head), "--weight", "0.5", "--phone-knee", "1.0",
+                 "--out", str(out)]) == 0  # fmt: skip
+    x = _inputs()
+    raw = ScoringHead.load(head).run(x)["phone_score"]
+    knee = ScoringHead.load(out).run(x)["phone_score"]
+    expected = np.clip(np.minimum(raw * 1.5, 1.5 + (raw - 1.0) * 0.5), 0, 2)
+    assert np.allclose(knee, expected, atol=1e-5)
+    # word and sentence outputs are untouched
+    assert np.allclose(
+        ScoringHead.load(out).run(x)["word_scores"],
+        ScoringHead.load(head).run(x)["word_scores"],
+        atol=1e-5,
+    )

@@ -110,3 +110,17 @@ def test_advice_picks_the_worst_phones_with_their_words() -> None:
     assert got[0].substituted and "'think', not 'sink'" in got[0].tip
     assert not got[2].substituted
     assert advice(result, 1)[0].phone.phone == "TH"
+
+
+def test_a_weak_word_with_green_phones_still_gets_advice() -> None:
+    # every phone green, but the word as a whole scored red: its weakest phone is named,
+    # so the panel never says "every sound scored well" beside a red word
+    weak = WordResult(
+        "would", (_phone("W", 1.7, "W", 0.0), _phone("UH", 1.55, "UH", 0.1)), 0.0, 0.2, 4.5,
+        10.0, 4.5,
+    )  # fmt: skip
+    fine = WordResult("be", (_phone("B", 1.9, "B", 0.3),), 0.3, 0.4, 9.8, 10.0, 9.8)
+    result = UtteranceResult("would be", (weak, fine), 6.0, 8.0, 10.0, 8.0, 7.0, 0.4)
+    assert [(a.phone.phone, a.word.text) for a in advice(result)] == [("UH", "would")]
+    good = UtteranceResult("be", (fine,), 9.8, 9.0, 10.0, 9.0, 9.5, 0.4)
+    assert advice(good) == []

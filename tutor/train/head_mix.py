@@ -20,6 +20,7 @@ from pathlib import Path
 import onnx
 from onnx import helper
 
+from tutor.scoring.bands import PHONE_GOOD as GOOD
 from tutor.scoring.model import HEAD_CONTRACT
 
 from .export import set_metadata
@@ -47,12 +48,12 @@ def _prefixed(graph: onnx.GraphProto, prefix: str, keep: set[str]) -> onnx.Graph
     return g
 
 
-def blend(
-    a_path: Path, b_path: Path, weight: float, phone_affine: tuple[float, float] = (1.0, 0.0)
-) -> onnx.ModelProto:
-    """The blend; ``phone_affine`` ``(scale, shift)`` then maps the phone score to
-    ``clip(scale * score + shift, 0, 2)`` (a calibration: the same order of phones, so the
-    same correlation, on the experts' scale)."""
+def blend(a_path: Path, b_path: Path, weight: float, phone_knee: float = GOOD) -> onnx.ModelProto:
+    """The blend; the phone score then goes through a calibration that keeps 0 and 2 and
+    moves ``phone_knee`` to the green line (1.5), linear on each side:
+    ``min(score * 1.5 / knee, 1.5 + (score - knee) * 0.5 / (2 - knee))`` (concave for a
+    knee under 1.5). A head whose scores run low on new speakers is lifted where it
+    matters without squeezing its range, so red still means wrong."""
     a, b = onnx.load(str(a_path)), onnx.load(str(b_path))
     meta_a = {p.key: p.value for p in a.metadata_props}
     meta_b = {p.key: p.value for p in b.metadata_props}
@@ -67,10 +68,13 @@ def blend(
     inits = [*ga.initializer, *gb.initializer,
              helper.make_tensor("mix/wa", onnx.TensorProto.FLOAT, [], [weight]),
              helper.make_tensor("mix/wb", onnx.TensorProto.FLOAT, [], [1.0 - weight])]  # fmt: skip
-    scale, shift = phone_affine
+    if not 0.0 < phone_knee < 2.0:
+        raise ValueError("the phone knee must lie between 0 and 2")
+    low, high = GOOD / phone_knee, (2.0 - GOOD) / (2.0 - phone_knee)
     inits += [
-        helper.make_tensor("mix/scale", onnx.TensorProto.FLOAT, [], [scale]),
-        helper.make_tensor("mix/shift", onnx.TensorProto.FLOAT, [], [shift]),
+        helper.make_tensor("mix/low_slope", onnx.TensorProto.FLOAT, [], [low]),
+        helper.make_tensor("mix/high_slope", onnx.TensorProto.FLOAT, [], [high]),
+        helper.make_tensor("mix/high_at_0", onnx.TensorProto.FLOAT, [], [GOOD - high * phone_knee]),
         helper.make_tensor("mix/lo", onnx.TensorProto.FLOAT, [], [0.0]),
         helper.make_tensor("mix/hi", onnx.TensorProto.FLOAT, [], [2.0]),
     ]
@@ -85,9 +89,11 @@ def blend(
         ]
         if name == "phone_score":
             nodes += [
-                helper.make_node("Mul", [mixed, "mix/scale"], ["mix/phone_scaled"]),
-                helper.make_node("Add", ["mix/phone_scaled", "mix/shift"], ["mix/phone_shifted"]),
-                helper.make_node("Clip", ["mix/phone_shifted", "mix/lo", "mix/hi"], [name]),
+                helper.make_node("Mul", [mixed, "mix/low_slope"], ["mix/phone_low"]),
+                helper.make_node("Mul", [mixed, "mix/high_slope"], ["mix/phone_high_0"]),
+                helper.make_node("Add", ["mix/phone_high_0", "mix/high_at_0"], ["mix/phone_high"]),
+                helper.make_node("Min", ["mix/phone_low", "mix/phone_high"], ["mix/phone_knee"]),
+                helper.make_node("Clip", ["mix/phone_knee", "mix/lo", "mix/hi"], [name]),
             ]
         outputs.append(out)
     graph = helper.make_graph(
@@ -107,19 +113,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--weight", type=float, required=True, help="share of head A (0..1)")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument(
-        "--phone-affine",
+        "--phone-knee",
         type=float,
-        nargs=2,
-        default=(1.0, 0.0),
-        metavar=("SCALE", "SHIFT"),
-        help="calibrate the phone score: clip(SCALE * score + SHIFT, 0, 2)",
+        default=GOOD,
+        metavar="KNEE",
+        help="calibrate the phone score so that KNEE becomes the green line (1.5)",
     )
     args = ap.parse_args(argv)
     if not 0.0 <= args.weight <= 1.0:
         print("error: --weight must be between 0 and 1", file=sys.stderr)
         return 2
     try:
-        model = blend(args.a, args.b, args.weight, tuple(args.phone_affine))
+        model = blend(args.a, args.b, args.weight, args.phone_knee)
     except (OSError, ValueError, onnx.checker.ValidationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
