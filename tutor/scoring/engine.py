@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -66,7 +67,14 @@ class Scorer:
             Lexicon.default().warm_up()
         head = ScoringHead.load(root / HEAD_FILE, threads)
         check_contract(head)
-        return cls(AcousticModel.load(root / ACOUSTIC_FILE, threads), head)
+        scorer = cls(AcousticModel.load(root / ACOUSTIC_FILE, threads), head)
+        _ = scorer.prompt_limits  # a model with unreadable thresholds is refused at load
+        return scorer
+
+    @cached_property
+    def prompt_limits(self) -> PromptThresholds:
+        """The acoustic model's own prompt-check thresholds (read once)."""
+        return PromptThresholds.from_metadata(self.acoustic.metadata)
 
     @property
     def model_bytes(self) -> int:
@@ -115,7 +123,7 @@ class Scorer:
                 f"{len(words)} word(s); record the whole prompt."
             )
         text = text or " ".join(w.text for w in words)
-        limits = PromptThresholds.from_metadata(self.acoustic.metadata)
+        limits = self.prompt_limits
         said = words_said(log_post, [w.variants for w in words], limits.stop_penalty)
         # a reading that stopped early is scored on the words it holds; the rest score 0
         heard_words = words[: sum(said)] or words
