@@ -212,7 +212,10 @@ def test_switching_packs_starts_a_new_session(window, qtbot, scorer) -> None:
     assert session.queue == ["it-is", "lorry"] and not session.done
     assert window.session_status.text() == "Vowels: 2 of 2 left · 0 passed"
     assert mark(window, "think") == ""  # the old sitting's marks are gone
-    # the sitting left behind shows its summary (something was scored in it)
+    # no pop-up on a pack switch: the summary of the sitting left behind waits in the menu
+    assert window.summary_dialog is None
+    assert "Practice → Session summary" in window.statusBar().currentMessage()
+    window.summary_action.trigger()
     dialog = summary_dialog(window, qtbot)
     assert dialog.windowTitle() == "Session summary" and dialog.rows()[0][0].startswith("TH")
     assert "1 attempt at 1 item" in dialog.overview.text()

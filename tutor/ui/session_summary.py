@@ -1,4 +1,4 @@
-"""The end-of-session summary: how each focus sound went in this sitting.
+"""The end-of-session summary: how each focus sound, and any other weak one, went.
 
 Qt only: every number comes from :class:`tutor.practice.SessionSummary`; this module only
 words and colours them.
