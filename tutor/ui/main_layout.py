@@ -16,6 +16,7 @@ from .pack_import import ask_import
 from .progress_notice import ProgressNotice
 from .prompt import PromptView
 from .record_bar import RecordBar
+from .review_due import lesson_panel, review_next_due
 from .unsaved_take import UnsavedTake
 from .views import AnalysisView
 from .window_dialogs import open_lesson_editor, open_progress, open_settings
@@ -129,7 +130,8 @@ def build_layout(w: MainWindow) -> None:
     feedback_card.setMinimumWidth(FEEDBACK_MIN_WIDTH)
 
     w.splitter = QSplitter(Qt.Orientation.Horizontal)
-    w.splitter.addWidget(w.lessons)
+    lessons = lesson_panel(w.lessons)
+    w.splitter.addWidget(lessons)
     w.splitter.addWidget(centre_scroll)
     w.splitter.addWidget(feedback_card)
     w.splitter.setStretchFactor(1, 1)
@@ -203,6 +205,8 @@ def build_menus(w: MainWindow) -> None:
     w.prev_action = _action(w, "&Previous item", ["P"], w.previous_item, practice)
     practice.addSeparator()
     w.summary_action = _action(w, "Session &summary…", ["S"], w.show_session_summary, practice)
+    _action(w, "Review &due", ["Ctrl+D"], lambda: review_next_due(w), practice)
+    _action(w, "Search lesso&ns", ["Ctrl+F"], w.lessons.focus_search, practice)
     lessons_menu = bar.addMenu("&Lessons")
     w.editor_action = _action(
         w, "Lesson &editor…", ["Ctrl+E"], lambda: open_lesson_editor(w), lessons_menu

@@ -31,6 +31,7 @@ from .playback import Playback
 from .progress_notice import ProgressNotice
 from .prompt import PromptView
 from .record_bar import RecordBar
+from .review_due import show_lessons
 from .session_summary import SessionSummaryDialog
 from .settings import Settings
 from .take_pipeline import TakePipeline, dropped_audio
@@ -270,7 +271,7 @@ class MainWindow(QMainWindow):
     # --- the sitting -------------------------------------------------------------------
     def _show_session(self) -> None:
         """Mark the list's items for this sitting and count what is left."""
-        self.lessons.show_marks(self.items, self.sitting.marks(i.key for i in self.items), self.t)
+        show_lessons(self)  # marks, due badges and the "Review due" group
         self.session_status.setText(self.sitting.status())
 
     def show_session_summary(self) -> None:
