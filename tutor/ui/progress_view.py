@@ -169,4 +169,4 @@ class ProgressDialog(QDialog):
             why = describe_write_error(exc, out) if isinstance(exc, OSError) else str(exc)
             QMessageBox.warning(self, "Export failed", why)
             return
-        QMessageBox.information(self, "Exported", f"{n} attempts written to {out}.")
+        QMessageBox.information(self, "Exported", f"{plural(n, 'attempt')} written to {out}.")

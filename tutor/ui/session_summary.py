@@ -92,7 +92,8 @@ def items_text(p: PhoneProgress) -> str:
 
 
 class SessionSummaryDialog(QDialog):
-    """Per focus phone: times said, first/last/average score, change, items, next review.
+    """Per focus sound and any other weak one: times said, first/last/average score,
+    change, items, next review.
 
     ``practiseMissed`` asks the window to start a session over the missed items.
     """
