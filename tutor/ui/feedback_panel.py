@@ -166,6 +166,7 @@ class FeedbackPanel(QWidget):
         for key, tile in self.tiles.items():
             tile.set_score(getattr(result, key) if result else None, t, key == "total", font_pt)
         for row in self.advice_rows:
+            row.hide()  # gone at once, not when the event loop gets round to deleting it
             row.deleteLater()
         self.advice_rows = []
         if result is None:
