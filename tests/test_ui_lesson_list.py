@@ -96,6 +96,8 @@ def test_review_due_gathers_due_items_across_packs(window, qtbot, scorer) -> Non
     tree = window.lessons
     assert tree.topLevelItem(0) is tree.review and tree.review.text(0) == "Review due (2)"
     assert sorted(r.text(0) for r in tree.review_rows()) == ["It is.", "Think about it."]
+    badge = tree.review_rows()[0]
+    assert badge.text(MARK_COLUMN) == DUE_BADGE and badge.toolTip(MARK_COLUMN) == "Due for review"
     # picking one in the group goes to that item, in its own pack
     first = tree.review_rows()[0]
     tree.setCurrentItem(first)

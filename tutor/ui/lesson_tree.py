@@ -170,3 +170,7 @@ class LessonTree(QTreeWidget):
             resting = state is Mark.RESTING
             child.setData(0, Qt.ItemDataRole.ForegroundRole, muted if resting else None)
             child.setToolTip(0, entry.text + (RESTING_TIP if resting else ""))
+        due_colour = QColor(colour(Band.FAIR, theme.name))
+        for row in self.review_rows():
+            row.setData(MARK_COLUMN, Qt.ItemDataRole.ForegroundRole, due_colour)
+            row.setToolTip(MARK_COLUMN, DUE_TIP)
