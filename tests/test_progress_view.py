@@ -27,6 +27,8 @@ def test_chart_shows_phone_history(qtbot, tmp_path: Path) -> None:
     assert [round(y, 2) for y in ys] == [0.4, 1.2, 1.9]
     assert xs == sorted(xs) and xs[0] == t0.timestamp()
     assert "first 0.4, latest 1.9" in dialog.summary.text()
+    tips = dialog.point_tips()  # hover a point: the words behind it
+    assert len(tips) == 3 and tips[0].startswith("three: 0.4 of 2")
     dialog.learner_combo.setCurrentText("Bo")
     assert dialog.phone() in {"SH", "IY", "P"} and len(dialog.history_points()[1]) == 1
     dialog.learner_combo.setCurrentText("default")

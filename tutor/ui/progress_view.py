@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from tutor.core.sounds import plural, sound_overview
 from tutor.progress import ProgressError, ProgressStore, export_csv
+from tutor.progress.store import PhonePoint
 from tutor.scoring.phones import to_ipa
 
 from .sound_overview import SoundTable
@@ -71,6 +72,11 @@ class ProgressDialog(QDialog):
             symbolSize=7,
             symbolBrush=self.t.accent,
         )
+        # hover a point: the words behind it
+        self.spots = pg.ScatterPlotItem(
+            size=12, pen=None, brush=(0, 0, 0, 0), hoverable=True, tip=lambda x, y, data: str(data)
+        )
+        self.plot.addItem(self.spots)
         self.sounds = SoundTable()
         self.sounds.soundChosen.connect(self.show_sound)
         learner_csv = QPushButton("Export learner CSV…")
@@ -138,6 +144,7 @@ class ProgressDialog(QDialog):
         xs = [p.when.timestamp() for p in points]
         ys = [p.score for p in points]
         self.curve.setData(xs, ys)
+        self.spots.setData(xs, ys, data=[self._point_tip(phone, p) for p in points])
         if len(xs) == 1:  # one point: a day either side, not a meaningless sub-second axis
             self.plot.setXRange(xs[0] - 86400, xs[0] + 86400, padding=0)
         elif xs:
@@ -150,6 +157,16 @@ class ProgressDialog(QDialog):
             )
         else:
             self.summary.setText("Practise some items to see progress here.")
+
+    def _point_tip(self, phone: str, point: PhonePoint) -> str:
+        """The words behind one point of the chart, its score and its day."""
+        words = [w for w, ph, _ in self.store.phone_rows(point.attempt_id) if ph == phone]
+        said = ", ".join(dict.fromkeys(words)) or "?"
+        return f"{said}: {point.score:.1f} of 2\n{point.when.astimezone():%d %b %Y %H:%M}"
+
+    def point_tips(self) -> list[str]:
+        """The hover texts of the chart's points (for tests)."""
+        return [str(d) for d in self.spots.data["data"]]
 
     def history_points(self) -> tuple[list[float], list[float]]:
         """The plotted points (for tests)."""
