@@ -87,6 +87,7 @@ def test_switching_packs_hands_back_the_sitting_whose_summary_is_due() -> None:
     sitting.record(("drill", "a"), BAD_TH)
     assert sitting.show(("other", "x"), other()) is first
     assert sitting.session is not first and sitting.status() == "Other: 1 of 1 left · 0 passed"
+    assert sitting.summary_session() is first  # on request: the sitting with attempts
     # nothing scored in "other": leaving it hands nothing back
     assert sitting.show(("drill", "b"), drill()) is None
     # the new drill sitting plans from the history: the missed item first

@@ -108,3 +108,19 @@ def test_retries_are_bounded() -> None:
         tries += 1
     assert tries == 3
     assert session.summary().to_review == ("think",)
+
+
+def test_the_summary_covers_every_weak_sound_of_the_sitting() -> None:
+    """A sound outside the pack's focus that went badly is in the summary (the real problem
+    may be there); sounds outside the focus that went well are not."""
+    session = PracticeSession(PACK, [], now=NOW)
+    session.record_item("think", make_result("think", {"TH": 1.9, "NG": 0.4}))
+    session.record_item("sheep", make_result("sheep", {"IY": 1.9}))
+    summary = session.summary()
+    sounds = [p.phone for p in summary.phones]
+    assert "NG" in sounds and sounds[0] == "NG"  # weakest first, though no item focuses on it
+    ng = next(p for p in summary.phones if p.phone == "NG")
+    assert ng.to_review == ("think",) and ng.passed == ()  # the item it was said in
+    assert "K" not in sounds and "P" not in sounds  # well said, not a focus sound: left out
+    assert {"TH", "IY", "SH"} <= set(sounds)  # focus sounds practised stay in
+    assert session.weak_phones() == ["NG"]

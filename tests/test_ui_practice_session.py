@@ -18,7 +18,7 @@ from tutor.core import Library, Progress
 from tutor.feedback.bands import Band, colour
 from tutor.lessons.model import LessonPack
 from tutor.recording import FakeBackend
-from tutor.ui.lesson_tree import MARK_COLUMN
+from tutor.ui.lesson_tree import DUE_BADGE, MARK_COLUMN
 from tutor.ui.main_window import MainWindow
 from tutor.ui.session_summary import SessionSummaryDialog
 from tutor.ui.settings import Settings
@@ -168,7 +168,7 @@ def test_practise_the_missed_items_again(window, qtbot, scorer) -> None:
     session = window.session
     assert [i.id for i in session.pack.items] == ["red"] and session.queue == ["red"]
     assert window.item.id == "red" and not session.done
-    assert mark(window, "think") == "" and mark(window, "red") == ""
+    assert mark(window, "think") == "" and mark(window, "red") == DUE_BADGE  # due: missed
     assert window.session_status.text() == "TH drill: 1 of 1 left · 0 passed"
     say(window, qtbot, scorer, {"R": ("R", 1.8)})
     assert session.finished and mark(window, "red") == "✓"
@@ -211,8 +211,13 @@ def test_switching_packs_starts_a_new_session(window, qtbot, scorer) -> None:
     assert session is not first and session.pack.id == "vowels"
     assert session.queue == ["it-is", "lorry"] and not session.done
     assert window.session_status.text() == "Vowels: 2 of 2 left · 0 passed"
-    assert mark(window, "think") == ""  # the old sitting's marks are gone
-    # the sitting left behind shows its summary (something was scored in it)
+    # the old sitting's marks are gone; the missed item is due for review, across packs
+    assert mark(window, "think") == DUE_BADGE
+    assert [r.text(0) for r in window.lessons.review_rows()] == ["Think about it."]
+    # no pop-up on a pack switch: the summary of the sitting left behind waits in the menu
+    assert window.summary_dialog is None
+    assert "Practice → Session summary" in window.statusBar().currentMessage()
+    window.summary_action.trigger()
     dialog = summary_dialog(window, qtbot)
     assert dialog.windowTitle() == "Session summary" and dialog.rows()[0][0].startswith("TH")
     assert "1 attempt at 1 item" in dialog.overview.text()

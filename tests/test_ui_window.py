@@ -21,7 +21,7 @@ from tutor.recording import RECORD_RATE, FakeBackend
 from tutor.scoring.errors import AudioError, ModelError
 from tutor.ui.main_window import MainWindow
 from tutor.ui.settings import Settings
-from tutor.ui.views import AXIS_WIDTH
+from tutor.ui.views import axis_width
 from tutor.ui.workers import ScoringService
 
 TEXT = "Think about it."
@@ -122,7 +122,7 @@ def test_click_a_phone_to_hear_it(qtbot, tmp_path: Path, settings: Settings, spe
     tier = window.analysis.phones
     target = tier.items[2].interval
     vb = tier.plotItem.vb
-    qtbot.waitUntil(lambda: vb.sceneBoundingRect().left() == AXIS_WIDTH, timeout=3000)
+    qtbot.waitUntil(lambda: vb.sceneBoundingRect().left() == axis_width(tier), timeout=3000)
     qtbot.wait(20)
     centre = tier.plotItem.vb.mapViewToScene(QPointF((target.start + target.end) / 2, 0.5))
     pos = tier.mapFromScene(centre)

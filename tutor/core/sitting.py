@@ -1,8 +1,9 @@
 """One sitting: a practice session over the pack on screen, as the window walks it.
 
 The learner may click any item, go back, or move on without recording; a missed item comes
-back a few items later; switching packs ends the sitting (its summary is due if anything
-was scored in it). Everything here is plain Python: the window only draws what it says.
+back a few items later; switching packs ends the sitting (its summary stays available on
+request; it opens by itself only at the end of a pack). Everything here is plain Python:
+the window only draws what it says.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class Sitting:
         self.progress = progress
         self.session: PracticeSession | None = None
         self.summarised: PracticeSession | None = None  # whose summary the learner has seen
+        self.left_behind: PracticeSession | None = None  # the last sitting left with attempts
         self.here: Key | None = None  # the item on screen
         self.scored_here = False  # it has been scored since it was shown
 
@@ -75,9 +77,18 @@ class Sitting:
             return None
         previous = self.session
         self.start(pack)
-        if previous is not None and previous.done and self.summarised is not previous:
-            return previous
+        if previous is not None and previous.done:
+            self.left_behind = previous
+            if self.summarised is not previous:
+                return previous
         return None
+
+    def summary_session(self) -> PracticeSession | None:
+        """The sitting Practice → Session summary shows: this one once something was scored
+        in it, else the one the learner left behind by switching packs (if any)."""
+        if self.session is not None and self.session.done:
+            return self.session
+        return self.left_behind or self.session
 
     def summary_shown(self, session: PracticeSession) -> None:
         self.summarised = session

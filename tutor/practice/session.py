@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from tutor.lessons.model import LessonItem, LessonPack
 from tutor.progress.records import AttemptRecord, PhoneScore
+from tutor.scoring.bands import PHONE_GOOD
 from tutor.scoring.result import UtteranceResult
 
 from .scheduler import PASS, attempt_quality, item_states, phone_means, plan
@@ -52,7 +53,7 @@ class SessionSummary:
     attempted: int
     passed: int  # items whose last attempt this session passed
     to_review: tuple[str, ...]  # items to come back to
-    phones: tuple[PhoneProgress, ...]  # focus phones, weakest first
+    phones: tuple[PhoneProgress, ...]  # focus phones and any weak one, weakest first
     mean_total: float
     attempts: int = 0  # scored attempts, retries included
 
@@ -161,8 +162,8 @@ class PracticeSession:
         records = [r for r in (*self.history, *self.done) if r.pack == self.pack.id]
         states = item_states(records, {i: self._focus[i] for i in outcomes})
         due = {i: s.due() for i, s in states.items()}
-        focus = list(self.pack.all_focus_phones)
-        phones = [p for p in (self._phone(ph, outcomes, due) for ph in focus) if p is not None]
+        sounds = [*self.pack.all_focus_phones, *self.weak_phones()]
+        phones = [p for p in (self._phone(ph, outcomes, due) for ph in dict.fromkeys(sounds)) if p]
         phones.sort(key=lambda p: p.session_mean)
         mean_total = sum(r.total for r in self.done) / len(self.done) if self.done else 0.0
         return SessionSummary(
@@ -174,6 +175,18 @@ class PracticeSession:
             mean_total,
             len(self.done),
         )
+
+    def _of(self, item_id: str) -> list[AttemptRecord]:
+        return [r for r in self.done if r.item == item_id]
+
+    def weak_phones(self) -> list[str]:
+        """Every sound of this sitting's attempts whose mean is under green
+        (:data:`PHONE_GOOD`), focus sound or not: the real problem may be elsewhere."""
+        scores: dict[str, list[float]] = defaultdict(list)
+        for record in self.done:
+            for phone, mean in phone_means(record).items():
+                scores[phone].append(mean)
+        return [ph for ph, v in scores.items() if sum(v) / len(v) < PHONE_GOOD]
 
     def _phone(
         self, phone: str, outcomes: dict[str, bool], due: dict[str, datetime | None]
@@ -190,6 +203,8 @@ class PracticeSession:
         ]
         count = sum(1 for r in self.done for p in r.phones if p.phone == phone)
         items = [i for i in outcomes if phone in self._focus[i]]
+        if not any(phone in f for f in self._focus.values()):  # not a focus sound: where said
+            items = [i for i in outcomes if any(phone in phone_means(r) for r in self._of(i))]
         dues = [d for i in items if (d := due.get(i)) is not None]
         return PhoneProgress(
             phone,

@@ -10,7 +10,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from tutor.atomic import remove_leftovers
-from tutor.core import Library, PackItem, Progress, load_library, practice_order
+from tutor.core import Library, PackItem, Progress, load_library
 from tutor.core.scorer import Scorer
 from tutor.lessons.model import LessonItem, LessonPack
 from tutor.paths import user_data_dir
@@ -47,10 +47,9 @@ def build_window(
         progress.switch_learner(settings.learner)
 
     def library() -> Library:
-        """The packs, each in the practice order for the current learner."""
-        found = load_library(installed=data / "lessons")
-        packs = tuple(practice_order(p, progress.records(p.id)) for p in found.packs)
-        return Library(packs, found.problems)
+        """The packs in their own order: the list never reorders itself after a pass (the
+        sitting plans its own order; due items show as badges and in "Review due")."""
+        return load_library(installed=data / "lessons")
 
     window = MainWindow(
         backend=backend or default_backend(),

@@ -25,6 +25,7 @@ from tutor.feedback.tips import describe
 from tutor.progress.store import Attempt
 from tutor.scoring.result import UtteranceResult
 
+from .elided import ElidedLabel
 from .theme import Theme
 
 SCORES = (("total", "Total"), ("accuracy", "Accuracy"), ("fluency", "Fluency"),
@@ -42,7 +43,7 @@ class ScoreTile(QWidget):
         super().__init__()
         self.value = QLabel("–")
         self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.title = QLabel(title)
+        self.title = ElidedLabel(title)  # "Completeness" at 16 pt in a narrow column
         self.title.setObjectName("muted")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout = QVBoxLayout(self)
@@ -165,6 +166,7 @@ class FeedbackPanel(QWidget):
         for key, tile in self.tiles.items():
             tile.set_score(getattr(result, key) if result else None, t, key == "total", font_pt)
         for row in self.advice_rows:
+            row.hide()  # gone at once, not when the event loop gets round to deleting it
             row.deleteLater()
         self.advice_rows = []
         if result is None:

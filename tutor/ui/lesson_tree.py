@@ -20,6 +20,8 @@ MARKS = {  # mark, band, tooltip
     Mark.REVIEW: ("✗", Band.POOR, "Missed: to review in a later sitting"),
 }
 RESTING_TIP = "\nNot part of this sitting (not due yet); you can still practise it."
+DUE_BADGE, DUE_TIP = "●", "Due for review"
+REVIEW_TITLE = "Review due"
 
 
 class LessonTree(QTreeWidget):
@@ -39,10 +41,18 @@ class LessonTree(QTreeWidget):
         self.setAccessibleName("Lessons and items")
         self.setMinimumWidth(200)
         self.currentItemChanged.connect(self._on_current)
+        self.review = QTreeWidgetItem()  # replaced by fill()
+        self.search = ""  # the filter in force (see :meth:`filter`)
+        self.search_box: QWidget | None = None  # the search field above the list
+        self.due: set[tuple[str, str]] = set()
 
     def fill(self, entries: Sequence[PackItem]) -> None:
+        """The packs and their items, in the packs' own order (never reordered by practice:
+        what is due shows as a badge and in the "Review due" group)."""
         self.blockSignals(True)
         self.clear()
+        self.review = QTreeWidgetItem([REVIEW_TITLE])  # on top while something is due
+        self.review.setFlags(self.review.flags() & ~Qt.ItemFlag.ItemIsSelectable)
         tops: dict[str, QTreeWidgetItem] = {}
         for index, entry in enumerate(entries):
             top = tops.get(entry.pack_id)
@@ -57,11 +67,13 @@ class LessonTree(QTreeWidget):
             child.setData(0, Qt.ItemDataRole.UserRole, index)
             top.addChild(child)
         self.blockSignals(False)
+        self.filter(self.search)
 
     def _children(self) -> list[QTreeWidgetItem]:
+        """The packs' item rows (not the "Review due" group's)."""
         out: list[QTreeWidgetItem] = []
         for top in range(self.topLevelItemCount()):
-            if (parent := self.topLevelItem(top)) is not None:
+            if (parent := self.topLevelItem(top)) is not None and parent is not self.review:
                 out += [c for n in range(parent.childCount()) if (c := parent.child(n))]
         return out
 
@@ -86,15 +98,68 @@ class LessonTree(QTreeWidget):
         if current is not None and (index := current.data(0, Qt.ItemDataRole.UserRole)) is not None:
             self.itemChosen.emit(int(index))
 
+    def show_due(self, entries: Sequence[PackItem], due: Sequence[tuple[str, str]]) -> None:
+        """The "Review due" group on top: the items due across packs, most urgent first."""
+        index = {e.key: n for n, e in enumerate(entries)}
+        self.blockSignals(True)
+        for child in self.review.takeChildren():
+            del child
+        for key in due:
+            if (n := index.get(key)) is None:
+                continue
+            entry = entries[n]
+            child = QTreeWidgetItem([entry.text, DUE_BADGE])
+            child.setToolTip(0, f"{entry.text}\n{entry.pack.title}: {DUE_TIP.lower()}")
+            child.setData(0, Qt.ItemDataRole.UserRole, n)
+            self.review.addChild(child)
+        self.review.setText(0, f"{REVIEW_TITLE} ({self.review.childCount()})")
+        listed = self.indexOfTopLevelItem(self.review) >= 0
+        if self.review.childCount() and not listed:
+            self.insertTopLevelItem(0, self.review)
+            self.review.setFirstColumnSpanned(True)
+        elif not self.review.childCount() and listed:
+            self.takeTopLevelItem(self.indexOfTopLevelItem(self.review))
+        self.review.setExpanded(True)
+        self.blockSignals(False)
+        self.due = set(due)
+        self.filter(self.search)
+
+    def focus_search(self) -> None:
+        if self.search_box is not None:
+            self.search_box.setFocus()
+
+    def review_rows(self) -> list[QTreeWidgetItem]:
+        return [c for n in range(self.review.childCount()) if (c := self.review.child(n))]
+
+    def filter(self, text: str) -> None:
+        """Show only the items whose text or pack title contains ``text`` (any case)."""
+        self.search = text
+        needle = text.strip().casefold()
+        for top in range(self.topLevelItemCount()):
+            parent = self.topLevelItem(top)
+            if parent is None:
+                continue
+            title = parent.text(0).casefold()
+            shown = 0
+            for n in range(parent.childCount()):
+                if (child := parent.child(n)) is not None:
+                    hide = bool(needle) and needle not in child.text(0).casefold()
+                    child.setHidden(hide and needle not in title)
+                    shown += not child.isHidden()
+            parent.setHidden(not shown)
+
     def show_marks(
         self, entries: Sequence[PackItem], marks: Mapping[tuple[str, str], Mark], theme: Theme
     ) -> None:
-        """Mark each item for this sitting; items resting (not due) are muted."""
+        """Mark each item for this sitting; items resting (not due) are muted; an item due
+        for review that this sitting has not marked gets the due badge."""
         muted = QColor(theme.muted)
         for child in self._children():
             entry = entries[int(child.data(0, Qt.ItemDataRole.UserRole))]
             state = marks.get(entry.key, Mark.NONE)
             mark, band, tip = MARKS.get(state, ("", None, ""))
+            if not mark and entry.key in self.due:
+                mark, band, tip = DUE_BADGE, Band.FAIR, DUE_TIP
             child.setText(MARK_COLUMN, mark)
             child.setToolTip(MARK_COLUMN, tip)
             child.setData(
@@ -105,3 +170,7 @@ class LessonTree(QTreeWidget):
             resting = state is Mark.RESTING
             child.setData(0, Qt.ItemDataRole.ForegroundRole, muted if resting else None)
             child.setToolTip(0, entry.text + (RESTING_TIP if resting else ""))
+        due_colour = QColor(colour(Band.FAIR, theme.name))
+        for row in self.review_rows():
+            row.setData(MARK_COLUMN, Qt.ItemDataRole.ForegroundRole, due_colour)
+            row.setToolTip(MARK_COLUMN, DUE_TIP)

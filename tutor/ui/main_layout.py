@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFrame, QLabel, QMenu, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
@@ -16,12 +16,48 @@ from .pack_import import ask_import
 from .progress_notice import ProgressNotice
 from .prompt import PromptView
 from .record_bar import RecordBar
+from .review_due import lesson_panel, review_next_due
 from .unsaved_take import UnsavedTake
 from .views import AnalysisView
 from .window_dialogs import open_lesson_editor, open_progress, open_settings
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
+
+
+FEEDBACK_MIN_WIDTH = 300
+
+
+class Column(QWidget):
+    """The centre column in its scroll area: as tall as the viewport (the plots take the
+    room) unless its minimum is taller. Its word-wrapped tip gives the layout a
+    height-for-width, which the scroll area would otherwise follow up to the plots' large
+    size hints, leaving a scroll bar and a gap on every screen."""
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt name)
+        return -1
+
+
+class ColumnScroll(QScrollArea):
+    """Scrolls the centre column vertically; never narrower than the column needs (its
+    record bar and prompt would be cut off at the right otherwise)."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        hint = super().minimumSizeHint()
+        inner = self.widget()
+        if inner is None:
+            return hint
+        bar = self.verticalScrollBar().sizeHint().width()
+        return QSize(inner.minimumSizeHint().width() + bar + 2, hint.height())
+
+    def setWidget(self, widget: QWidget) -> None:  # noqa: N802 (Qt name)
+        super().setWidget(widget)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # the column's minimum width changed (a font, a prompt)
+        return super().eventFilter(watched, event)
 
 
 def card(*widgets: QWidget, margins: int = 0) -> QFrame:
@@ -65,13 +101,21 @@ def build_layout(w: MainWindow) -> None:
     al.addWidget(caption("Your recording"))
     al.addWidget(w.analysis, 1)
 
-    centre = QWidget()
+    centre = Column()
     cl = QVBoxLayout(centre)
     cl.setContentsMargins(0, 0, 0, 0)
     cl.setSpacing(10)
     cl.addWidget(card(prompt_box))
     cl.addWidget(card(w.record_bar))
     cl.addWidget(card(analysis_box), 1)
+    # On a short screen (1280x720, a 16 pt font) the column scrolls rather than squashing the
+    # plots or forcing the window taller than the screen.
+    centre_scroll = ColumnScroll()
+    centre_scroll.setObjectName("centreScroll")
+    centre_scroll.setWidget(centre)
+    centre_scroll.setWidgetResizable(True)
+    centre_scroll.setFrameShape(QFrame.Shape.NoFrame)
+    centre_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     w.feedback = FeedbackPanel()
     w.feedback.playRequested.connect(lambda a, b: w.playback.play_segment(w.take, a, b))
@@ -83,11 +127,12 @@ def build_layout(w: MainWindow) -> None:
     scroll.setFrameShape(QFrame.Shape.NoFrame)
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     feedback_card = card(scroll)
-    feedback_card.setMinimumWidth(330)
+    feedback_card.setMinimumWidth(FEEDBACK_MIN_WIDTH)
 
     w.splitter = QSplitter(Qt.Orientation.Horizontal)
-    w.splitter.addWidget(w.lessons)
-    w.splitter.addWidget(centre)
+    lessons = lesson_panel(w.lessons)
+    w.splitter.addWidget(lessons)
+    w.splitter.addWidget(centre_scroll)
     w.splitter.addWidget(feedback_card)
     w.splitter.setStretchFactor(1, 1)
     w.splitter.setSizes([230, 790, 360])
@@ -160,6 +205,8 @@ def build_menus(w: MainWindow) -> None:
     w.prev_action = _action(w, "&Previous item", ["P"], w.previous_item, practice)
     practice.addSeparator()
     w.summary_action = _action(w, "Session &summary…", ["S"], w.show_session_summary, practice)
+    _action(w, "Review &due", ["Ctrl+D"], lambda: review_next_due(w), practice)
+    _action(w, "Search lesso&ns", ["Ctrl+F"], w.lessons.focus_search, practice)
     lessons_menu = bar.addMenu("&Lessons")
     w.editor_action = _action(
         w, "Lesson &editor…", ["Ctrl+E"], lambda: open_lesson_editor(w), lessons_menu

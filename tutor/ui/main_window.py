@@ -31,6 +31,7 @@ from .playback import Playback
 from .progress_notice import ProgressNotice
 from .prompt import PromptView
 from .record_bar import RecordBar
+from .review_due import show_lessons
 from .session_summary import SessionSummaryDialog
 from .settings import Settings
 from .take_pipeline import TakePipeline, dropped_audio
@@ -217,8 +218,8 @@ class MainWindow(QMainWindow):
         self.settings.last_item = f"{item.pack_id}/{item.id}"
         left = self.sitting.show(item.key, self.library.pack(item.pack_id))
         self._show_session()
-        if left is not None:
-            open_summary(self, left)
+        if left is not None:  # no pop-up on a pack switch: the summary waits in the menu
+            self.report(f"Your summary of {left.pack.title} is under Practice → Session summary.")
         self.lessons.point_at(index)
         pack_items = [i for i in self.items if i.pack_id == item.pack_id]
         where = f"{pack_items.index(item) + 1} of {len(pack_items)}" if item in pack_items else ""
@@ -270,15 +271,16 @@ class MainWindow(QMainWindow):
     # --- the sitting -------------------------------------------------------------------
     def _show_session(self) -> None:
         """Mark the list's items for this sitting and count what is left."""
-        self.lessons.show_marks(self.items, self.sitting.marks(i.key for i in self.items), self.t)
+        show_lessons(self)  # marks, due badges and the "Review due" group
         self.session_status.setText(self.sitting.status())
 
     def show_session_summary(self) -> None:
-        """How this sitting went so far, per focus sound (Practice → Session summary)."""
-        if self.session is None:
+        """How this sitting (or the one left by switching packs) went, per sound."""
+        session = self.sitting.summary_session()
+        if session is None:
             self.statusBar().showMessage("Choose an item to start a practice session.", 6000)
             return
-        open_summary(self, self.session)
+        open_summary(self, session)
 
     def practise_missed(self, session: PracticeSession | None = None) -> None:
         """A new sitting over the items ``session`` (default: this one) left to review."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QLayout, QLayoutItem, QSizePolicy, QWidget
 
@@ -99,7 +99,8 @@ class PromptView(QWidget):
         self.setAccessibleName("Prompt")
         self.flow = FlowLayout(self)
         self.flow.setContentsMargins(0, 0, 0, 0)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        # exactly as tall as its words wrapped at this width: no gap under a sentence
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.word_pt = 26
         self.chips: list[WordChip] = []
 
@@ -108,6 +109,14 @@ class PromptView(QWidget):
     # makes the window taller than a laptop screen. The height follows the width instead.
     def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt name)
         return False
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        return QSize(super().sizeHint().width(), self.minimumHeight())
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest:  # chips polished: their size is final
+            self._fit_height()
+        return super().event(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
@@ -121,6 +130,7 @@ class PromptView(QWidget):
     def _clear(self) -> None:
         while (item := self.flow.takeAt(0)) is not None:
             if (w := item.widget()) is not None:
+                w.hide()  # gone at once, not when the event loop gets round to deleting it
                 w.deleteLater()
         self.chips = []
 

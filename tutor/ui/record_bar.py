@@ -22,7 +22,7 @@ class RecordBar(QWidget):
         super().__init__(parent)
         self.record = QPushButton("●  Record")
         self.record.setObjectName("recordButton")
-        self.record.setMinimumSize(170, 60)
+        self.record.setMinimumHeight(60)  # as wide as its text needs at any font size
         self.record.setAccessibleName("Record")
         self.record.setToolTip("Record / stop (Space). Stops by itself after a pause.")
         self.record.setProperty("recording", False)

@@ -1,4 +1,4 @@
-"""The end-of-session summary: how each focus sound went in this sitting.
+"""The end-of-session summary: how each focus sound, and any other weak one, went.
 
 Qt only: every number comes from :class:`tutor.practice.SessionSummary`; this module only
 words and colours them.
@@ -92,7 +92,8 @@ def items_text(p: PhoneProgress) -> str:
 
 
 class SessionSummaryDialog(QDialog):
-    """Per focus phone: times said, first/last/average score, change, items, next review.
+    """Per focus sound and any other weak one: times said, first/last/average score,
+    change, items, next review.
 
     ``practiseMissed`` asks the window to start a session over the missed items.
     """

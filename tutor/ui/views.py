@@ -21,6 +21,8 @@ from .theme import Theme
 
 AXIS_WIDTH = 58
 PITCH_RANGE = (50.0, 400.0)
+WAVE_MIN_HEIGHT = 90
+SPECTROGRAM_MIN_HEIGHT = 160  # px: formants and the pitch line stay readable
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,13 @@ def phone_intervals(result: UtteranceResult, theme: str, notation: str) -> list[
     return out
 
 
+def axis_width(widget: QWidget) -> int:
+    """The side axes' width: wide enough for "phones" and "5000" in the widget's font, the
+    same on every plot so that they share one time axis."""
+    metrics = widget.fontMetrics()
+    return max(AXIS_WIDTH, *(metrics.horizontalAdvance(s) + 16 for s in ("phones", "5000")))
+
+
 def _style_plot(plot: pg.PlotWidget, t: Theme, show_time: bool) -> None:
     plot.setBackground(t.plot_bg)
     plot.setMenuEnabled(False)
@@ -81,13 +90,15 @@ def _style_plot(plot: pg.PlotWidget, t: Theme, show_time: bool) -> None:
         axis = plot.getAxis(name)
         axis.setPen(pg.mkPen(t.border))
         axis.setTextPen(pg.mkPen(t.muted))
-    plot.getAxis("left").setWidth(AXIS_WIDTH)
+    width = axis_width(plot)
+    plot.getAxis("left").setWidth(width)
     plot.getAxis("left").enableAutoSIPrefix(False)
     plot.showAxis("right")
-    plot.getAxis("right").setWidth(AXIS_WIDTH)
+    plot.getAxis("right").setWidth(width)
     plot.getAxis("right").setStyle(showValues=False)
     plot.showAxis("bottom", show_time)
     if show_time:
+        plot.getAxis("bottom").enableAutoSIPrefix(False)  # never "time (s) (x0.001)"
         plot.setLabel("bottom", "time (s)")
 
 
@@ -97,7 +108,7 @@ class WaveformView(pg.PlotWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Waveform")
-        self.setMinimumHeight(110)
+        self.setMinimumHeight(WAVE_MIN_HEIGHT)
         self.curve: pg.PlotDataItem | None = None
         self.regions: list[pg.LinearRegionItem] = []
         self.cursor = pg.InfiniteLine(angle=90, movable=False)
@@ -148,7 +159,7 @@ class SpectrogramView(pg.PlotWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Spectrogram and pitch")
-        self.setMinimumHeight(140)
+        self.setMinimumHeight(SPECTROGRAM_MIN_HEIGHT)
         self.image = pg.ImageItem()
         self.pitch_box = pg.ViewBox()
         self.pitch_box.setMouseEnabled(x=False, y=False)
@@ -314,6 +325,7 @@ class AnalysisView(QWidget):
         )
         self.placeholder.setObjectName("muted")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)  # at 16 pt one line would widen the window
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)

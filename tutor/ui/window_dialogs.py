@@ -14,6 +14,8 @@ from .session_summary import SessionSummaryDialog
 from .settings_dialog import SettingsDialog
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from tutor.practice import PracticeSession
 
     from .main_window import MainWindow
@@ -46,9 +48,16 @@ def open_progress(window: MainWindow) -> None:
             "No progress database: attempts are kept for this session only."
         )
         return
+    from tutor.core.sounds import next_reviews
+
     from .progress_view import ProgressDialog
 
-    dialog = ProgressDialog(store, window, learner=window.progress.learner)
+    def reviews(name: str) -> dict[str, datetime]:
+        return next_reviews(window.library, lambda pack: store.attempt_records(name, pack))
+
+    dialog = ProgressDialog(
+        store, window, learner=window.progress.learner, theme=window.t, next_reviews=reviews
+    )
     dialog.destroyed.connect(lambda: setattr(window, "progress_dialog", None))
     window.progress_dialog = dialog
     show_dialog(dialog)

@@ -1,0 +1,149 @@
+"""The main window's layout at 1280x720 with a 16 pt font (pytest-qt, offscreen): geometry
+facts, never pixels."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+import soundfile as sf
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+from ui_fakes import FakeScorer, espeak_wav, starter_library
+
+from tutor.core import Progress
+from tutor.recording import FakeBackend
+from tutor.ui.elided import ElidedLabel
+from tutor.ui.main_window import MainWindow
+from tutor.ui.settings import Settings
+from tutor.ui.views import SPECTROGRAM_MIN_HEIGHT, WAVE_MIN_HEIGHT
+from tutor.ui.workers import ScoringService
+
+SCREEN = (1280, 720)
+
+
+@pytest.fixture
+def big_font(qapp: QApplication) -> Iterator[None]:
+    """The app's font and style sheet as a test left them are put back afterwards."""
+    font, sheet, palette = qapp.font(), qapp.styleSheet(), qapp.palette()
+    yield
+    qapp.setFont(font)
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+
+
+def window_at_16pt(qtbot, tmp_path: Path) -> MainWindow:
+    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    settings.font_size = 16
+    window = MainWindow(
+        backend=FakeBackend(),
+        library=starter_library(),
+        settings=settings,
+        data_dir=tmp_path / "data",
+        scorer_factory=FakeScorer,
+        progress=Progress(),
+    )
+    qtbot.addWidget(window)
+    window.apply_theme()
+    window.resize(*SCREEN)
+    window.show()
+    window.start()
+    qtbot.waitUntil(lambda: window.service.state != ScoringService.LOADING, timeout=5000)
+    return window
+
+
+def score_longest_item(window: MainWindow, qtbot, tmp_path: Path) -> None:
+    """Show the longest sentence of the library, scored."""
+    index = max(range(len(window.items)), key=lambda i: len(window.items[i].text))
+    window.select_item(index)
+    samples, rate = sf.read(str(espeak_wav(tmp_path, window.items[index].text)), dtype="float32")
+    with qtbot.waitSignal(window.takeShown, timeout=5000):
+        window.score_samples(samples, rate, None)
+    qtbot.wait(50)
+
+
+def fits(size, screen=SCREEN) -> bool:
+    return size.width() <= screen[0] and size.height() <= screen[1]
+
+
+def test_the_window_fits_1280x720_at_16pt(qtbot, tmp_path: Path, big_font) -> None:
+    window = window_at_16pt(qtbot, tmp_path)
+    assert fits(window.minimumSizeHint())  # before a take: the hint line must wrap
+    score_longest_item(window, qtbot, tmp_path)
+    assert fits(window.minimumSizeHint())
+    window.resize(*SCREEN)
+    qtbot.wait(20)
+    assert (window.width(), window.height()) == SCREEN  # it never forces itself larger
+
+
+def test_plots_keep_a_usable_height_on_a_sentence(qtbot, tmp_path: Path, big_font) -> None:
+    window = window_at_16pt(qtbot, tmp_path)
+    score_longest_item(window, qtbot, tmp_path)
+    assert window.analysis.spectrogram.height() >= SPECTROGRAM_MIN_HEIGHT >= 150
+    assert window.analysis.waveform.height() >= WAVE_MIN_HEIGHT
+    # the centre column scrolls instead of squashing the plots or clipping its right side
+    column = window.splitter.widget(1)
+    assert column.widget().width() <= column.viewport().width()
+
+
+def test_the_prompt_card_is_as_tall_as_its_words(qtbot, tmp_path: Path, big_font) -> None:
+    window = window_at_16pt(qtbot, tmp_path)
+    score_longest_item(window, qtbot, tmp_path)
+    prompt = window.prompt
+    needed = prompt.flow.heightForWidth(prompt.width())
+    assert len({c.y() for c in prompt.chips}) >= 2  # the sentence wraps at 16 pt
+    assert prompt.height() == needed  # no empty gap under the words
+    assert all(c.isVisible() for c in prompt.chips)
+    shown = [c for c in prompt.findChildren(type(prompt.chips[0])) if c.isVisible()]
+    assert len(shown) == len(prompt.chips)  # the expected words' chips are gone at once
+
+
+def test_the_time_axis_reads_seconds_at_any_zoom(qtbot, tmp_path: Path, big_font) -> None:
+    window = window_at_16pt(qtbot, tmp_path)
+    score_longest_item(window, qtbot, tmp_path)
+    window.analysis.waveform.setXRange(0.30, 0.32, padding=0)  # 20 ms: pyqtgraph would say ms
+    qtbot.wait(20)
+    axis = window.analysis.phones.getAxis("bottom")
+    assert "time (s)" in axis.labelString()
+    assert "x0.001" not in axis.labelString() and axis.autoSIPrefixScale == 1.0
+
+
+def test_tier_names_and_score_titles_are_not_cut(qtbot, tmp_path: Path, big_font) -> None:
+    window = window_at_16pt(qtbot, tmp_path)
+    score_longest_item(window, qtbot, tmp_path)
+    tier = window.analysis.phones
+    name_width = tier.fontMetrics().horizontalAdvance("phones")
+    assert tier.getAxis("left").width() >= name_width + 8
+    title = window.feedback.tiles["completeness"].title
+    assert isinstance(title, ElidedLabel)
+    assert title.elided() == bool(title.toolTip())  # cut only with the full word on hover
+
+
+def test_narrow_intervals_show_their_label_on_hover_or_zoom(
+    qtbot, tmp_path: Path, big_font
+) -> None:
+    window = window_at_16pt(qtbot, tmp_path)
+    score_longest_item(window, qtbot, tmp_path)
+    tier = window.analysis.words
+    hidden = [(label, iv) for label, iv in tier.labels if not label.isVisible()]
+    assert hidden  # at this width some words are too narrow for their label
+    label, iv = hidden[0]
+    item = next(i for i in tier.items if i.interval == iv)
+    assert iv.label in item.toolTip()  # hover says which word it is
+    window.analysis.waveform.setXRange(iv.start, iv.end, padding=0)
+    qtbot.waitUntil(label.isVisible, timeout=2000)  # zoomed in, the label shows
+
+
+def test_an_elided_label_keeps_its_text_as_tooltip(qtbot) -> None:
+    label = ElidedLabel("Completeness")
+    qtbot.addWidget(label)
+    label.show()
+    label.resize(label.minimumSizeHint())
+    assert label.elided() and label.displayed().endswith("…")
+    assert label.toolTip() == "Completeness"
+    label.resize(label.fontMetrics().horizontalAdvance("Completeness") + 20, 30)
+    assert not label.elided() and label.toolTip() == ""
