@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .audio import Audio, load_audio
+from .audio import TARGET_RATE, Audio, load_audio
 from .bands import needs_work
 from .confusions import confusable
 from .engine import Scorer
@@ -137,7 +137,7 @@ def _noticed(
     most NOTICED_TOTAL. For a real reading a low total is not a false alarm (the experts
     rate most such readings low too), so there only refusals and warnings count."""
     try:
-        result = scorer.score(Audio(samples, 16000), utt.text, words=words)
+        result = scorer.score(Audio(samples, TARGET_RATE), utt.text, words=words)
     except ScoringError:
         return True, None
     low = low_total_counts and result.total <= NOTICED_TOTAL
