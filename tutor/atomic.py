@@ -49,44 +49,43 @@ def _fsync_file(path: Path) -> None:
         os.fsync(fh.fileno())
 
 
+@contextlib.contextmanager
+def _staged(dest: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary path beside ``dest``; when the block ends it replaces ``dest`` (and the
+    folder entry is flushed), and when the block fails it is removed and ``dest`` is
+    untouched."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_path(dest)
+    try:
+        yield tmp
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_dir(dest.parent)
+
+
 def write_with(dest: str | os.PathLike[str], writer: Callable[[Path], object]) -> Path:
     """Call ``writer(tmp)`` to write a temporary file, then rename it to ``dest``.
 
     ``writer`` may raise anything (soundfile raises ``RuntimeError`` on a full disk, not
     ``OSError``); the exception propagates and ``dest`` is untouched.
     """
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path(dest)
-    try:
+    with _staged(dest) as tmp:
         writer(tmp)
         _fsync_file(tmp)
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_dir(dest.parent)
-    return dest
+    return Path(dest)
 
 
 @contextlib.contextmanager
 def open_atomic(dest: str | os.PathLike[str], mode: str = "w", **kwargs: object) -> Iterator[IO]:
     """``with open_atomic(path, "w", encoding="utf-8") as fh:`` writes ``path`` atomically."""
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path(dest)
-    try:
-        with open(tmp, mode, **kwargs) as fh:  # type: ignore[call-overload]
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_dir(dest.parent)
+    with _staged(dest) as tmp, open(tmp, mode, **kwargs) as fh:  # type: ignore[call-overload]
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def write_bytes(dest: str | os.PathLike[str], data: bytes) -> Path:
