@@ -9,7 +9,7 @@ UW/UH, N/NG, S/SH/Z, CH/SH), voicing pairs, and the vowel pairs Mandarin-L1 spea
 
 from __future__ import annotations
 
-from .phones import CMU_PHONES
+from .phones import CMU_PHONES, VOWELS, split_stress
 
 _GROUPS: tuple[tuple[str, ...], ...] = (
     ("TH", "S"), ("TH", "F"), ("TH", "T"), ("DH", "D"), ("DH", "Z"), ("DH", "V"),
@@ -42,3 +42,12 @@ CONFUSIONS: dict[str, tuple[str, ...]] = _table()
 def confusable(phone: str) -> tuple[str, ...]:
     """The phones commonly said in place of ``phone`` (base ARPAbet, no stress)."""
     return CONFUSIONS.get(phone, ())
+
+
+def swap_token(token: str, new: str) -> str:
+    """``new`` in place of the ARPAbet ``token``: a vowel keeps the token's stress digit
+    (primary stress when the token was a consonant); a consonant carries none."""
+    _, stress = split_stress(token)
+    if new in VOWELS:
+        return new + str(stress if stress is not None else 1)
+    return new

@@ -27,6 +27,7 @@ from .phones import SILENCE, split_stress
 from .prompt_check import (
     PromptEvidence,
     PromptThresholds,
+    prompt_match,
     refuse_if_not_the_prompt,
     speech_frames,
     words_said,
@@ -38,7 +39,6 @@ ACOUSTIC_FILE = "acoustic.onnx"
 HEAD_FILE = "head.onnx"
 PRESENT_SIL_POSTERIOR = 0.5  # a phone mostly heard as silence counts as not said
 SIL_POSTERIOR_COLUMN = PHONE_FEATURES.index("sil_post")
-GOP_MAX_COLUMN = PHONE_FEATURES.index("gop_max")
 # Speech squeezed under 50 ms a phone on average means phones were skipped: the aligner
 # still gives each expected phone a frame, so a missing second half shows up as a rate.
 MIN_SECONDS_PER_PHONE = 0.05
@@ -130,7 +130,7 @@ class Scorer:
         alignment, gop, outputs = self._rate(log_post, [w.variants for w in heard_words])
         evidence = PromptEvidence(
             *speech_frames(log_post),
-            float(gop.phone_features[:, GOP_MAX_COLUMN].mean()) if any(said) else -np.inf,
+            prompt_match(gop) if any(said) else -np.inf,
             said,
         )
         if check_prompt:

@@ -24,9 +24,11 @@ import numpy as np
 
 from .alignment import force_align, said_words
 from .errors import ModelError, NotThePromptError
+from .gop import PHONE_FEATURES, GopFeatures
 from .phones import PHONE_INDEX, SILENCE
 
 SIL = PHONE_INDEX[SILENCE]
+GOP_MAX = PHONE_FEATURES.index("gop_max")
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,12 @@ class PromptEvidence:
     @property
     def n_said(self) -> int:
         return sum(self.said)
+
+
+def prompt_match(gop: GopFeatures) -> float:
+    """How well the audio matches the prompt's aligned phones: the mean frame-normalised
+    GOP (expected phone against the best phone) over them."""
+    return float(gop.phone_features[:, GOP_MAX].mean())
 
 
 def speech_frames(log_post: np.ndarray) -> tuple[float, float]:

@@ -23,11 +23,12 @@ import numpy as np
 
 from .audio import TARGET_RATE, Audio, load_audio
 from .bands import needs_work
-from .confusions import confusable
+from .bench import canonical_words
+from .confusions import confusable, swap_token
 from .engine import Scorer
 from .errors import ScoringError
 from .lexicon import WordPronunciation
-from .phones import VOWELS, split_stress
+from .phones import split_stress
 from .result import UtteranceResult
 from .speechocean import LabelledUtterance
 
@@ -52,16 +53,22 @@ class Swap:
     expected: str  # the swapped-in phone the engine is asked to find
 
 
+def confusable_spots(utt: LabelledUtterance, at_least: float) -> list[tuple[int, int, str]]:
+    """(word, phone index, base phone) of every phone the experts rated at least
+    ``at_least`` that learners confuse with another: where a swap can stand."""
+    return [
+        (w, i, split_stress(p)[0])
+        for w, word in enumerate(utt.words)
+        for i, (p, score) in enumerate(zip(word.phones, word.phone_scores, strict=True))
+        if score >= at_least and confusable(split_stress(p)[0])
+    ]
+
+
 def swaps_for(utt: LabelledUtterance, n: int = SWAPS_PER_UTTERANCE) -> list[Swap]:
     """Up to ``n`` single-phone swaps of a clean utterance (none if any phone is not)."""
     if any(s < CORRECT_THROUGHOUT for w in utt.words for s in w.phone_scores):
         return []
-    spots = [
-        (w, i, split_stress(p)[0])
-        for w, word in enumerate(utt.words)
-        for i, p in enumerate(word.phones)
-        if confusable(split_stress(p)[0])
-    ]
+    spots = confusable_spots(utt, CORRECT_THROUGHOUT)
     rng = _rng(utt.utt_id)
     if not spots:
         return []
@@ -79,11 +86,7 @@ def swapped_words(utt: LabelledUtterance, swap: Swap) -> list[WordPronunciation]
     for w, word in enumerate(utt.words):
         phones = list(word.phones)
         if w == swap.word:
-            _, stress = split_stress(phones[swap.index])
-            keep_stress = stress is not None and swap.expected in VOWELS
-            phones[swap.index] = swap.expected + (str(stress) if keep_stress else "")
-            if swap.expected in VOWELS and not keep_stress:
-                phones[swap.index] += "1"
+            phones[swap.index] = swap_token(phones[swap.index], swap.expected)
         words.append(WordPronunciation(word.text, (tuple(phones),), "override"))
     return words
 
@@ -152,7 +155,7 @@ def garbage_metrics(
     for k, utt in enumerate(utts):
         audio = load_audio(utt.audio)
         samples = audio.samples
-        words = [WordPronunciation(w.text, (tuple(w.phones),), "override") for w in utt.words]
+        words = canonical_words(utt)
         real_noticed, real = _noticed(scorer, samples, utt, words, low_total_counts=False)
         noticed["real"].append(real_noticed)
         noise = _rng(utt.utt_id, 1).standard_normal(len(samples)).astype(np.float32) * NOISE_RMS

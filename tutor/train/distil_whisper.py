@@ -22,17 +22,16 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from tutor.scoring.alignment import force_align
 from tutor.scoring.audio import change_speed, load_audio
 from tutor.scoring.features import log_mel
 from tutor.scoring.model import AcousticModel
-from tutor.scoring.phones import PHONE_INDEX, PHONE_SET, SILENCE
+from tutor.scoring.phones import PHONE_SET
 from tutor.scoring.speechocean import LabelledUtterance, labels_path, load_split
 
 from .dataset import valid_speakers
 from .export import export_acoustic, file_hash
 from .models import STUDENT, ConvPhoneNet
-from .teacher_phones import teacher_posteriors
+from .teacher_phones import aligned_labels, teacher_posteriors
 
 SPEEDS = (1.0, 0.9, 1.1)
 
@@ -55,11 +54,9 @@ def examples(
             n = len(log_post)
             # speed s plays the audio s times faster: output frame j is the teacher's j * s
             idx = np.clip(np.round(np.arange(n) * s).astype(int), 0, len(t1) - 1)
-            labels = np.full(n, PHONE_INDEX[SILENCE], np.int64)
             try:
-                for p in force_align(log_post, [[w.phones] for w in u.words]).phones:
-                    labels[p.start : p.end] = PHONE_INDEX[p.phone]
-            except ValueError:
+                labels = aligned_labels(log_post, u)
+            except ValueError:  # too few frames at this speed
                 continue
             out.append((feats.astype(np.float32), t1[idx].astype(np.float32), labels))
         if (k + 1) % 250 == 0:

@@ -30,12 +30,13 @@ from pathlib import Path
 import numpy as np
 
 from tutor.scoring.audio import change_speed, load_audio
-from tutor.scoring.confusions import confusable
+from tutor.scoring.confusions import confusable, swap_token
 from tutor.scoring.features import log_mel
 from tutor.scoring.gop import PHONE_FEATURES, UTTERANCE_FEATURES
 from tutor.scoring.model import AcousticModel
-from tutor.scoring.phones import VOWELS, split_stress
+from tutor.scoring.phones import split_stress
 from tutor.scoring.speechocean import LabelledUtterance, LabelledWord, load_split
+from tutor.scoring.trust_bench import confusable_spots
 
 from .dataset import valid_speakers as speaker_list
 from .head import HeadSample, HeadSettings, export_head, make_sample, train_head
@@ -47,12 +48,7 @@ CLEAN = 1.8  # only swap phones the experts rated at least this
 def perturb(utt: LabelledUtterance, rng: np.random.Generator, n: int) -> LabelledUtterance | None:
     """``utt`` with up to ``n`` clean phones (in different words) swapped for confusable
     ones, labelled 0; word and sentence labels set to NaN (not rated)."""
-    spots = [
-        (w, i)
-        for w, word in enumerate(utt.words)
-        for i, (p, s) in enumerate(zip(word.phones, word.phone_scores, strict=True))
-        if s >= CLEAN and confusable(split_stress(p)[0])
-    ]
+    spots = [(w, i) for w, i, _ in confusable_spots(utt, CLEAN)]
     if not spots:
         return None
     rng.shuffle(spots)
@@ -67,14 +63,11 @@ def perturb(utt: LabelledUtterance, rng: np.random.Generator, n: int) -> Labelle
             words.append(replace(word, accuracy=nan, stress=nan, total=nan))
             continue
         i = chosen[w]
-        base, stress = split_stress(word.phones[i])
-        options = confusable(base)
+        options = confusable(split_stress(word.phones[i])[0])
         new = options[int(rng.integers(len(options)))]
-        if new in VOWELS:
-            new += str(stress if stress is not None else 1)
         phones = list(word.phones)
         scores = list(word.phone_scores)
-        phones[i], scores[i] = new, 0.0
+        phones[i], scores[i] = swap_token(phones[i], new), 0.0
         words.append(LabelledWord(word.text, tuple(phones), tuple(scores), nan, nan, nan))
     return replace(
         utt, words=tuple(words), accuracy=nan, fluency=nan, prosodic=nan,

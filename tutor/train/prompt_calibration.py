@@ -31,16 +31,15 @@ import numpy as np
 from tutor.scoring.alignment import force_align, said_words
 from tutor.scoring.audio import load_audio
 from tutor.scoring.features import log_mel
-from tutor.scoring.gop import PHONE_FEATURES, gop_features
+from tutor.scoring.gop import gop_features
 from tutor.scoring.model import AcousticModel
-from tutor.scoring.prompt_check import PromptThresholds, speech_frames
+from tutor.scoring.prompt_check import PromptThresholds, prompt_match, speech_frames
 from tutor.scoring.speechocean import load_split
 
 from .dataset import valid_speakers
 from .export import set_metadata
 
 PENALTIES = (6.0, 8.0, 10.0, 12.0)
-GOP_MAX = PHONE_FEATURES.index("gop_max")
 
 
 def measure(data: Path, acoustic: AcousticModel) -> PromptThresholds:
@@ -54,8 +53,7 @@ def measure(data: Path, acoustic: AcousticModel) -> PromptThresholds:
         confidence.append(c)
         share.append(s)
         ali = force_align(log_post, words)
-        match.append(float(gop_features(log_post, ali, acoustic.frame_shift)
-                           .phone_features[:, GOP_MAX].mean()))  # fmt: skip
+        match.append(prompt_match(gop_features(log_post, ali, acoustic.frame_shift)))
         for penalty in PENALTIES:
             kept = said_words(force_align(log_post, words, stop_penalty=penalty), len(words))
             dropped[penalty] += sum(not k for k in kept)

@@ -49,13 +49,18 @@ class TeacherPhoneNet(nn.Module):
         return torch.log_softmax(self.conv(frames.transpose(1, 2)).transpose(1, 2), dim=-1)
 
 
-def frame_labels(utt: LabelledUtterance, acoustic: AcousticModel) -> np.ndarray:
-    log_post = acoustic.log_posteriors(log_mel(load_audio(utt.audio).samples, acoustic.features))
-    ali = force_align(log_post, [[w.phones] for w in utt.words])
+def aligned_labels(log_post: np.ndarray, utt: LabelledUtterance) -> np.ndarray:
+    """The phone index of every frame of ``log_post``, from the forced alignment of the
+    utterance's canonical phones (silence elsewhere); ValueError if they do not fit."""
     labels = np.full(len(log_post), PHONE_INDEX[SILENCE], np.int64)
-    for p in ali.phones:
+    for p in force_align(log_post, [[w.phones] for w in utt.words]).phones:
         labels[p.start : p.end] = PHONE_INDEX[p.phone]
     return labels
+
+
+def frame_labels(utt: LabelledUtterance, acoustic: AcousticModel) -> np.ndarray:
+    log_post = acoustic.log_posteriors(log_mel(load_audio(utt.audio).samples, acoustic.features))
+    return aligned_labels(log_post, utt)
 
 
 def load_pairs(
