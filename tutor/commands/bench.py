@@ -30,6 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also score noise, another sentence and half readings: are they noticed?",
     )
     parser.add_argument(
+        "--classroom",
+        type=float,
+        metavar="SNR",
+        help="mix two other learners' speech into every take at SNR dB (classroom noise)",
+    )
+    parser.add_argument(
         "--json",
         dest="json_out",
         type=Path,
@@ -55,10 +61,16 @@ def _progress(done: int, total: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tutor.scoring.audio import Audio
     from tutor.scoring.bench import BENCH_KEYS, GARBAGE_KEYS, SUBSTITUTE_KEYS, metrics, run_bench
+    from tutor.scoring.classroom_noise import classroom_take
     from tutor.scoring.engine import Scorer
     from tutor.scoring.errors import ScoringError
-    from tutor.scoring.speechocean import load_expert_phone_scores, load_split
+    from tutor.scoring.speechocean import (
+        LabelledUtterance,
+        load_expert_phone_scores,
+        load_split,
+    )
     from tutor.scoring.trust_bench import garbage_metrics, substitution_metrics
 
     try:
@@ -78,7 +90,14 @@ def run(args: argparse.Namespace) -> int:
                 return 2
         utts = utts[: args.limit] if args.limit else utts
         scorer = Scorer.load(args.models, threads=1, warm_up=False)
-        records = run_bench(scorer, utts, _progress)
+        noisy = None
+        if args.classroom is not None:
+            snr = args.classroom
+
+            def noisy(utt: LabelledUtterance, audio: Audio) -> Audio:
+                return classroom_take(utt, audio, utts, snr)
+
+        records = run_bench(scorer, utts, _progress, noisy)
         result = metrics(
             records, scorer.model_bytes, load_expert_phone_scores(args.data, args.split)
         )

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .audio import load_audio
+from .audio import Audio, load_audio
 from .bands import EXPERT_NEEDS_WORK, needs_work
 from .detection import auc, human_f1, precision_recall_f1
 from .engine import Scorer
 from .errors import NotThePromptError
 from .lexicon import WordPronunciation
+from .noise_level import NOISY_WARNING
 from .result import UtteranceResult
 from .speechocean import LabelledUtterance
 
@@ -22,7 +23,7 @@ BENCH_KEYS = (
     "sentence_fluency_pcc", "sentence_prosodic_pcc", "sentence_completeness_pcc",
     "sentence_total_pcc", "latency_ms_p50", "latency_ms_p95", "rtf", "model_bytes",
     "n_utterances", "n_phones", "mdd_precision", "mdd_recall", "mdd_f1", "mdd_auc",
-    "human_mdd_f1", "refused_real",
+    "human_mdd_f1", "refused_real", "too_noisy",
 )  # fmt: skip
 SUBSTITUTE_KEYS = (
     "sub_caught", "sub_false_alarms", "sub_heard_as", "sub_heard_as_caught", "sub_refused",
@@ -59,10 +60,15 @@ def run_bench(
     scorer: Scorer,
     utts: list[LabelledUtterance],
     progress: Callable[[int, int], None] | None = None,
+    transform: Callable[[LabelledUtterance, Audio], Audio] | None = None,
 ) -> list[BenchRecord]:
+    """Score every utterance (``transform`` changes each take first, e.g. adds classroom
+    noise)."""
     records = []
     for k, utt in enumerate(utts):
         audio = load_audio(utt.audio)
+        if transform is not None:
+            audio = transform(utt, audio)
         t0 = time.perf_counter()
         refused = False
         try:
@@ -134,4 +140,9 @@ def metrics(
         "mdd_auc": auc([-x for x in pred_p], wrong),
         "human_mdd_f1": human,
         "refused_real": float(np.mean([r.refused for r in records])) if records else float("nan"),
+        "too_noisy": (
+            float(np.mean([NOISY_WARNING in r.result.warnings for r in records]))
+            if records
+            else float("nan")
+        ),
     }

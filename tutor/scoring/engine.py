@@ -23,6 +23,7 @@ from .gop import PHONE_FEATURES, GopFeatures, gop_features
 from .head_inputs import HeadOutputs, check_contract, run_head
 from .lexicon import Lexicon, WordPronunciation, pronounce
 from .model import AcousticModel, ScoringHead, model_bytes
+from .noise_level import NOISY_WARNING, too_noisy
 from .phones import SILENCE, split_stress
 from .prompt_check import (
     PromptEvidence,
@@ -243,6 +244,9 @@ class Scorer:
             )
         elif completeness < 7:
             warnings.append("Part of the prompt seems to be missing: read the whole text.")
+        spans = [(p.start * shift, p.end * shift) for p in alignment.phones]
+        if too_noisy(audio.samples, audio.sample_rate, spans):
+            warnings.append(NOISY_WARNING)
         utt = out.utterance_scores()
         return UtteranceResult(
             text=text,

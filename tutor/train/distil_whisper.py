@@ -6,6 +6,11 @@ speech at speeds 0.9 / 1.0 / 1.1 (the teacher's speed-1 posteriors are time-warp
 copies), with a share of hard labels from the forced alignment; the teacher's weight
 decays over training, as in the seeds' schedule. Checkpointed every epoch (a rerun resumes).
 
+With ``--noisy P`` a share P of the examples in every epoch is heard through a classroom:
+other learners' speech (babble), white or pink noise at 0-25 dB SNR, some of it in a
+reverberant room, drawn afresh each epoch, while the targets stay the teacher's posteriors
+on the clean recording (the student learns to hear the learner through the noise).
+
     python -m tutor.train.distil_whisper --data ../shared/data/speechocean762 \\
         --teacher runs/teacher --models assets/models --out runs/kd
 """
@@ -16,26 +21,37 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from tutor.scoring.audio import change_speed, load_audio
-from tutor.scoring.features import log_mel
+from tutor.scoring.audio import TARGET_RATE, change_speed, load_audio
+from tutor.scoring.features import FeatureConfig, log_mel
 from tutor.scoring.model import AcousticModel
 from tutor.scoring.phones import PHONE_SET
 from tutor.scoring.speechocean import LabelledUtterance, labels_path, load_split
 
+from .augment import add_noise, reverberate
 from .dataset import valid_speakers
 from .export import export_acoustic, file_hash
-from .models import STUDENT, ConvPhoneNet
+from .models import STUDENT, ConvNetConfig, ConvPhoneNet
 from .teacher_phones import aligned_labels, teacher_posteriors
 
 SPEEDS = (1.0, 0.9, 1.1)
+NOISY_SNR_DB = (0.0, 25.0)
+REVERB_SHARE = 0.3
+BABBLE_SHARE = 0.6  # of the noisy copies; the rest white or pink
 
-Example = tuple[np.ndarray, np.ndarray, np.ndarray]  # features, teacher log post, labels
+
+@dataclass
+class Example:
+    samples: np.ndarray  # the (sped-up) recording, for noisy copies
+    feats: np.ndarray
+    teacher: np.ndarray  # teacher log posteriors on the clean recording
+    labels: np.ndarray
 
 
 def examples(
@@ -49,7 +65,8 @@ def examples(
             continue
         audio = load_audio(u.audio)
         for s in speeds:
-            feats = log_mel(change_speed(audio.samples, audio.sample_rate, s), acoustic.features)
+            samples = change_speed(audio.samples, audio.sample_rate, s)
+            feats = log_mel(samples, acoustic.features)
             log_post = acoustic.log_posteriors(feats)
             n = len(log_post)
             # speed s plays the audio s times faster: output frame j is the teacher's j * s
@@ -58,30 +75,61 @@ def examples(
                 labels = aligned_labels(log_post, u)
             except ValueError:  # too few frames at this speed
                 continue
-            out.append((feats.astype(np.float32), t1[idx].astype(np.float32), labels))
+            out.append(
+                Example(samples, feats.astype(np.float32), t1[idx].astype(np.float32), labels)
+            )
         if (k + 1) % 250 == 0:
             print(f"distil examples: {k + 1}/{len(utts)}", file=sys.stderr, flush=True)
     return out
 
 
+def noisy_copy(
+    ex: Example, rng: np.random.Generator, sources: list[np.ndarray], features: FeatureConfig
+) -> Example:
+    """``ex`` heard in a classroom: reverberant at times, then babble or noise at 0-25 dB."""
+    x = ex.samples
+    if rng.random() < REVERB_SHARE:
+        x = reverberate(x, TARGET_RATE, rng)
+    babble = rng.random() < BABBLE_SHARE
+    picks = [sources[int(i)] for i in rng.integers(len(sources), size=3)] if babble else None
+    x = add_noise(
+        x,
+        TARGET_RATE,
+        rng,
+        float(rng.uniform(*NOISY_SNR_DB)),
+        kind="babble" if babble else str(rng.choice(("white", "pink"))),
+        sources=picks,
+    )
+    feats = log_mel(x, features)[: len(ex.feats)]
+    return replace(ex, feats=feats.astype(np.float32))
+
+
 def _batch(items: list[Example]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    t = max(len(f) for f, _, _ in items)
-    n = max(len(y) for _, _, y in items)
-    x = torch.zeros(len(items), t, items[0][0].shape[1])
+    t = max(len(e.feats) for e in items)
+    n = max(len(e.labels) for e in items)
+    x = torch.zeros(len(items), t, items[0].feats.shape[1])
     soft = torch.zeros(len(items), n, len(PHONE_SET))
     hard = torch.full((len(items), n), -100, dtype=torch.long)
-    for j, (f, tl, y) in enumerate(items):
-        x[j, : len(f)] = torch.from_numpy(f)
-        soft[j, : len(tl)] = torch.from_numpy(np.exp(tl))
-        hard[j, : len(y)] = torch.from_numpy(y)
+    for j, e in enumerate(items):
+        x[j, : len(e.feats)] = torch.from_numpy(e.feats)
+        soft[j, : len(e.teacher)] = torch.from_numpy(np.exp(e.teacher))
+        hard[j, : len(e.labels)] = torch.from_numpy(e.labels)
     return x, soft, hard
 
 
 def train(
-    data: list[Example], out: Path, epochs: int, kd_start: float, kd_end: float, seed: int = 0
+    data: list[Example],
+    out: Path,
+    epochs: int,
+    kd_start: float,
+    kd_end: float,
+    config: ConvNetConfig = STUDENT,
+    noisy: float = 0.0,
+    features: FeatureConfig | None = None,
+    seed: int = 0,
 ) -> ConvPhoneNet:
     torch.manual_seed(seed)
-    net = ConvPhoneNet(STUDENT)
+    net = ConvPhoneNet(config)
     opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-2)
     batch = 16
     steps = epochs * -(-len(data) // batch)
@@ -95,8 +143,10 @@ def train(
         sched.load_state_dict(state["sched"])
         start = state["epoch"]
     order_rng = np.random.default_rng(seed)
-    lengths = np.array([len(f) for f, _, _ in data])
+    lengths = np.array([len(e.feats) for e in data])
+    sources = [e.samples for e in data]
     for epoch in range(epochs):
+        noise_rng = np.random.default_rng([seed, epoch])  # the same copies on a resumed run
         order = np.argsort(lengths + order_rng.uniform(0, 40, len(lengths)))  # bucketed
         batches = [order[k : k + batch] for k in range(0, len(order), batch)]
         order_rng.shuffle(batches)
@@ -106,7 +156,13 @@ def train(
         w = kd_start + (kd_end - kd_start) * epoch / max(epochs - 1, 1)
         total = 0.0
         for b in batches:
-            x, soft, hard = _batch([data[i] for i in b])
+            items = [data[i] for i in b]
+            if noisy > 0 and features is not None:
+                items = [
+                    noisy_copy(e, noise_rng, sources, features) if noise_rng.random() < noisy else e
+                    for e in items
+                ]
+            x, soft, hard = _batch(items)
             logp = torch.log_softmax(net(x), dim=-1)
             n = min(logp.shape[1], soft.shape[1])
             logp, soft, hard = logp[:, :n], soft[:, :n], hard[:, :n]
@@ -134,10 +190,10 @@ def train(
 def agreement(net: ConvPhoneNet, data: list[Example]) -> float:
     """Share of validation frames where the student's top phone is the teacher's."""
     hits = total = 0
-    for f, tl, _ in data:
-        pred = net(torch.from_numpy(f)[None])[0].argmax(-1).numpy()
-        n = min(len(pred), len(tl))
-        hits += int((pred[:n] == tl[:n].argmax(-1)).sum())
+    for e in data:
+        pred = net(torch.from_numpy(e.feats)[None])[0].argmax(-1).numpy()
+        n = min(len(pred), len(e.teacher))
+        hits += int((pred[:n] == e.teacher[:n].argmax(-1)).sum())
         total += n
     return hits / max(total, 1)
 
@@ -152,7 +208,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kd-start", type=float, default=0.9)
     ap.add_argument("--kd-end", type=float, default=0.5)
     ap.add_argument("--limit", type=int, help="only the first N utterances (a quick try)")
+    ap.add_argument("--channels", type=int, default=STUDENT.channels, help="student width")
+    ap.add_argument("--blocks", type=int, default=STUDENT.blocks, help="student depth")
+    ap.add_argument(
+        "--noisy", type=float, default=0.0, help="share of examples heard through classroom noise"
+    )
     args = ap.parse_args(argv)
+    config = replace(STUDENT, channels=args.channels, blocks=args.blocks)
     utts = load_split(args.data, "train")[: args.limit]
     acoustic = AcousticModel.load(args.models / "acoustic.onnx")
     valid = set(valid_speakers())
@@ -160,11 +222,17 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     train_ex = examples([u for u in utts if u.speaker not in valid], args.teacher, acoustic, SPEEDS)
     valid_ex = examples([u for u in utts if u.speaker in valid], args.teacher, acoustic, (1.0,))
-    net = train(train_ex, args.out, args.epochs, args.kd_start, args.kd_end)
+    net = train(
+        train_ex, args.out, args.epochs, args.kd_start, args.kd_end,
+        config, args.noisy, acoustic.features,
+    )  # fmt: skip
     agree = agreement(net, valid_ex)
-    settings = {"student": STUDENT.to_dict(), "teacher": "whisper-base encoder + phone model",
+    rng = np.random.default_rng(1)
+    sources = [e.samples for e in valid_ex]
+    noisy_agree = agreement(net, [noisy_copy(e, rng, sources, acoustic.features) for e in valid_ex])
+    settings = {"student": config.to_dict(), "teacher": "whisper-base encoder + phone model",
                 "epochs": args.epochs, "kd_weight": [args.kd_start, args.kd_end],
-                "speeds": SPEEDS}  # fmt: skip
+                "speeds": SPEEDS, "noisy": args.noisy}  # fmt: skip
     export_acoustic(
         net,
         args.out / "acoustic.onnx",
@@ -176,10 +244,13 @@ def main(argv: list[str] | None = None) -> int:
             "soft labels from Whisper base (MIT)",
             "data_hash": file_hash(labels_path(args.data, "train")),
             "settings": json.dumps(settings),
-            "validation": json.dumps({"teacher_agreement": agree}),
+            "validation": json.dumps(
+                {"teacher_agreement": agree, "teacher_agreement_noisy": noisy_agree}
+            ),
         },
     )
     print(f"student: teacher agreement on validation frames {agree:.3f} "
+          f"(through classroom noise {noisy_agree:.3f}) "
           f"({time.time() - t0:.0f} s) -> {args.out / 'acoustic.onnx'}")  # fmt: skip
     return 0
 
