@@ -1,0 +1,57 @@
+"""Choose the phone score's green line for a new acoustic model and head, on validation.
+
+The heads run low on speakers they never heard, so the shipped phone score goes through a
+knee calibration (:func:`tutor.train.head_mix.blend`): the raw score ``knee`` becomes the
+green line. The knee is the highest raw score at which at most ``false_alarms`` of the
+untouched phones in ``tutor bench --substitute``'s swapped readings turn amber/red: every
+swap caught beyond that would cost more false alarms than the trust target allows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from tutor.scoring.audio import load_audio
+from tutor.scoring.engine import Scorer
+from tutor.scoring.errors import ScoringError
+from tutor.scoring.speechocean import LabelledUtterance
+from tutor.scoring.trust_bench import swapped_words, swaps_for
+
+
+@dataclass(frozen=True)
+class Knee:
+    knee: float
+    caught: float  # share of swapped phones under the knee
+    false_alarms: float  # share of untouched phones under the knee
+
+
+def raw_scores(scorer: Scorer, utts: Sequence[LabelledUtterance]) -> tuple[np.ndarray, np.ndarray]:
+    """Phone scores of the swapped phones and of the untouched ones (scorer un-calibrated)."""
+    swapped: list[float] = []
+    untouched: list[float] = []
+    for utt in utts:
+        swaps = swaps_for(utt)
+        if not swaps:
+            continue
+        audio = load_audio(utt.audio)
+        for swap in swaps:
+            try:
+                result = scorer.score(audio, utt.text, words=swapped_words(utt, swap))
+            except ScoringError:
+                continue
+            offset = sum(len(w.phones) for w in utt.words[: swap.word]) + swap.index
+            for j, p in enumerate(result.phones):
+                (swapped if j == offset else untouched).append(p.score)
+    return np.array(swapped), np.array(untouched)
+
+
+def choose_knee(swapped: np.ndarray, untouched: np.ndarray, false_alarms: float) -> Knee:
+    if not len(swapped) or not len(untouched):
+        raise ValueError("no substitution readings to calibrate on")
+    knee = float(np.quantile(untouched, false_alarms, method="lower"))
+    knee = math.floor(min(max(knee, 0.05), 1.95) * 100) / 100  # down: never more alarms
+    return Knee(knee, float((swapped < knee).mean()), float((untouched < knee).mean()))
