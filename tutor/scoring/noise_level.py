@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 
 #: Below this speech-to-room ratio the take gets a warning that its colours may be wrong.
-NOISY_DB = 6.0
+NOISY_DB = 4.0
 #: Too little of the take lies outside the phones to hear the room: no estimate.
 MIN_PAUSE_SECONDS = 0.2
 FRAME_SECONDS = 0.01
