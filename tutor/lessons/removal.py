@@ -1,5 +1,5 @@
 """Removing an imported pack from the learner's library (``tutor lesson remove``, and
-Lessons › Remove lesson pack… in the app).
+File › Remove lesson pack… in the app).
 
 All or nothing: the pack's folder is first renamed, in one step, to a hidden ``.removing-``
 name inside the library (which no pack list reads), and only then deleted. A run killed
@@ -28,7 +28,7 @@ from .model import MANIFEST_NAME
 log = logging.getLogger(__name__)
 
 KEPT_PROGRESS = (
-    "Your progress on its items stays in the progress database: "
+    "Every learner's progress on its items is kept: "
     "importing the pack again brings that history back."
 )
 
