@@ -1,8 +1,10 @@
 """Lesson packs from the window: File › Import lesson pack…, a dropped .tutorpack, "open with",
-and the lesson editor saving into the learner's lessons (pytest-qt, offscreen)."""
+the lesson editor saving into the learner's lessons, and File › Remove lesson pack…
+(pytest-qt, offscreen)."""
 
 from __future__ import annotations
 
+import errno
 import os
 import zipfile
 from pathlib import Path
@@ -11,14 +13,20 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtGui import QAction, QDropEvent
 from ui_fakes import FakeScorer, starter_library
 
 from tutor.cli import open_with
 from tutor.core import Library, Progress, load_library
-from tutor.lessons import LessonItem, LessonPack, write_manifest, write_pack_archive
+from tutor.lessons import (
+    LessonItem,
+    LessonPack,
+    import_pack,
+    write_manifest,
+    write_pack_archive,
+)
 from tutor.recording import FakeBackend
-from tutor.ui import pack_import
+from tutor.ui import pack_import, pack_remove
 from tutor.ui.main_window import MainWindow
 from tutor.ui.settings import Settings
 from tutor.ui.workers import ScoringService
@@ -172,3 +180,74 @@ def test_the_editor_saves_a_new_pack_into_the_lessons(
     assert editor.save(), warned
     assert (tmp_path / "data" / "lessons" / "my-sounds" / "pack.toml").is_file()
     assert "my-sounds" in pack_ids(window)  # in the tree at once
+
+
+@pytest.fixture
+def removal_dialogs(monkeypatch: pytest.MonkeyPatch) -> dict[str, list]:
+    """File › Remove lesson pack…'s dialogs, answered: the first pack offered, then yes."""
+    seen: dict[str, list] = {"offered": [], "confirm": [], "inform": [], "warn": []}
+
+    def choose(parent, labels: list[str], current: int) -> int:
+        seen["offered"].append(labels)
+        return current
+
+    def confirm(parent, title, text) -> bool:
+        seen["confirm"].append(text)
+        return True
+
+    monkeypatch.setattr(pack_remove, "choose", choose)
+    monkeypatch.setattr(pack_remove, "confirm", confirm)
+    monkeypatch.setattr(pack_remove, "inform", lambda p, t, text: seen["inform"].append(text))
+    monkeypatch.setattr(pack_remove, "warn", lambda p, t, text: seen["warn"].append(text))
+    return seen
+
+
+def file_menu_action(window: MainWindow, entry: str) -> QAction:
+    menus = {a.text(): a.menu() for a in window.menuBar().actions()}
+    actions = {a.text(): a for a in menus["&File"].actions()}
+    return actions[entry]
+
+
+def test_remove_from_the_menu_offers_imported_packs_and_updates_the_list(
+    qtbot, tmp_path: Path, removal_dialogs
+) -> None:
+    library = tmp_path / "data" / "lessons"
+    import_pack(make_pack(tmp_path), library)
+    window = make_window(qtbot, tmp_path)
+    action = file_menu_action(window, "Re&move lesson pack…")  # Alt+F, M
+    assert action is window.remove_pack_action
+    window.select_item(next(n for n, it in enumerate(window.items) if it.pack_id == "class-7b"))
+
+    action.trigger()
+    qtbot.waitUntil(lambda: "class-7b" not in pack_ids(window), timeout=10000)
+    assert removal_dialogs["offered"] == [["Class 7B (class-7b, 2 items)"]]  # no built-in one
+    [question] = removal_dialogs["confirm"]
+    assert "Remove Class 7B" in question and "importing the pack again brings" in question
+    assert window.lessons.topLevelItemCount() == 2  # the starter packs stay
+    assert window.item is not None and window.item.pack_id != "class-7b"
+    assert "Removed 'Class 7B'" in window.statusBar().currentMessage()
+    assert list(library.iterdir()) == [] and removal_dialogs["warn"] == []
+
+    action.trigger()  # nothing imported now: says so, asks nothing
+    assert len(removal_dialogs["inform"]) == 1 and "built-in packs" in removal_dialogs["inform"][0]
+    assert len(removal_dialogs["offered"]) == 1
+
+
+def test_a_failed_removal_is_explained_and_the_pack_stays(
+    qtbot, tmp_path: Path, removal_dialogs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = tmp_path / "data" / "lessons"
+    import_pack(make_pack(tmp_path), library)
+    window = make_window(qtbot, tmp_path)
+
+    def refused(self: Path, target: Path) -> Path:  # a read-only lessons folder
+        raise PermissionError(errno.EACCES, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "rename", refused)
+    window.remove_pack_action.trigger()
+    qtbot.waitUntil(lambda: bool(removal_dialogs["warn"]), timeout=10000)
+    message = removal_dialogs["warn"][0]
+    assert "Class 7B (class-7b, 2 items) was not removed" in message
+    assert "you may not write in this folder" in message and "Traceback" not in message
+    assert "class-7b" in pack_ids(window)
+    assert "class-7b: not removed" in window.statusBar().currentMessage()

@@ -1,4 +1,7 @@
-"""``tutor lesson new | validate | pack | import | list``: lesson packs for teachers."""
+"""``tutor lesson new | validate | pack | import | list | remove``: lesson packs for teachers.
+
+``remove`` deletes an imported pack (never a built-in one) and keeps the learners' progress
+on it: importing the pack again brings that history back."""
 
 from __future__ import annotations
 
@@ -50,9 +53,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     imp.add_argument("source", type=Path, metavar="PACK", help="a .tutorpack file or a folder")
     imp.add_argument("--replace", action="store_true", help="replace an installed pack")
 
+    rem = sub.add_parser(
+        "remove", help="remove an imported pack from this computer (progress on it is kept)"
+    )
+    rem.add_argument(
+        "pack_id", metavar="PACK_ID", help="the pack's id, as `tutor lesson list` shows"
+    )
+    rem.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+
 
 def run(args: argparse.Namespace) -> int:
-    handlers = {"new": _new, "validate": _validate, "pack": _pack, "import": _import, "list": _list}
+    handlers = {
+        "new": _new,
+        "validate": _validate,
+        "pack": _pack,
+        "import": _import,
+        "list": _list,
+        "remove": _remove,
+    }
     return handlers[args.lesson_command](args)
 
 
@@ -199,3 +217,38 @@ def _list(args: argparse.Namespace) -> int:
     for problem in library.problems:
         print(problem, file=sys.stderr)
     return 1 if library.problems else 0
+
+
+def _confirmed(question: str) -> bool:
+    """The answer to a yes/no ``question`` typed at the terminal (no answer means no)."""
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        print()
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _remove(args: argparse.Namespace) -> int:
+    from tutor.lessons import RemoveError, find_installed, remove_pack, user_packs_dir
+
+    library = user_packs_dir()
+    try:
+        pack = find_installed(args.pack_id, library)
+        if not args.yes:
+            if not sys.stdin.isatty():
+                print(
+                    f"Not removed: pass --yes to remove {pack.label()} from {pack.folder} "
+                    "without being asked.",
+                    file=sys.stderr,
+                )
+                return 2
+            if not _confirmed(f"Remove {pack.label()} from {pack.folder}?"):
+                print("Not removed.")
+                return 1
+        removed = remove_pack(args.pack_id, library)
+    except RemoveError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(removed.message())
+    return 0

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tutor.lessons.issues import PackError
-from tutor.lessons.library import load_pack, user_packs_dir
+from tutor.lessons.library import clean_library, load_pack, user_packs_dir
 from tutor.lessons.model import MANIFEST_NAME, LessonItem, LessonPack
 from tutor.paths import builtin_lessons_dir
 from tutor.practice import PracticeSession
@@ -101,7 +101,9 @@ def _read_dir(folder: Path) -> tuple[list[LessonPack], list[PackProblem]]:
     problems: list[PackProblem] = []
     if not folder.is_dir():
         return packs, problems
-    for sub in sorted(p for p in folder.iterdir() if (p / MANIFEST_NAME).is_file()):
+    # hidden folders are an import's or a removal's work (``.import-``, ``.removing-``), not packs
+    subs = (p for p in folder.iterdir() if not p.name.startswith("."))
+    for sub in sorted(p for p in subs if (p / MANIFEST_NAME).is_file()):
         try:
             packs.append(load_pack(sub))
         except (PackError, OSError) as exc:
@@ -115,7 +117,9 @@ def load_library(builtin: Path | None = None, installed: Path | None = None) -> 
     replaces a built-in id. Packs without items are left out."""
     builtin_packs, problems = _read_dir(builtin or builtin_lessons_dir())
     builtin_packs.sort(key=lambda p: (LEVEL_ORDER.get(p.level, 3), p.title.lower()))
-    user_packs, user_problems = _read_dir(installed or user_packs_dir())
+    installed = installed or user_packs_dir()
+    clean_library(installed)  # finish or undo what a killed import or removal left there
+    user_packs, user_problems = _read_dir(installed)
     ids = {p.id for p in builtin_packs}
     for pack in user_packs:
         if pack.id in ids:

@@ -17,26 +17,42 @@ from .library import (
 )
 from .manifest import parse_manifest
 from .model import FORMAT_VERSION, ItemType, LessonItem, LessonPack
+from .removal import (
+    InstalledPack,
+    Removed,
+    RemoveError,
+    find_installed,
+    installed_packs,
+    removable_packs,
+    remove_pack,
+)
 from .validate import Report, validate_folder
 from .writer import dump_manifest, write_manifest
 
 __all__ = [
     "FORMAT_VERSION",
+    "InstalledPack",
     "Issue",
     "ItemType",
     "LessonItem",
     "LessonPack",
     "PackError",
+    "RemoveError",
+    "Removed",
     "Report",
     "Severity",
     "dump_manifest",
     "extract_pack",
+    "find_installed",
     "import_pack",
+    "installed_packs",
     "load_all_packs",
     "load_builtin_packs",
     "load_pack",
     "load_user_packs",
     "parse_manifest",
+    "removable_packs",
+    "remove_pack",
     "user_packs_dir",
     "validate_folder",
     "validate_pack",

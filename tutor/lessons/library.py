@@ -137,7 +137,8 @@ def load_all_packs() -> list[LessonPack]:
 #: leaves them behind and :func:`clean_library` removes them at the next start.
 IMPORT_PREFIX = ".import-"
 OLD_PREFIX = ".old-"
-_LEFTOVER_PREFIXES = (IMPORT_PREFIX, ".unpacking-", ".tutor-tmp-")
+REMOVING_PREFIX = ".removing-"  # a pack being deleted (tutor.lessons.removal)
+_LEFTOVER_PREFIXES = (IMPORT_PREFIX, REMOVING_PREFIX, ".unpacking-", ".tutor-tmp-")
 _OWNER = "owner.pid"  # in a work folder: the process that is using it
 
 

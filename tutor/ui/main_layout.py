@@ -13,6 +13,7 @@ from .attempt_view import show_attempt
 from .feedback_panel import FeedbackPanel, caption
 from .help_dialogs import open_about, show_welcome, switch_learner
 from .pack_import import ask_import
+from .pack_remove import ask_remove
 from .progress_notice import ProgressNotice
 from .prompt import PromptView
 from .record_bar import RecordBar
@@ -176,6 +177,7 @@ def build_menus(w: MainWindow) -> None:
     w.import_action = _action(
         w, "&Import lesson pack…", ["Ctrl+I"], lambda: ask_import(w), file_menu
     )
+    w.remove_pack_action = _action(w, "Re&move lesson pack…", [], lambda: ask_remove(w), file_menu)
     file_menu.addSeparator()
     _action(w, "&Settings…", ["Ctrl+,"], lambda: open_settings(w), file_menu)
     file_menu.addSeparator()

@@ -62,6 +62,7 @@ class MainWindow(QMainWindow):
     progress_notice: ProgressNotice
     open_action: QAction
     import_action: QAction
+    remove_pack_action: QAction
     about_action: QAction
     record_action: QAction
     replay_action: QAction
