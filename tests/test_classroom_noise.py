@@ -80,7 +80,7 @@ def test_a_take_drowned_in_noise_is_refused_or_warned_and_a_clean_one_is_not(
     assert NOISY_WARNING not in scorer.score(audio, text).warnings
     rng = np.random.default_rng(2)
     noise = rng.standard_normal(audio.samples.size).astype(np.float32)
-    loud = Audio(mix_at_snr(audio.samples, noise, 0.0), audio.sample_rate)
+    loud = Audio(mix_at_snr(audio.samples, noise, -5.0), audio.sample_rate)
     try:
         result = scorer.score(loud, text)
     except NotThePromptError:
