@@ -11,6 +11,11 @@ other learners' speech (babble), white or pink noise at 0-25 dB SNR, some of it 
 reverberant room, drawn afresh each epoch, while the targets stay the teacher's posteriors
 on the clean recording (the student learns to hear the learner through the noise).
 
+With ``--confusion-margin W`` the loss gains a hinge, weight W: on frames where the teacher
+hears the aligned phone, its log posterior should beat every sound learners confuse it with
+(:mod:`tutor.scoring.confusions`) by ``CONFUSION_MARGIN`` nats, the contrast the
+substitution check asks of the engine.
+
     python -m tutor.train.distil_whisper --data ../shared/data/speechocean762 \\
         --teacher runs/teacher --models assets/models --out runs/kd
 """
@@ -29,9 +34,10 @@ import torch
 import torch.nn.functional as F
 
 from tutor.scoring.audio import TARGET_RATE, change_speed, load_audio
+from tutor.scoring.confusions import confusable
 from tutor.scoring.features import FeatureConfig, log_mel
 from tutor.scoring.model import AcousticModel
-from tutor.scoring.phones import PHONE_SET
+from tutor.scoring.phones import PHONE_INDEX, PHONE_SET
 from tutor.scoring.speechocean import LabelledUtterance, labels_path, load_split
 
 from .augment import add_noise, reverberate
@@ -44,6 +50,32 @@ SPEEDS = (1.0, 0.9, 1.1)
 NOISY_SNR_DB = (0.0, 25.0)
 REVERB_SHARE = 0.3
 BABBLE_SHARE = 0.6  # of the noisy copies; the rest white or pink
+CONFUSION_MARGIN = 2.0  # nats
+
+
+def confusion_mask() -> torch.Tensor:
+    """(classes, classes): True where the column's phone is confusable with the row's."""
+    mask = torch.zeros(len(PHONE_SET), len(PHONE_SET), dtype=torch.bool)
+    for i, p in enumerate(PHONE_SET):
+        for c in confusable(p):
+            mask[i, PHONE_INDEX[c]] = True
+    return mask
+
+
+def confusion_hinge(logp: torch.Tensor, soft: torch.Tensor, hard: torch.Tensor) -> torch.Tensor:
+    """Mean hinge ``relu(margin - (log p[label] - max log p[confusable]))`` over the frames
+    whose label is the teacher's top phone and has confusable sounds."""
+    mask = confusion_mask()
+    ok = (hard >= 0) & (soft.argmax(-1) == hard)
+    label = hard.clamp(min=0)
+    rivals = mask[label]  # (batch, frames, classes)
+    ok &= rivals.any(-1)
+    if not bool(ok.any()):
+        return logp.sum() * 0.0
+    own = logp.gather(-1, label.unsqueeze(-1)).squeeze(-1)
+    best = logp.masked_fill(~rivals, float("-inf")).max(-1).values
+    gap = torch.relu(CONFUSION_MARGIN - (own - best))
+    return gap[ok].mean()
 
 
 @dataclass
@@ -126,6 +158,7 @@ def train(
     config: ConvNetConfig = STUDENT,
     noisy: float = 0.0,
     features: FeatureConfig | None = None,
+    confusion: float = 0.0,
     seed: int = 0,
 ) -> ConvPhoneNet:
     torch.manual_seed(seed)
@@ -171,6 +204,8 @@ def train(
             kd = (kd * mask).sum() / mask.sum()
             ce = F.nll_loss(logp.reshape(-1, len(PHONE_SET)), hard.reshape(-1))
             loss = w * kd + (1 - w) * ce
+            if confusion > 0:
+                loss = loss + confusion * confusion_hinge(logp, soft, hard)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
@@ -213,6 +248,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--noisy", type=float, default=0.0, help="share of examples heard through classroom noise"
     )
+    ap.add_argument(
+        "--confusion-margin",
+        type=float,
+        default=0.0,
+        metavar="W",
+        help="weight of the hinge that keeps each phone ahead of its confusable sounds",
+    )
     args = ap.parse_args(argv)
     config = replace(STUDENT, channels=args.channels, blocks=args.blocks)
     utts = load_split(args.data, "train")[: args.limit]
@@ -224,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     valid_ex = examples([u for u in utts if u.speaker in valid], args.teacher, acoustic, (1.0,))
     net = train(
         train_ex, args.out, args.epochs, args.kd_start, args.kd_end,
-        config, args.noisy, acoustic.features,
+        config, args.noisy, acoustic.features, args.confusion_margin,
     )  # fmt: skip
     agree = agreement(net, valid_ex)
     rng = np.random.default_rng(1)
@@ -232,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     noisy_agree = agreement(net, [noisy_copy(e, rng, sources, acoustic.features) for e in valid_ex])
     settings = {"student": config.to_dict(), "teacher": "whisper-base encoder + phone model",
                 "epochs": args.epochs, "kd_weight": [args.kd_start, args.kd_end],
-                "speeds": SPEEDS, "noisy": args.noisy}  # fmt: skip
+                "speeds": SPEEDS, "noisy": args.noisy,
+                "confusion_margin": args.confusion_margin}  # fmt: skip
     export_acoustic(
         net,
         args.out / "acoustic.onnx",
