@@ -7,6 +7,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from torch import Tensor  # noqa: E402
+
 from tutor.scoring.features import FeatureConfig, log_mel  # noqa: E402
 from tutor.scoring.phones import PHONE_INDEX, PHONE_SET  # noqa: E402
 from tutor.train.distil_whisper import (  # noqa: E402
@@ -17,7 +19,7 @@ from tutor.train.distil_whisper import (  # noqa: E402
 )
 
 
-def _frames(label: str, own: float, rival: str, other: float) -> torch.Tensor:
+def _frames(label: str, own: float, rival: str, other: float) -> Tensor:
     logits = torch.full((1, 1, len(PHONE_SET)), -20.0)
     logits[0, 0, PHONE_INDEX[label]] = own
     logits[0, 0, PHONE_INDEX[rival]] = other
