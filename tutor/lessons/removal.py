@@ -117,7 +117,8 @@ def find_installed(pack_id: str, library: str | os.PathLike[str] | None = None) 
         raise RemoveError(message)
     by_id = [p for p in installed if p.name == pack_id and not p.problem]
     by_folder = [p for p in installed if p.folder.name == pack_id]
-    match = (by_id or by_folder or [None])[0]
+    candidates = by_id or by_folder
+    match = candidates[0] if candidates else None
     if len(by_id) > 1:
         folders = ", ".join(str(p.folder) for p in by_id)
         raise RemoveError(

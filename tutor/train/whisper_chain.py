@@ -41,6 +41,8 @@ MAX_P50_MS = 50.0
 PCC_TOLERANCE = 0.005
 BLEND_WEIGHT = 0.6  # share of the experts'-labels head; the model card has the sweep
 FALSE_ALARMS = 0.03  # the trust issue's ceiling on untouched phones turning amber/red
+TRUST = ("--substitute", "--garbage")
+CLASSROOM_SNR = ("20", "10")
 
 
 def _step(name: str, module_main: Callable[[list[str]], int], argv: list[str]) -> None:
@@ -50,13 +52,14 @@ def _step(name: str, module_main: Callable[[list[str]], int], argv: list[str]) -
         raise SystemExit(f"[chain] {name} failed (exit {code})")
 
 
-def _bench(data: Path, models: Path, out: Path) -> dict:
+def _bench(data: Path, models: Path, out: Path, extra: tuple[str, ...] = TRUST) -> dict:
+    """``tutor bench`` on the validation slice (cached in ``out``)."""
     from tutor.cli import main as tutor_main
 
     if not out.is_file():
         speakers = Path(__file__).parent / "splits" / "speechocean762_valid_speakers.txt"
         code = tutor_main(["bench", "--data", str(data), "--split", "train", "--speakers",
-                           str(speakers), "--models", str(models), "--substitute",
+                           str(speakers), "--models", str(models), *extra,
                            "--json", str(out)])  # fmt: skip
         if code:
             raise SystemExit(f"[chain] bench of {models} failed (exit {code})")
@@ -142,12 +145,19 @@ def main(argv: list[str] | None = None) -> int:
     # 6. measure and ship
     rows = {"float": _bench(args.data, student, out / "bench_float.json"),
             "int8": _bench(args.data, int8, out / "bench_int8.json")}  # fmt: skip
+    for snr in CLASSROOM_SNR:  # the smaller models, through classroom noise
+        rows[f"int8, {snr} dB classroom"] = _bench(
+            args.data, int8, out / f"bench_int8_{snr}db.json", ("--classroom", snr)
+        )
     (out / "table.json").write_text(json.dumps(rows, indent=2) + "\n")
     keys = ("phone_pcc", "word_accuracy_pcc", "sentence_total_pcc", "mdd_f1", "sub_caught",
-            "sub_false_alarms", "sub_heard_as", "latency_ms_p50", "model_bytes")  # fmt: skip
+            "sub_false_alarms", "sub_heard_as", "garbage_real_flagged", "too_noisy",
+            "latency_ms_p50", "model_bytes")  # fmt: skip
     lines = ["| variant | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
     for name, row in rows.items():
-        cells = [f"{row[k]:.3f}" if isinstance(row[k], float) else str(row[k]) for k in keys]
+        cells = [
+            f"{row[k]:.3f}" if isinstance(row.get(k), float) else str(row.get(k, "–")) for k in keys
+        ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     (out / "table.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
