@@ -221,6 +221,81 @@ def train(
     return net.eval()
 
 
+def self_distil(
+    net: ConvPhoneNet,
+    data: list[Example],
+    out: Path,
+    epochs: int,
+    noisy: float = 0.0,
+    features: FeatureConfig | None = None,
+    seed: int = 0,
+) -> ConvPhoneNet:
+    """The seeds' last phase: the distilled student, frozen, teaches a copy of itself
+    (half its own posteriors on the clean recording, half the hard labels) at a falling
+    learning rate. Checkpointed in ``self_ckpt.pt``."""
+    import copy
+
+    teacher = copy.deepcopy(net).eval()
+    student = net.train()
+    opt = torch.optim.AdamW(student.parameters(), lr=5e-4, weight_decay=1e-2)
+    batch = 16
+    steps = epochs * -(-len(data) // batch)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1))
+    start = 0
+    ckpt = out / "self_ckpt.pt"
+    if ckpt.is_file():
+        state = torch.load(ckpt, weights_only=False)
+        teacher.load_state_dict(state["teacher"])
+        student.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        sched.load_state_dict(state["sched"])
+        start = state["epoch"]
+    rng = np.random.default_rng(seed + 1)
+    sources = [e.samples for e in data]
+    for epoch in range(start, epochs):
+        noise_rng = np.random.default_rng([seed + 1, epoch])
+        order = rng.permutation(len(data))
+        total = 0.0
+        batches = [order[k : k + batch] for k in range(0, len(order), batch)]
+        for b in batches:
+            clean = [data[i] for i in b]
+            items = clean
+            if noisy > 0 and features is not None:
+                items = [
+                    noisy_copy(e, noise_rng, sources, features) if noise_rng.random() < noisy else e
+                    for e in clean
+                ]
+            x_clean, _, hard = _batch(clean)
+            x = _batch(items)[0]
+            with torch.no_grad():
+                soft = torch.softmax(teacher(x_clean), dim=-1)
+            logp = torch.log_softmax(student(x), dim=-1)
+            n = min(logp.shape[1], soft.shape[1], hard.shape[1])
+            logp, soft, hard = logp[:, :n], soft[:, :n], hard[:, :n]
+            mask = (hard >= 0).float()
+            kd = ((-(soft * logp).sum(-1)) * mask).sum() / mask.sum()
+            ce = F.nll_loss(logp.reshape(-1, len(PHONE_SET)), hard.reshape(-1))
+            loss = 0.5 * kd + 0.5 * ce
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(student.parameters(), 5.0)
+            opt.step()
+            sched.step()
+            total += float(loss.detach())
+        state = {
+            "model": student.state_dict(),
+            "teacher": teacher.state_dict(),
+            "opt": opt.state_dict(),
+            "sched": sched.state_dict(),
+            "epoch": epoch + 1,
+        }
+        torch.save(state, out / "self_ckpt.tmp")
+        (out / "self_ckpt.tmp").replace(ckpt)
+        print(f"self-distillation epoch {epoch + 1}/{epochs}: loss {total / len(batches):.3f}",
+              file=sys.stderr, flush=True)  # fmt: skip
+    return student.eval()
+
+
 @torch.no_grad()
 def agreement(net: ConvPhoneNet, data: list[Example]) -> float:
     """Share of validation frames where the student's top phone is the teacher's."""
@@ -249,6 +324,13 @@ def main(argv: list[str] | None = None) -> int:
         "--noisy", type=float, default=0.0, help="share of examples heard through classroom noise"
     )
     ap.add_argument(
+        "--self-distil",
+        type=int,
+        default=0,
+        metavar="EPOCHS",
+        help="then this many epochs of self-distillation (the student teaches itself)",
+    )
+    ap.add_argument(
         "--confusion-margin",
         type=float,
         default=0.0,
@@ -268,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
         train_ex, args.out, args.epochs, args.kd_start, args.kd_end,
         config, args.noisy, acoustic.features, args.confusion_margin,
     )  # fmt: skip
+    if args.self_distil:
+        net = self_distil(net, train_ex, args.out, args.self_distil, args.noisy, acoustic.features)
     agree = agreement(net, valid_ex)
     rng = np.random.default_rng(1)
     sources = [e.samples for e in valid_ex]
@@ -275,7 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = {"student": config.to_dict(), "teacher": "whisper-base encoder + phone model",
                 "epochs": args.epochs, "kd_weight": [args.kd_start, args.kd_end],
                 "speeds": SPEEDS, "noisy": args.noisy,
-                "confusion_margin": args.confusion_margin}  # fmt: skip
+                "confusion_margin": args.confusion_margin,
+                "self_distillation_epochs": args.self_distil}  # fmt: skip
     export_acoustic(
         net,
         args.out / "acoustic.onnx",
