@@ -23,7 +23,9 @@ substitution check asks of the engine.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import pickle
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -89,15 +91,33 @@ class Example:
 def examples(
     utts: list[LabelledUtterance], teacher: Path, acoustic: AcousticModel, speeds: tuple[float, ...]
 ) -> list[Example]:
-    post = teacher_posteriors(teacher)
+    """Every utterance at every speed with the teacher's posteriors and the forced-alignment
+    labels. The targets are cached beside the teacher's frames (they depend only on the
+    utterances, the speeds and the aligning model), the recordings are read again."""
+    key = hashlib.sha1(
+        json.dumps([[u.utt_id for u in utts], speeds, acoustic.metadata.get("version")]).encode()
+    ).hexdigest()[:16]
+    cache = teacher / f"distil-examples-{key}.pkl"
+    targets: dict[tuple[str, float], tuple[np.ndarray, np.ndarray, np.ndarray]] = (
+        pickle.loads(cache.read_bytes()) if cache.is_file() else {}
+    )
+    fresh = not targets
+    post = teacher_posteriors(teacher) if fresh else None
     out: list[Example] = []
     for k, u in enumerate(utts):
-        t1 = post(u, 1.0)
-        if t1 is None:
+        t1 = post(u, 1.0) if post is not None else None
+        if post is not None and t1 is None:
             continue
         audio = load_audio(u.audio)
         for s in speeds:
             samples = change_speed(audio.samples, audio.sample_rate, s)
+            if not fresh:
+                if (u.utt_id, s) in targets:
+                    feats, soft, labels = targets[(u.utt_id, s)]
+                    out.append(Example(samples, feats.astype(np.float32),
+                                       soft.astype(np.float32), labels))  # fmt: skip
+                continue
+            assert t1 is not None
             feats = log_mel(samples, acoustic.features)
             log_post = acoustic.log_posteriors(feats)
             n = len(log_post)
@@ -107,11 +127,15 @@ def examples(
                 labels = aligned_labels(log_post, u)
             except ValueError:  # too few frames at this speed
                 continue
-            out.append(
-                Example(samples, feats.astype(np.float32), t1[idx].astype(np.float32), labels)
-            )
+            ex = Example(samples, feats.astype(np.float32), t1[idx].astype(np.float32), labels)
+            out.append(ex)
+            targets[(u.utt_id, s)] = (ex.feats.astype(np.float16), ex.teacher, labels)
         if (k + 1) % 250 == 0:
             print(f"distil examples: {k + 1}/{len(utts)}", file=sys.stderr, flush=True)
+    if fresh:
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_bytes(pickle.dumps(targets, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.replace(cache)
     return out
 
 
