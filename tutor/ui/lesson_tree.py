@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeView,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
+)
 
 from tutor.core import Mark, PackItem
 from tutor.feedback.bands import Band, colour
@@ -24,6 +33,42 @@ DUE_BADGE, DUE_TIP = "●", "Due for review"
 REVIEW_TITLE = "Review due"
 
 
+class WrappingDelegate(QStyledItemDelegate):
+    """Rows as tall as their text wrapped at the column's width: a long sentence or pack
+    title (a 16 pt font, a narrow list) shows in full on two or three lines, never "The c…"."""
+
+    def __init__(self, view: QTreeView) -> None:
+        super().__init__(view)
+        self.view = view
+
+    def text_width(self, index: QModelIndex | QPersistentModelIndex) -> int:
+        """The width the text of ``index`` has: its column (both for a spanned pack title)
+        less the indentation of its depth."""
+        view = self.view
+        parent = index.parent()
+        if index.column() == 0 and view.isFirstColumnSpanned(index.row(), parent):
+            width = view.viewport().width()
+        else:
+            width = view.columnWidth(index.column())
+        if index.column() == 0:
+            depth = int(view.rootIsDecorated())
+            while parent.isValid():
+                depth, parent = depth + 1, parent.parent()
+            width -= view.indentation() * depth
+        return max(width, 20)
+
+    def sizeHint(  # noqa: N802 (Qt name)
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.rect = QRect(0, 0, self.text_width(index), 10000)  # the style wraps at this width
+        opt.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
+        return self.view.style().sizeFromContents(
+            QStyle.ContentsType.CT_ItemViewItem, opt, QSize(), self.view
+        )
+
+
 class LessonTree(QTreeWidget):
     """Packs and their items; ``itemChosen(index)`` when the learner picks one (the index
     into the entries given to :meth:`fill`)."""
@@ -38,6 +83,12 @@ class LessonTree(QTreeWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(MARK_COLUMN, QHeaderView.ResizeMode.ResizeToContents)
+        self.setWordWrap(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.setUniformRowHeights(False)
+        self.setIndentation(14)  # more room for the text in a narrow list
+        self.setItemDelegate(WrappingDelegate(self))
+        header.sectionResized.connect(lambda *_: self.scheduleDelayedItemsLayout())
         self.setAccessibleName("Lessons and items")
         self.setMinimumWidth(200)
         self.currentItemChanged.connect(self._on_current)

@@ -149,6 +149,9 @@ def build_layout(w: MainWindow) -> None:
     w.session_status = QLabel("")
     w.session_status.setAccessibleName("This sitting")
     w.statusBar().addWidget(w.model_status, 1)
+    # Hidden explicitly while a message shows: the status bar's own hiding is undone when the
+    # window is mapped or restored, which drew the model status under the message.
+    w.statusBar().messageChanged.connect(lambda text: w.model_status.setVisible(not text))
     w.statusBar().addPermanentWidget(w.session_status)
     w.unsaved_take = UnsavedTake(w)  # takes whose save failed, kept in memory
     w.unsaved_take.saved.connect(w._take_saved_as)
@@ -183,7 +186,7 @@ def build_menus(w: MainWindow) -> None:
     practice = bar.addMenu("&Practice")
     w.record_action = _action(w, "&Record / stop", ["Space"], w.toggle_recording, practice)
     w.replay_action = _action(
-        w, "&Replay my recording", ["R"], lambda: w.playback.play_take(w.take), practice
+        w, "Replay my recordin&g", ["R"], lambda: w.playback.play_take(w.take), practice
     )
     _action(w, "Hear the &model", ["F"], lambda: w.playback.play_reference(w.item), practice)
     _action(
@@ -200,13 +203,19 @@ def build_menus(w: MainWindow) -> None:
         lambda: w.playback.play_take(w.take, slow=True),
         practice,
     )
+    w.compare_word_action = _action(
+        w, "&Compare the next word (mine, then the model)", ["W"], lambda: compare_word(w), practice
+    )
+    w.attempts_action = _action(
+        w, "Earlier &attempts (Enter shows one)", ["A"], lambda: focus_attempts(w), practice
+    )
     practice.addSeparator()
     w.next_action = _action(w, "&Next item", ["N"], w.next_item, practice)
     w.prev_action = _action(w, "&Previous item", ["P"], w.previous_item, practice)
     practice.addSeparator()
     w.summary_action = _action(w, "Session &summary…", ["S"], w.show_session_summary, practice)
     _action(w, "Review &due", ["Ctrl+D"], lambda: review_next_due(w), practice)
-    _action(w, "Search lesso&ns", ["Ctrl+F"], w.lessons.focus_search, practice)
+    _action(w, "Search l&essons", ["Ctrl+F"], w.lessons.focus_search, practice)
     lessons_menu = bar.addMenu("&Lessons")
     w.editor_action = _action(
         w, "Lesson &editor…", ["Ctrl+E"], lambda: open_lesson_editor(w), lessons_menu
@@ -219,6 +228,20 @@ def build_menus(w: MainWindow) -> None:
     help_menu = bar.addMenu("&Help")
     _action(w, "&Welcome…", [], lambda: show_welcome(w, force=True), help_menu)
     w.about_action = _action(w, "&About Tutor…", ["F1"], lambda: open_about(w), help_menu)
+
+
+def compare_word(w: MainWindow) -> None:
+    """W: the next word of the take, mine then the model's (a click on a word, by keyboard)."""
+    played = w.playback.play_next_word(w.take)
+    w.report(played or "Record a take first: then W plays its words one by one, with the model.")
+
+
+def focus_attempts(w: MainWindow) -> None:
+    """A: to the list of earlier attempts (compare takes); arrows choose, Enter shows one."""
+    history = w.feedback.history
+    history.setFocus()
+    if history.currentRow() < 0 and history.count():
+        history.setCurrentRow(0)
 
 
 SCREEN_MARGIN = 40  # px left for the title bar and window frame

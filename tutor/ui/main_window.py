@@ -71,6 +71,8 @@ class MainWindow(QMainWindow):
     editor_action: QAction
     progress_action: QAction
     learner_action: QAction
+    compare_word_action: QAction
+    attempts_action: QAction
 
     def __init__(
         self,
