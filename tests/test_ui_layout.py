@@ -121,6 +121,92 @@ def test_tier_names_and_score_titles_are_not_cut(qtbot, tmp_path: Path, big_font
     title = window.feedback.tiles["completeness"].title
     assert isinstance(title, ElidedLabel)
     assert title.elided() == bool(title.toolTip())  # cut only with the full word on hover
+    for tile in window.feedback.tiles.values():  # the sub-scores reflow instead of cutting
+        assert not tile.title.elided(), tile.title.displayed()
+
+
+@pytest.mark.parametrize(("font_pt", "size"), [(11, (1380, 860)), (11, SCREEN), (16, SCREEN)])
+def test_no_score_title_is_elided_at_the_usual_sizes(
+    qtbot, tmp_path: Path, big_font, font_pt: int, size: tuple[int, int]
+) -> None:
+    window = window_at_16pt(qtbot, tmp_path)
+    window.settings.font_size = font_pt
+    window.apply_theme()
+    window.resize(*size)
+    score_longest_item(window, qtbot, tmp_path)
+    panel = window.feedback
+    for key, tile in panel.tiles.items():
+        assert tile.title.width() >= tile.title.sizeHint().width(), key
+        assert not tile.title.elided(), key
+    if (font_pt, size) == (11, (1380, 860)):
+        assert panel.across == 3  # room enough: the three sub-scores side by side
+
+
+def test_the_lesson_list_wraps_long_titles_rather_than_eliding(
+    qtbot, tmp_path: Path, big_font
+) -> None:
+    from PySide6.QtCore import QRect, Qt
+
+    window = window_at_16pt(qtbot, tmp_path)
+    tree = window.lessons
+    qtbot.wait(50)
+    assert tree.textElideMode() == Qt.TextElideMode.ElideNone
+    metrics = tree.fontMetrics()
+    wrapped = 0
+    for top in range(tree.topLevelItemCount()):
+        parent = tree.topLevelItem(top)
+        rows = [parent] + [parent.child(n) for n in range(parent.childCount())]
+        for row in rows:
+            index = tree.indexFromItem(row, 0)
+            width = tree.itemDelegate().text_width(index)
+            flags = int(Qt.TextFlag.TextWordWrap)
+            needed = metrics.boundingRect(QRect(0, 0, width, 10000), flags, row.text(0)).height()
+            assert tree.visualItemRect(row).height() >= needed, row.text(0)
+            wrapped += needed > metrics.height() * 1.5
+    assert wrapped  # at 16 pt in a 1280x720 window some titles take two lines or more
+
+
+def test_a_message_is_never_drawn_over_the_model_status(qtbot, tmp_path: Path) -> None:
+    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(
+        backend=FakeBackend(),
+        library=starter_library(),
+        settings=settings,
+        data_dir=tmp_path / "data",
+        scorer_factory=FakeScorer,
+        progress=Progress(),
+    )
+    qtbot.addWidget(window)
+    window.model_status.setText("Ready: record when you like.")
+    window.report("Passed. Press N for the next item.")  # before the window is shown
+    window.show()
+    qtbot.waitExposed(window)
+    window.showMinimized()  # mapped again: Qt shows the status bar's children again
+    window.showNormal()
+    qtbot.wait(50)
+    assert window.statusBar().currentMessage() and not window.model_status.isVisible()
+    window.statusBar().clearMessage()
+    assert window.model_status.isVisible()
+
+
+def test_spectrogram_axis_labels_stay_inside_the_plot(qtbot, tmp_path: Path, big_font) -> None:
+    from PySide6.QtGui import QImage, QPainter
+
+    window = window_at_16pt(qtbot, tmp_path)
+    score_longest_item(window, qtbot, tmp_path)
+    spectrogram = window.analysis.spectrogram
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    for side in ("left", "right"):
+        axis = spectrogram.getAxis(side)
+        painter = QPainter(image)
+        specs = axis.generateDrawSpecs(painter)
+        painter.end()
+        assert specs is not None
+        inside = axis.mapRectFromParent(axis.geometry()).adjusted(-1, -1, 1, 1)
+        texts = specs[2]
+        assert texts, side
+        for rect, _flags, text in texts:  # no "5000" or "400" half cut off at the top
+            assert inside.contains(rect), (side, text)
 
 
 def test_narrow_intervals_show_their_label_on_hover_or_zoom(
