@@ -138,3 +138,21 @@ def test_a_goes_to_the_attempts_and_enter_shows_one(qtbot, tmp_path: Path) -> No
     history.setCurrentRow(1)  # the older attempt
     with qtbot.waitSignal(window.takeShown, timeout=5000):
         qtbot.keyClick(history, Qt.Key.Key_Return)
+
+
+def test_the_list_has_the_focus_and_the_search_box_gives_it_back(qtbot, tmp_path: Path) -> None:
+    window = make_window(qtbot, tmp_path)
+    assert window.focusWidget() is window.lessons  # so N, F, S… are shortcuts, not text
+    search = window.lessons.search_box
+    assert search is not None
+    window.lessons.focus_search()
+    qtbot.keyClicks(search, "cat")
+    assert search.text() == "cat"
+    qtbot.keyClick(search, Qt.Key.Key_Escape)  # clears first
+    assert search.text() == "" and window.focusWidget() is search
+    qtbot.keyClick(search, Qt.Key.Key_Escape)  # then back to the list
+    assert window.focusWidget() is window.lessons
+    window.lessons.focus_search()
+    qtbot.keyClicks(search, "tea")
+    qtbot.keyClick(search, Qt.Key.Key_Down)  # to the (filtered) list, the filter kept
+    assert window.focusWidget() is window.lessons and search.text() == "tea"

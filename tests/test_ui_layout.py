@@ -233,3 +233,19 @@ def test_an_elided_label_keeps_its_text_as_tooltip(qtbot) -> None:
     assert label.toolTip() == "Completeness"
     label.resize(label.fontMetrics().horizontalAdvance("Completeness") + 20, 30)
     assert not label.elided() and label.toolTip() == ""
+
+
+def test_a_long_message_is_shown_whole_at_16pt(qtbot, tmp_path: Path, big_font) -> None:
+    window = window_at_16pt(qtbot, tmp_path)
+    window.select_item(0)
+    assert window.session_status.text()  # the sitting's status, on the right
+    message = "Your summary of Starter: tricky consonants is under Practice → Session summary."
+    bar = window.statusBar()
+    width = bar.fontMetrics().horizontalAdvance(message)
+    assert bar.width() - window.session_status.width() < width < bar.width() - 20  # would not
+    # fit beside the sitting's status, fits alone
+    window.report(message)
+    beside = window.session_status.width() if window.session_status.isVisible() else 0
+    assert bar.fontMetrics().horizontalAdvance(message) <= bar.width() - beside
+    bar.clearMessage()
+    assert window.session_status.isVisible()  # back once the message has gone

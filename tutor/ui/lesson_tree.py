@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QHeaderView,
@@ -88,7 +88,7 @@ class LessonTree(QTreeWidget):
         self.setUniformRowHeights(False)
         self.setIndentation(14)  # more room for the text in a narrow list
         self.setItemDelegate(WrappingDelegate(self))
-        header.sectionResized.connect(lambda *_: self.scheduleDelayedItemsLayout())
+        header.sectionResized.connect(self._rewrap)
         self.setAccessibleName("Lessons and items")
         self.setMinimumWidth(200)
         self.currentItemChanged.connect(self._on_current)
@@ -96,6 +96,16 @@ class LessonTree(QTreeWidget):
         self.search = ""  # the filter in force (see :meth:`filter`)
         self.search_box: QWidget | None = None  # the search field above the list
         self.due: set[tuple[str, str]] = set()
+
+    def _rewrap(self, *_: object) -> None:
+        """Rows change height with the width: lay them out again, the current one in view."""
+        self.scheduleDelayedItemsLayout()
+        QTimer.singleShot(0, self, self._current_in_view)  # not after the list is gone
+
+    def _current_in_view(self) -> None:
+        self.executeDelayedItemsLayout()
+        if (current := self.currentItem()) is not None:
+            self.scrollToItem(current)
 
     def fill(self, entries: Sequence[PackItem]) -> None:
         """The packs and their items, in the packs' own order (never reordered by practice:

@@ -149,15 +149,23 @@ def build_layout(w: MainWindow) -> None:
     w.session_status = QLabel("")
     w.session_status.setAccessibleName("This sitting")
     w.statusBar().addWidget(w.model_status, 1)
-    # Hidden explicitly while a message shows: the status bar's own hiding is undone when the
-    # window is mapped or restored, which drew the model status under the message.
-    w.statusBar().messageChanged.connect(lambda text: w.model_status.setVisible(not text))
+    w.statusBar().messageChanged.connect(lambda text: message_shown(w, text))
     w.statusBar().addPermanentWidget(w.session_status)
     w.unsaved_take = UnsavedTake(w)  # takes whose save failed, kept in memory
     w.unsaved_take.saved.connect(w._take_saved_as)
     w.statusBar().addPermanentWidget(w.unsaved_take)
     w.progress_notice = ProgressNotice(w.progress, w)  # progress not being saved
     w.statusBar().addPermanentWidget(w.progress_notice)
+
+
+def message_shown(w: MainWindow, text: str) -> None:
+    """The model status is hidden explicitly while a message shows (the status bar's own
+    hiding is undone when the window is mapped or restored, which drew it under the
+    message); the sitting's status too while a long message would not fit beside it."""
+    w.model_status.setVisible(not text)
+    bar = w.statusBar()
+    room = bar.width() - w.session_status.sizeHint().width() - 40
+    w.session_status.setVisible(not text or bar.fontMetrics().horizontalAdvance(text) <= room)
 
 
 def _action(

@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         build_menus(self)
         self.service.stateChanged.connect(self._on_model_state)
         self._restore()
+        self.lessons.setFocus()  # not the search box: single-key shortcuts work from the start
         if library.problems:
             self.report(library.problem_summary())
 
