@@ -249,3 +249,30 @@ def test_a_long_message_is_shown_whole_at_16pt(qtbot, tmp_path: Path, big_font) 
     assert bar.fontMetrics().horizontalAdvance(message) <= bar.width() - beside
     bar.clearMessage()
     assert window.session_status.isVisible()  # back once the message has gone
+
+
+def test_the_current_item_stays_in_view_in_the_wrapped_list(
+    qtbot, tmp_path: Path, big_font
+) -> None:
+    from tutor.core import load_library
+
+    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    settings.font_size = 16
+    window = MainWindow(
+        backend=FakeBackend(),
+        library=load_library(installed=tmp_path / "lessons"),  # the built-in packs: 250 items
+        settings=settings,
+        data_dir=tmp_path / "data",
+        scorer_factory=FakeScorer,
+        progress=Progress(),
+    )
+    qtbot.addWidget(window)
+    window.apply_theme()
+    window.select_item(len(window.items) - 1)  # chosen before the list has its width
+    window.resize(*SCREEN)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.wait(100)
+    tree = window.lessons
+    row = tree.visualItemRect(tree.currentItem())
+    assert tree.viewport().rect().contains(row), row

@@ -31,6 +31,7 @@ MARKS = {  # mark, band, tooltip
 RESTING_TIP = "\nNot part of this sitting (not due yet); you can still practise it."
 DUE_BADGE, DUE_TIP = "●", "Due for review"
 REVIEW_TITLE = "Review due"
+REWRAP_TRIES = 5  # scrolls to bring the current row back into view after a rewrap
 
 
 class WrappingDelegate(QStyledItemDelegate):
@@ -87,8 +88,10 @@ class LessonTree(QTreeWidget):
         self.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.setUniformRowHeights(False)
         self.setIndentation(14)  # more room for the text in a narrow list
+        self.setVerticalScrollMode(QTreeView.ScrollMode.ScrollPerPixel)  # rows of any height
         self.setItemDelegate(WrappingDelegate(self))
         header.sectionResized.connect(self._rewrap)
+        self.verticalScrollBar().rangeChanged.connect(self._range_changed)
         self.setAccessibleName("Lessons and items")
         self.setMinimumWidth(200)
         self.currentItemChanged.connect(self._on_current)
@@ -96,16 +99,32 @@ class LessonTree(QTreeWidget):
         self.search = ""  # the filter in force (see :meth:`filter`)
         self.search_box: QWidget | None = None  # the search field above the list
         self.due: set[tuple[str, str]] = set()
+        self._settling = 0  # scrolls left to follow the current row (see _current_in_view)
+        self._scroll_queued = False
 
     def _rewrap(self, *_: object) -> None:
         """Rows change height with the width: lay them out again, the current one in view."""
         self.scheduleDelayedItemsLayout()
-        QTimer.singleShot(0, self, self._current_in_view)  # not after the list is gone
+        self._settling = REWRAP_TRIES
+        self._queue_scroll()
+
+    def _range_changed(self, *_: object) -> None:
+        if self._settling > 0:  # the rows are still settling after a rewrap
+            self._queue_scroll()
+
+    def _queue_scroll(self) -> None:
+        if not self._scroll_queued:
+            self._scroll_queued = True
+            QTimer.singleShot(0, self, self._current_in_view)  # not after the list is gone
 
     def _current_in_view(self) -> None:
+        """Scroll the current row into view (again when the scroll range changes while the
+        rows settle: a rewrap changes it more than once)."""
+        self._scroll_queued = False
+        self._settling -= 1
         self.executeDelayedItemsLayout()
         if (current := self.currentItem()) is not None:
-            self.scrollToItem(current)
+            self.scrollToItem(current, QTreeView.ScrollHint.PositionAtCenter)
 
     def fill(self, entries: Sequence[PackItem]) -> None:
         """The packs and their items, in the packs' own order (never reordered by practice:
