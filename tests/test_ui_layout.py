@@ -146,23 +146,38 @@ def test_the_lesson_list_wraps_long_titles_rather_than_eliding(
     qtbot, tmp_path: Path, big_font
 ) -> None:
     from PySide6.QtCore import QRect, Qt
+    from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
+    from tutor.core import load_library
 
     window = window_at_16pt(qtbot, tmp_path)
+    window.library_loader = lambda: load_library(installed=tmp_path / "lessons")
+    window.reload_lessons()  # the built-in packs: 250 titles of every length
     tree = window.lessons
     qtbot.wait(50)
     assert tree.textElideMode() == Qt.TextElideMode.ElideNone
     metrics = tree.fontMetrics()
     wrapped = 0
+    rows = []
     for top in range(tree.topLevelItemCount()):
         parent = tree.topLevelItem(top)
-        rows = [parent] + [parent.child(n) for n in range(parent.childCount())]
-        for row in rows:
-            index = tree.indexFromItem(row, 0)
-            width = tree.itemDelegate().text_width(index)
-            flags = int(Qt.TextFlag.TextWordWrap)
-            needed = metrics.boundingRect(QRect(0, 0, width, 10000), flags, row.text(0)).height()
-            assert tree.visualItemRect(row).height() >= needed, row.text(0)
-            wrapped += needed > metrics.height() * 1.5
+        rows += [parent] + [parent.child(n) for n in range(parent.childCount())]
+    for row in rows:
+        index = tree.indexFromItem(row, 0)
+        option = QStyleOptionViewItem()
+        tree.itemDelegate().initStyleOption(option, index)
+        option.rect = tree.visualRect(index)
+        option.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
+        option.widget = tree
+        # the rectangle the style draws the text in, with its padding and margins
+        text = tree.style().subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, tree)
+        title = row.text(0)
+        flags = int(Qt.TextFlag.TextWordWrap)
+        needed = metrics.boundingRect(QRect(0, 0, text.width(), 10000), flags, title).height()
+        assert needed <= text.height(), (title, needed, text)  # every line drawn
+        widest = max(metrics.horizontalAdvance(word) for word in title.split())
+        assert widest <= text.width(), (title, widest, text)  # no word cut at the right
+        wrapped += needed > metrics.height() * 1.5
     assert wrapped  # at 16 pt in a 1280x720 window some titles take two lines or more
 
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QHeaderView,
@@ -31,6 +40,8 @@ MARKS = {  # mark, band, tooltip
 RESTING_TIP = "\nNot part of this sitting (not due yet); you can still practise it."
 DUE_BADGE, DUE_TIP = "●", "Due for review"
 REVIEW_TITLE = "Review due"
+MIN_WIDTH = 200  # px; wider when the font needs it for the longest word (see _fit_words)
+ITEM_PADDING = 8  # px the style sheet's item padding and the focus frame take from the text
 REWRAP_TRIES = 5  # scrolls to bring the current row back into view after a rewrap
 
 
@@ -56,7 +67,7 @@ class WrappingDelegate(QStyledItemDelegate):
             while parent.isValid():
                 depth, parent = depth + 1, parent.parent()
             width -= view.indentation() * depth
-        return max(width, 20)
+        return max(width - ITEM_PADDING, 20)
 
     def sizeHint(  # noqa: N802 (Qt name)
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
@@ -93,7 +104,7 @@ class LessonTree(QTreeWidget):
         header.sectionResized.connect(self._rewrap)
         self.verticalScrollBar().rangeChanged.connect(self._range_changed)
         self.setAccessibleName("Lessons and items")
-        self.setMinimumWidth(200)
+        self.setMinimumWidth(MIN_WIDTH)
         self.currentItemChanged.connect(self._on_current)
         self.review = QTreeWidgetItem()  # replaced by fill()
         self.search = ""  # the filter in force (see :meth:`filter`)
@@ -148,6 +159,36 @@ class LessonTree(QTreeWidget):
             top.addChild(child)
         self.blockSignals(False)
         self.filter(self.search)
+        self._fit_words()
+
+    def _fit_words(self) -> None:
+        """Wide enough for the longest word of any title at the list's font: wrapping breaks
+        lines between words, so a word wider than the column would be cut at the right."""
+        words = {w for top in range(self.topLevelItemCount()) for w in self._titles(top)}
+        metrics = self.fontMetrics()
+        longest = max((metrics.horizontalAdvance(w) for w in words), default=0)
+        chrome = (  # two levels of indentation, the padding, the mark column, the scroll bar
+            2 * self.indentation()
+            + ITEM_PADDING
+            + metrics.horizontalAdvance(DUE_BADGE)
+            + 16
+            + self.verticalScrollBar().sizeHint().width()
+            + 2 * self.frameWidth()
+            + 12
+        )
+        self.setMinimumWidth(max(MIN_WIDTH, longest + chrome))
+
+    def _titles(self, top: int) -> list[str]:
+        parent = self.topLevelItem(top)
+        if parent is None:
+            return []
+        rows = [parent] + [parent.child(n) for n in range(parent.childCount())]
+        return [w for row in rows if row is not None for w in row.text(0).split()]
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_words()
 
     def _children(self) -> list[QTreeWidgetItem]:
         """The packs' item rows (not the "Review due" group's)."""
