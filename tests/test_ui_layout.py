@@ -153,6 +153,7 @@ def test_the_lesson_list_wraps_long_titles_rather_than_eliding(
     window = window_at_16pt(qtbot, tmp_path)
     window.library_loader = lambda: load_library(installed=tmp_path / "lessons")
     window.reload_lessons()  # the built-in packs: 250 titles of every length
+    window.resize(SCREEN[0] - 40, SCREEN[1] - 40)  # as the app opens on a 1280x720 screen
     tree = window.lessons
     qtbot.wait(50)
     assert tree.textElideMode() == Qt.TextElideMode.ElideNone
@@ -179,6 +180,9 @@ def test_the_lesson_list_wraps_long_titles_rather_than_eliding(
         assert widest <= text.width(), (title, widest, text)  # no word cut at the right
         wrapped += needed > metrics.height() * 1.5
     assert wrapped  # at 16 pt in a 1280x720 window some titles take two lines or more
+    assert tree.width() >= tree.minimumWidth()  # the panel never squeezes it narrower
+    mark_end = tree.columnViewportPosition(1) + tree.columnWidth(1)
+    assert mark_end <= tree.viewport().width()  # the marks column is not pushed off the side
 
 
 def test_a_message_is_never_drawn_over_the_model_status(qtbot, tmp_path: Path) -> None:
@@ -291,3 +295,15 @@ def test_the_current_item_stays_in_view_in_the_wrapped_list(
     tree = window.lessons
     row = tree.visualItemRect(tree.currentItem())
     assert tree.viewport().rect().contains(row), row
+
+
+def test_a_message_longer_than_the_bar_ends_in_an_ellipsis(qtbot, tmp_path: Path, big_font) -> None:
+    window = window_at_16pt(qtbot, tmp_path)
+    bar = window.statusBar()
+    message = "The speaker could not be opened (Error querying device -1). " * 3
+    window.report(message.strip())
+    shown = bar.currentMessage()
+    assert shown.endswith("…") and bar.fontMetrics().horizontalAdvance(shown) <= bar.width()
+    assert bar.toolTip() == message.strip()  # all of it on hover
+    window.report("Lessons reloaded.")
+    assert bar.currentMessage() == "Lessons reloaded." and bar.toolTip() == ""

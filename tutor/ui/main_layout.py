@@ -164,8 +164,15 @@ def message_shown(w: MainWindow, text: str) -> None:
     message); the sitting's status too while a long message would not fit beside it."""
     w.model_status.setVisible(not text)
     bar = w.statusBar()
+    metrics = bar.fontMetrics()
     room = bar.width() - w.session_status.sizeHint().width() - 40
-    w.session_status.setVisible(not text or bar.fontMetrics().horizontalAdvance(text) <= room)
+    w.session_status.setVisible(not text or metrics.horizontalAdvance(text) <= room)
+    whole = bar.width() - 24  # the size grip and the margins
+    if text and bar.isVisible() and metrics.horizontalAdvance(text) > whole:  # too long:
+        bar.setToolTip(text)  # "…" at the end rather than a word cut off, all of it on hover
+        bar.showMessage(metrics.elidedText(text, Qt.TextElideMode.ElideRight, whole), REPORT_MS)
+    elif not (text.endswith("…") and bar.toolTip().startswith(text[:-1])):
+        bar.setToolTip("")  # the message that needed it has gone
 
 
 def _action(
@@ -252,6 +259,7 @@ def focus_attempts(w: MainWindow) -> None:
         history.setCurrentRow(0)
 
 
+REPORT_MS = 10000  # how long a status message stays
 SCREEN_MARGIN = 40  # px left for the title bar and window frame
 
 

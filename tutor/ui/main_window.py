@@ -25,7 +25,14 @@ from tutor.recording import AudioBackend
 from . import theme as themes
 from .feedback_panel import FeedbackPanel
 from .lesson_tree import LessonTree
-from .main_layout import build_layout, build_menus, fit_to_screen, restore_geometry, save_geometry
+from .main_layout import (
+    REPORT_MS,
+    build_layout,
+    build_menus,
+    fit_to_screen,
+    restore_geometry,
+    save_geometry,
+)
 from .pack_import import dropped_pack, import_pack_file
 from .playback import Playback
 from .progress_notice import ProgressNotice
@@ -41,7 +48,6 @@ from .window_dialogs import may_close, open_summary
 from .workers import ScorerFactory, ScoringService, Take, TaskRunner
 
 DEFAULT_SIZE = (1380, 860)
-REPORT_MS = 10000
 
 
 class MainWindow(QMainWindow):

@@ -48,7 +48,7 @@ def lesson_panel(tree: LessonTree) -> QWidget:
     layout.setSpacing(6)
     layout.addWidget(search)
     layout.addWidget(tree, 1)
-    panel.setMinimumWidth(tree.minimumWidth())
+    # no minimum width of its own: the list's (it grows with the font) must hold
     tree.search_box = search
     return panel
 
