@@ -18,6 +18,7 @@ from ui_fakes import FakeScorer, espeak_wav, starter_library
 from tutor.core import Progress
 from tutor.recording import FakeBackend
 from tutor.ui.elided import ElidedLabel
+from tutor.ui.main_layout import SCREEN_MARGIN
 from tutor.ui.main_window import MainWindow
 from tutor.ui.settings import Settings
 from tutor.ui.views import SPECTROGRAM_MIN_HEIGHT, WAVE_MIN_HEIGHT
@@ -181,6 +182,8 @@ def test_the_lesson_list_wraps_long_titles_rather_than_eliding(
         wrapped += needed > metrics.height() * 1.5
     assert wrapped  # at 16 pt in a 1280x720 window some titles take two lines or more
     assert tree.width() >= tree.minimumWidth()  # the panel never squeezes it narrower
+    # with the list as wide as its longest word, the window still opens within the screen
+    assert window.minimumSizeHint().width() <= SCREEN[0] - SCREEN_MARGIN
     mark_end = tree.columnViewportPosition(1) + tree.columnWidth(1)
     assert mark_end <= tree.viewport().width()  # the marks column is not pushed off the side
 

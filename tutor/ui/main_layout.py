@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .main_window import MainWindow
 
 
-FEEDBACK_MIN_WIDTH = 300
+FEEDBACK_MIN_WIDTH = 260  # 16 pt on a 1280x720 screen: the list and the centre need the rest
 
 
 class Column(QWidget):
