@@ -310,3 +310,17 @@ def test_a_message_longer_than_the_bar_ends_in_an_ellipsis(qtbot, tmp_path: Path
     assert bar.toolTip() == message.strip()  # all of it on hover
     window.report("Lessons reloaded.")
     assert bar.currentMessage() == "Lessons reloaded." and bar.toolTip() == ""
+
+
+def test_the_feedback_column_is_never_wider_than_its_view(qtbot, tmp_path: Path, big_font) -> None:
+    from tutor.core import load_library
+
+    window = window_at_16pt(qtbot, tmp_path)
+    window.library_loader = lambda: load_library(installed=tmp_path / "lessons")
+    window.reload_lessons()  # the list as wide as the longest word of the built-in packs
+    window.resize(SCREEN[0] - SCREEN_MARGIN, SCREEN[1] - SCREEN_MARGIN)
+    score_longest_item(window, qtbot, tmp_path)
+    panel = window.feedback
+    view = panel.parentWidget()  # the scroll area's viewport (it never scrolls sideways)
+    assert panel.minimumSizeHint().width() <= view.width()
+    assert panel.width() <= view.width()  # nothing cut at the right ("Fluenc", a ▶ button)

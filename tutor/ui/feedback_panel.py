@@ -36,6 +36,7 @@ SUB_SCORES = ("accuracy", "fluency", "completeness")
 def caption(text: str) -> QLabel:
     label = QLabel(text.upper())
     label.setObjectName("caption")
+    label.setWordWrap(True)  # "ATTEMPTS AT THIS ITEM" at 16 pt is wider than a narrow column
     return label
 
 
