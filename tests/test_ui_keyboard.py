@@ -127,17 +127,27 @@ def test_w_plays_the_words_of_the_take_in_turn_then_the_model(qtbot, tmp_path: P
     assert spoken == [*words, words[0]]  # in order, then round again
 
 
-def test_a_goes_to_the_attempts_and_enter_shows_one(qtbot, tmp_path: Path) -> None:
+def test_a_goes_to_the_attempts_and_enter_shows_one(qtbot, qapp, tmp_path: Path) -> None:
+    font, sheet, palette = qapp.font(), qapp.styleSheet(), qapp.palette()
     window = make_window(qtbot, tmp_path)
+    window.settings.font_size = 16  # a large font: the attempts are below the fold
+    window.apply_theme()
+    window.resize(1240, 680)
     scored(qtbot, window, tmp_path)
     scored(qtbot, window, tmp_path)
     window.attempts_action.trigger()
     history = window.feedback.history
     qtbot.waitUntil(history.hasFocus, timeout=1000)
     assert history.currentRow() == 0
+    viewport = window.feedback.parentWidget()  # the feedback column's scroll viewport
+    top = history.mapTo(viewport, history.rect().topLeft()).y()
+    assert 0 <= top < viewport.height() - 20, (top, viewport.height())  # not below the fold
     history.setCurrentRow(1)  # the older attempt
     with qtbot.waitSignal(window.takeShown, timeout=5000):
         qtbot.keyClick(history, Qt.Key.Key_Return)
+    qapp.setFont(font)
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
 
 
 def test_the_list_has_the_focus_and_the_search_box_gives_it_back(qtbot, tmp_path: Path) -> None:

@@ -268,6 +268,8 @@ class LessonTree(QTreeWidget):
                     child.setHidden(hide and needle not in title)
                     shown += not child.isHidden()
             parent.setHidden(not shown)
+        if (current := self.currentItem()) is not None and not current.isHidden():
+            self.scrollToItem(current)  # the search cleared: back where the learner is
 
     def show_marks(
         self, entries: Sequence[PackItem], marks: Mapping[tuple[str, str], Mark], theme: Theme

@@ -257,6 +257,11 @@ def focus_attempts(w: MainWindow) -> None:
     history.setFocus()
     if history.currentRow() < 0 and history.count():
         history.setCurrentRow(0)
+    scroll = w.feedback.parentWidget()
+    while scroll is not None and not isinstance(scroll, QScrollArea):
+        scroll = scroll.parentWidget()
+    if scroll is not None:  # the list may be below the fold of the feedback column
+        scroll.ensureWidgetVisible(history)
 
 
 REPORT_MS = 10000  # how long a status message stays
