@@ -225,7 +225,9 @@ class FeedbackPanel(QWidget):
             self.advice_rows.append(row)
         self.legend.setText(
             " &nbsp; ".join(
-                f'<span style="color:{colour(b, t.name)};">■</span> {b.label}'
+                # the square stays with its words when the legend wraps
+                f'<span style="color:{colour(b, t.name)};">■</span>&nbsp;'
+                + escape(b.label).replace(" ", "&nbsp;")
                 for b in (Band.GOOD, Band.FAIR, Band.POOR)
             )
         )
