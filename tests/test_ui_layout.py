@@ -324,3 +324,24 @@ def test_the_feedback_column_is_never_wider_than_its_view(qtbot, tmp_path: Path,
     view = panel.parentWidget()  # the scroll area's viewport (it never scrolls sideways)
     assert panel.minimumSizeHint().width() <= view.width()
     assert panel.width() <= view.width()  # nothing cut at the right ("Fluenc", a ▶ button)
+
+
+def test_a_short_message_before_the_window_shows_keeps_the_sitting_status(
+    qtbot, tmp_path: Path
+) -> None:
+    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(
+        backend=FakeBackend(),
+        library=starter_library(),
+        settings=settings,
+        data_dir=tmp_path / "data",
+        scorer_factory=FakeScorer,
+        progress=Progress(),
+    )
+    qtbot.addWidget(window)
+    window.select_item(0)
+    window.report("Passed. Press N for the next item.")  # the status bar has no width yet
+    window.resize(1380, 860)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.session_status.isVisible() and not window.model_status.isVisible()

@@ -166,7 +166,8 @@ def message_shown(w: MainWindow, text: str) -> None:
     bar = w.statusBar()
     metrics = bar.fontMetrics()
     room = bar.width() - w.session_status.sizeHint().width() - 40
-    w.session_status.setVisible(not text or metrics.horizontalAdvance(text) <= room)
+    fits = not bar.isVisible() or metrics.horizontalAdvance(text) <= room  # (unsized: yes)
+    w.session_status.setVisible(not text or fits)
     whole = bar.width() - 24  # the size grip and the margins
     if text and bar.isVisible() and metrics.horizontalAdvance(text) > whole:  # too long:
         bar.setToolTip(text)  # "…" at the end rather than a word cut off, all of it on hover
