@@ -22,17 +22,11 @@ from tutor.feedback.advice import advice
 from tutor.practice import PracticeSession
 from tutor.recording import AudioBackend
 
+from . import main_layout as layout
 from . import theme as themes
 from .feedback_panel import FeedbackPanel
 from .lesson_tree import LessonTree
-from .main_layout import (
-    REPORT_MS,
-    build_layout,
-    build_menus,
-    fit_to_screen,
-    restore_geometry,
-    save_geometry,
-)
+from .main_layout import build_layout, build_menus, fit_to_screen, restore_geometry, save_geometry
 from .pack_import import dropped_pack, import_pack_file
 from .playback import Playback
 from .progress_notice import ProgressNotice
@@ -138,7 +132,7 @@ class MainWindow(QMainWindow):
         return self.sitting.session
 
     def report(self, message: str) -> None:
-        self.statusBar().showMessage(message, REPORT_MS)
+        self.statusBar().showMessage(message, layout.REPORT_MS)
 
     def switch_learner(self, name: str) -> None:
         """Practise as ``name`` from now on: the lessons are re-planned from their history
