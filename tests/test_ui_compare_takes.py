@@ -107,3 +107,21 @@ def test_an_attempt_whose_recording_is_gone_still_shows_its_scores(
     assert window.take is None and not window.record_bar.play_mine.isEnabled()
     total = window.progress.attempts(*window.item.key)[0].total
     assert window.feedback.tiles["total"].accessibleDescription() == f"{total:.1f} out of 10"
+
+
+def test_a_file_opened_by_a_relative_path_comes_back_too(
+    qtbot, tmp_path: Path, speech: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "takes"
+    folder.mkdir()
+    shutil.copy(speech, folder / "mine.wav")
+    monkeypatch.chdir(folder)  # `tutor --open mine.wav` from this folder
+    window = make_window(qtbot, tmp_path, FakeBackend())
+    with qtbot.waitSignal(window.takeShown, timeout=5000):
+        window.open_audio_file("mine.wav")
+    assert window.item is not None
+    (attempt,) = window.progress.attempts(*window.item.key)
+    assert Path(attempt.audio_path or "") == folder / "mine.wav"
+    window.take = None
+    choose(qtbot, window, 0)
+    assert window.take is not None and window.take_path == folder / "mine.wav"

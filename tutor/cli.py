@@ -41,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="score the bundled sample, render the main window headless, save a screenshot",
     )
     parser.add_argument(
+        "--demo-screenshots",
+        metavar="DIR",
+        help="render each main view from demo data, light and dark, as PNGs into DIR",
+    )
+    parser.add_argument(
         "--theme",
         choices=("light", "dark"),
         default="light",
@@ -75,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         from .commands import app
 
         return app.demo_screenshot(args.demo_screenshot, theme=args.theme)
+    if args.demo_screenshots:
+        from .commands import app
+
+        return app.demo_screenshots(args.demo_screenshots)
     name = args.command or "app"
     module = importlib.import_module(f"tutor.commands.{MODULES.get(name, name)}")
     if args.command is None:

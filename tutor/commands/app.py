@@ -1,4 +1,5 @@
-"""``tutor app``: the desktop app; ``tutor --demo-screenshot OUT.png``: a headless render."""
+"""``tutor app``: the desktop app; ``tutor --demo-screenshot OUT.png`` and
+``tutor --demo-screenshots DIR``: headless renders."""
 
 from __future__ import annotations
 
@@ -73,4 +74,28 @@ def demo_screenshot(out_path: str | Path, theme: str = "light") -> int:
         print(f"tutor: {exc}", file=sys.stderr)
         return 1
     print(f"Saved {out}")
+    return 0
+
+
+def demo_screenshots(out_dir: str | Path) -> int:
+    """Render each main view (practice, progress, summary, editor, about, welcome) from demo
+    data in both themes into ``out_dir``."""
+    sample = bundled_sample()
+    if sample is None:
+        print("tutor: no bundled sample (assets/samples/*.flac with its .json).", file=sys.stderr)
+        return 1
+    try:
+        from tutor.scoring import ScoringError
+        from tutor.scoring.engine import Scorer
+        from tutor.ui.screenshots import render_views
+    except ImportError as exc:
+        print(f"tutor: cannot render the views: {exc}", file=sys.stderr)
+        return 1
+    try:
+        written = render_views(Path(out_dir), Scorer.load(), sample[0], sample[1])
+    except (ScoringError, OSError) as exc:
+        print(f"tutor: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"Saved {path}")
     return 0

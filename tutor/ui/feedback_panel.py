@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -30,11 +30,13 @@ from .theme import Theme
 
 SCORES = (("total", "Total"), ("accuracy", "Accuracy"), ("fluency", "Fluency"),
           ("completeness", "Completeness"))  # fmt: skip
+SUB_SCORES = ("accuracy", "fluency", "completeness")
 
 
 def caption(text: str) -> QLabel:
     label = QLabel(text.upper())
     label.setObjectName("caption")
+    label.setWordWrap(True)  # "ATTEMPTS AT THIS ITEM" at 16 pt is wider than a narrow column
     return label
 
 
@@ -52,6 +54,12 @@ class ScoreTile(QWidget):
         layout.addWidget(self.value)
         layout.addWidget(self.title)
         self.setAccessibleName(f"{title} score")
+
+    def full_width(self) -> int:
+        """The width it needs to show its title and value uncut."""
+        margins = self.layout().contentsMargins()
+        text = max(self.title.sizeHint().width(), self.value.sizeHint().width())
+        return text + margins.left() + margins.right()
 
     def set_score(self, score: float | None, t: Theme, big: bool, font_pt: int) -> None:
         size = font_pt + (16 if big else 8)
@@ -117,11 +125,10 @@ class FeedbackPanel(QWidget):
         super().__init__(parent)
         self.setAccessibleName("Feedback")
         self.tiles = {key: ScoreTile(title) for key, title in SCORES}
-        grid = QGridLayout()
+        self.grid = grid = QGridLayout()
         grid.setSpacing(4)
-        grid.addWidget(self.tiles["total"], 0, 0, 1, 3)
-        for col, key in enumerate(("accuracy", "fluency", "completeness")):
-            grid.addWidget(self.tiles[key], 1, col)
+        self.across = 0  # sub-scores side by side: 3, or 2 with "Completeness" below
+        self._arrange_tiles(3)
         self.summary = QLabel("Record the prompt to see your scores.")
         self.summary.setObjectName("muted")
         self.summary.setWordWrap(True)
@@ -153,6 +160,34 @@ class FeedbackPanel(QWidget):
         layout.addSpacing(6)
         layout.addWidget(caption("Attempts at this item"))
         layout.addWidget(self.history, 1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        margins = self.layout().contentsMargins()
+        room = self.width() - margins.left() - margins.right()
+        subs = [self.tiles[key] for key in SUB_SCORES]
+        widths = [t.full_width() for t in subs]
+        across = 3 if sum(widths) + 2 * self.grid.horizontalSpacing() <= room else 2
+        self._arrange_tiles(across)
+        for column, width in enumerate(widths):  # the room shared in proportion to the needs
+            self.grid.setColumnStretch(column, width if column < across else 0)
+
+    def _arrange_tiles(self, across: int) -> None:
+        """Three sub-scores side by side when their titles fit, else two with the third
+        below (a narrow column, a 16 pt font): "Completeness" is never cut to "Complete…"."""
+        if across == self.across:
+            return
+        self.across = across
+        for tile in self.tiles.values():
+            self.grid.removeWidget(tile)
+        self.grid.addWidget(self.tiles["total"], 0, 0, 1, across)
+        accuracy, fluency, completeness = (self.tiles[key] for key in SUB_SCORES)
+        self.grid.addWidget(accuracy, 1, 0)
+        self.grid.addWidget(fluency, 1, 1)
+        if across == 3:
+            self.grid.addWidget(completeness, 1, 2)
+        else:
+            self.grid.addWidget(completeness, 2, 0, 1, 2)
 
     def show_result(
         self,
@@ -190,7 +225,9 @@ class FeedbackPanel(QWidget):
             self.advice_rows.append(row)
         self.legend.setText(
             " &nbsp; ".join(
-                f'<span style="color:{colour(b, t.name)};">■</span> {b.label}'
+                # the square stays with its words when the legend wraps
+                f'<span style="color:{colour(b, t.name)};">■</span>&nbsp;'
+                + escape(b.label).replace(" ", "&nbsp;")
                 for b in (Band.GOOD, Band.FAIR, Band.POOR)
             )
         )

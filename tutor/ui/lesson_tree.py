@@ -4,9 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeView,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
+)
 
 from tutor.core import Mark, PackItem
 from tutor.feedback.bands import Band, colour
@@ -22,6 +40,45 @@ MARKS = {  # mark, band, tooltip
 RESTING_TIP = "\nNot part of this sitting (not due yet); you can still practise it."
 DUE_BADGE, DUE_TIP = "●", "Due for review"
 REVIEW_TITLE = "Review due"
+MIN_WIDTH = 200  # px; wider when the font needs it for the longest word (see _fit_words)
+ITEM_PADDING = 8  # px the style sheet's item padding and the focus frame take from the text
+REWRAP_TRIES = 5  # scrolls to bring the current row back into view after a rewrap
+
+
+class WrappingDelegate(QStyledItemDelegate):
+    """Rows as tall as their text wrapped at the column's width: a long sentence or pack
+    title (a 16 pt font, a narrow list) shows in full on two or three lines, never "The c…"."""
+
+    def __init__(self, view: QTreeView) -> None:
+        super().__init__(view)
+        self.view = view
+
+    def text_width(self, index: QModelIndex | QPersistentModelIndex) -> int:
+        """The width the text of ``index`` has: its column (both for a spanned pack title)
+        less the indentation of its depth."""
+        view = self.view
+        parent = index.parent()
+        if index.column() == 0 and view.isFirstColumnSpanned(index.row(), parent):
+            width = view.viewport().width()
+        else:
+            width = view.columnWidth(index.column())
+        if index.column() == 0:
+            depth = int(view.rootIsDecorated())
+            while parent.isValid():
+                depth, parent = depth + 1, parent.parent()
+            width -= view.indentation() * depth
+        return max(width - ITEM_PADDING, 20)
+
+    def sizeHint(  # noqa: N802 (Qt name)
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.rect = QRect(0, 0, self.text_width(index), 10000)  # the style wraps at this width
+        opt.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
+        return self.view.style().sizeFromContents(
+            QStyle.ContentsType.CT_ItemViewItem, opt, QSize(), self.view
+        )
 
 
 class LessonTree(QTreeWidget):
@@ -38,13 +95,47 @@ class LessonTree(QTreeWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(MARK_COLUMN, QHeaderView.ResizeMode.ResizeToContents)
+        self.setWordWrap(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.setUniformRowHeights(False)
+        self.setIndentation(14)  # more room for the text in a narrow list
+        self.setVerticalScrollMode(QTreeView.ScrollMode.ScrollPerPixel)  # rows of any height
+        self.setItemDelegate(WrappingDelegate(self))
+        header.sectionResized.connect(self._rewrap)
+        self.verticalScrollBar().rangeChanged.connect(self._range_changed)
         self.setAccessibleName("Lessons and items")
-        self.setMinimumWidth(200)
+        self.setMinimumWidth(MIN_WIDTH)
         self.currentItemChanged.connect(self._on_current)
         self.review = QTreeWidgetItem()  # replaced by fill()
         self.search = ""  # the filter in force (see :meth:`filter`)
         self.search_box: QWidget | None = None  # the search field above the list
         self.due: set[tuple[str, str]] = set()
+        self._settling = 0  # scrolls left to follow the current row (see _current_in_view)
+        self._scroll_queued = False
+
+    def _rewrap(self, *_: object) -> None:
+        """Rows change height with the width: lay them out again, the current one in view."""
+        self.scheduleDelayedItemsLayout()
+        self._settling = REWRAP_TRIES
+        self._queue_scroll()
+
+    def _range_changed(self, *_: object) -> None:
+        if self._settling > 0:  # the rows are still settling after a rewrap
+            self._queue_scroll()
+
+    def _queue_scroll(self) -> None:
+        if not self._scroll_queued:
+            self._scroll_queued = True
+            QTimer.singleShot(0, self, self._current_in_view)  # not after the list is gone
+
+    def _current_in_view(self) -> None:
+        """Scroll the current row into view (again when the scroll range changes while the
+        rows settle: a rewrap changes it more than once)."""
+        self._scroll_queued = False
+        self._settling -= 1
+        self.executeDelayedItemsLayout()
+        if (current := self.currentItem()) is not None:
+            self.scrollToItem(current, QTreeView.ScrollHint.PositionAtCenter)
 
     def fill(self, entries: Sequence[PackItem]) -> None:
         """The packs and their items, in the packs' own order (never reordered by practice:
@@ -68,6 +159,36 @@ class LessonTree(QTreeWidget):
             top.addChild(child)
         self.blockSignals(False)
         self.filter(self.search)
+        self._fit_words()
+
+    def _fit_words(self) -> None:
+        """Wide enough for the longest word of any title at the list's font: wrapping breaks
+        lines between words, so a word wider than the column would be cut at the right."""
+        words = {w for top in range(self.topLevelItemCount()) for w in self._titles(top)}
+        metrics = self.fontMetrics()
+        longest = max((metrics.horizontalAdvance(w) for w in words), default=0)
+        chrome = (  # two levels of indentation, the padding, the mark column, the scroll bar
+            2 * self.indentation()
+            + ITEM_PADDING
+            + metrics.horizontalAdvance(DUE_BADGE)
+            + 16
+            + self.verticalScrollBar().sizeHint().width()
+            + 2 * self.frameWidth()
+            + 12
+        )
+        self.setMinimumWidth(max(MIN_WIDTH, longest + chrome))
+
+    def _titles(self, top: int) -> list[str]:
+        parent = self.topLevelItem(top)
+        if parent is None:
+            return []
+        rows = [parent] + [parent.child(n) for n in range(parent.childCount())]
+        return [w for row in rows if row is not None for w in row.text(0).split()]
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_words()
 
     def _children(self) -> list[QTreeWidgetItem]:
         """The packs' item rows (not the "Review due" group's)."""
@@ -147,6 +268,8 @@ class LessonTree(QTreeWidget):
                     child.setHidden(hide and needle not in title)
                     shown += not child.isHidden()
             parent.setHidden(not shown)
+        if (current := self.currentItem()) is not None and not current.isHidden():
+            self.scrollToItem(current)  # the search cleared: back where the learner is
 
     def show_marks(
         self, entries: Sequence[PackItem], marks: Mapping[tuple[str, str], Mark], theme: Theme

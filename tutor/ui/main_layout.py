@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .main_window import MainWindow
 
 
-FEEDBACK_MIN_WIDTH = 300
+FEEDBACK_MIN_WIDTH = 260  # 16 pt on a 1280x720 screen: the list and the centre need the rest
 
 
 class Column(QWidget):
@@ -150,12 +150,31 @@ def build_layout(w: MainWindow) -> None:
     w.session_status = QLabel("")
     w.session_status.setAccessibleName("This sitting")
     w.statusBar().addWidget(w.model_status, 1)
+    w.statusBar().messageChanged.connect(lambda text: message_shown(w, text))
     w.statusBar().addPermanentWidget(w.session_status)
     w.unsaved_take = UnsavedTake(w)  # takes whose save failed, kept in memory
     w.unsaved_take.saved.connect(w._take_saved_as)
     w.statusBar().addPermanentWidget(w.unsaved_take)
     w.progress_notice = ProgressNotice(w.progress, w)  # progress not being saved
     w.statusBar().addPermanentWidget(w.progress_notice)
+
+
+def message_shown(w: MainWindow, text: str) -> None:
+    """The model status is hidden explicitly while a message shows (the status bar's own
+    hiding is undone when the window is mapped or restored, which drew it under the
+    message); the sitting's status too while a long message would not fit beside it."""
+    w.model_status.setVisible(not text)
+    bar = w.statusBar()
+    metrics = bar.fontMetrics()
+    room = bar.width() - w.session_status.sizeHint().width() - 40
+    fits = not bar.isVisible() or metrics.horizontalAdvance(text) <= room  # (unsized: yes)
+    w.session_status.setVisible(not text or fits)
+    whole = bar.width() - 24  # the size grip and the margins
+    if text and bar.isVisible() and metrics.horizontalAdvance(text) > whole:  # too long:
+        bar.setToolTip(text)  # "…" at the end rather than a word cut off, all of it on hover
+        bar.showMessage(metrics.elidedText(text, Qt.TextElideMode.ElideRight, whole), REPORT_MS)
+    elif not (text.endswith("…") and bar.toolTip().startswith(text[:-1])):
+        bar.setToolTip("")  # the message that needed it has gone
 
 
 def _action(
@@ -185,7 +204,7 @@ def build_menus(w: MainWindow) -> None:
     practice = bar.addMenu("&Practice")
     w.record_action = _action(w, "&Record / stop", ["Space"], w.toggle_recording, practice)
     w.replay_action = _action(
-        w, "&Replay my recording", ["R"], lambda: w.playback.play_take(w.take), practice
+        w, "Replay my recordin&g", ["R"], lambda: w.playback.play_take(w.take), practice
     )
     _action(w, "Hear the &model", ["F"], lambda: w.playback.play_reference(w.item), practice)
     _action(
@@ -202,13 +221,19 @@ def build_menus(w: MainWindow) -> None:
         lambda: w.playback.play_take(w.take, slow=True),
         practice,
     )
+    w.compare_word_action = _action(
+        w, "&Compare the next word (mine, then the model)", ["W"], lambda: compare_word(w), practice
+    )
+    w.attempts_action = _action(
+        w, "Earlier &attempts (Enter shows one)", ["A"], lambda: focus_attempts(w), practice
+    )
     practice.addSeparator()
     w.next_action = _action(w, "&Next item", ["N"], w.next_item, practice)
     w.prev_action = _action(w, "&Previous item", ["P"], w.previous_item, practice)
     practice.addSeparator()
     w.summary_action = _action(w, "Session &summary…", ["S"], w.show_session_summary, practice)
     _action(w, "Review &due", ["Ctrl+D"], lambda: review_next_due(w), practice)
-    _action(w, "Search lesso&ns", ["Ctrl+F"], w.lessons.focus_search, practice)
+    _action(w, "Search l&essons", ["Ctrl+F"], w.lessons.focus_search, practice)
     lessons_menu = bar.addMenu("&Lessons")
     w.editor_action = _action(
         w, "Lesson &editor…", ["Ctrl+E"], lambda: open_lesson_editor(w), lessons_menu
@@ -223,6 +248,26 @@ def build_menus(w: MainWindow) -> None:
     w.about_action = _action(w, "&About Tutor…", ["F1"], lambda: open_about(w), help_menu)
 
 
+def compare_word(w: MainWindow) -> None:
+    """W: the next word of the take, mine then the model's (a click on a word, by keyboard)."""
+    played = w.playback.play_next_word(w.take)
+    w.report(played or "Record a take first: then W plays its words one by one, with the model.")
+
+
+def focus_attempts(w: MainWindow) -> None:
+    """A: to the list of earlier attempts (compare takes); arrows choose, Enter shows one."""
+    history = w.feedback.history
+    history.setFocus()
+    if history.currentRow() < 0 and history.count():
+        history.setCurrentRow(0)
+    scroll = w.feedback.parentWidget()
+    while scroll is not None and not isinstance(scroll, QScrollArea):
+        scroll = scroll.parentWidget()
+    if scroll is not None:  # the list may be below the fold of the feedback column
+        scroll.ensureWidgetVisible(history)
+
+
+REPORT_MS = 10000  # how long a status message stays
 SCREEN_MARGIN = 40  # px left for the title bar and window frame
 
 

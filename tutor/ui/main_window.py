@@ -22,6 +22,7 @@ from tutor.feedback.advice import advice
 from tutor.practice import PracticeSession
 from tutor.recording import AudioBackend
 
+from . import main_layout as layout
 from . import theme as themes
 from .feedback_panel import FeedbackPanel
 from .lesson_tree import LessonTree
@@ -41,7 +42,6 @@ from .window_dialogs import may_close, open_summary
 from .workers import ScorerFactory, ScoringService, Take, TaskRunner
 
 DEFAULT_SIZE = (1380, 860)
-REPORT_MS = 10000
 
 
 class MainWindow(QMainWindow):
@@ -72,6 +72,8 @@ class MainWindow(QMainWindow):
     editor_action: QAction
     progress_action: QAction
     learner_action: QAction
+    compare_word_action: QAction
+    attempts_action: QAction
 
     def __init__(
         self,
@@ -121,6 +123,7 @@ class MainWindow(QMainWindow):
         build_menus(self)
         self.service.stateChanged.connect(self._on_model_state)
         self._restore()
+        self.lessons.setFocus()  # not the search box: single-key shortcuts work from the start
         if library.problems:
             self.report(library.problem_summary())
 
@@ -130,7 +133,7 @@ class MainWindow(QMainWindow):
         return self.sitting.session
 
     def report(self, message: str) -> None:
-        self.statusBar().showMessage(message, REPORT_MS)
+        self.statusBar().showMessage(message, layout.REPORT_MS)
 
     def switch_learner(self, name: str) -> None:
         """Practise as ``name`` from now on: the lessons are re-planned from their history

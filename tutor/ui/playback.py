@@ -40,6 +40,7 @@ class Playback(QObject):
         self.slow = False  # the "Slow" toggle
         #: ``(text, teacher's recording or None, slow=) -> Speech``; tests swap in a fake
         self.model_voice: Callable[..., Speech] = reference_audio
+        self._word_turn: tuple[Take | None, int] = (None, -1)  # see :meth:`play_next_word`
 
     def _play(self, samples: np.ndarray, rate: int) -> None:
         try:
@@ -98,6 +99,19 @@ class Playback(QObject):
             return clip, clip_rate, model.note
 
         self.runner.submit(both, self._play_with_note, self.report)
+
+    def play_next_word(self, take: Take | None) -> str:
+        """The keyboard's word comparison: each call plays the next word of ``take`` (the
+        first again after the last, or after a new take), mine then the model's; what it
+        played, for the status bar ("" when there is no scored take)."""
+        words = take.result.words if take is not None and take.result is not None else ()
+        if not words:
+            return ""
+        last_take, last = self._word_turn
+        index = (last + 1) % len(words) if last_take is take else 0
+        self._word_turn = (take, index)
+        self.play_word(take, index)
+        return f"Word {index + 1} of {len(words)}: “{words[index].text}”, yours then the model's."
 
     def _play_with_note(self, played: tuple[np.ndarray, int, str]) -> None:
         samples, rate, note = played

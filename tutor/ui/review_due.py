@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
 from tutor.core import due_items
@@ -15,9 +17,27 @@ if TYPE_CHECKING:
     from .main_window import MainWindow
 
 
+class SearchBox(QLineEdit):
+    """The lesson search: Escape clears it (and, when empty, goes back to the list), Down or
+    Enter go to the list, so the single-key shortcuts (N, F, R…) work again at once."""
+
+    def __init__(self, tree: LessonTree) -> None:
+        super().__init__()
+        self.tree = tree
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
+        key = event.key()
+        if key == Qt.Key.Key_Escape and self.text():
+            self.clear()
+        elif key in (Qt.Key.Key_Escape, Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.tree.setFocus()
+        else:
+            super().keyPressEvent(event)
+
+
 def lesson_panel(tree: LessonTree) -> QWidget:
     """The lesson list under a search box that filters it as the learner types."""
-    search = QLineEdit()
+    search = SearchBox(tree)
     search.setPlaceholderText("Search lessons…")
     search.setAccessibleName("Search lessons")
     search.setClearButtonEnabled(True)
@@ -28,7 +48,7 @@ def lesson_panel(tree: LessonTree) -> QWidget:
     layout.setSpacing(6)
     layout.addWidget(search)
     layout.addWidget(tree, 1)
-    panel.setMinimumWidth(tree.minimumWidth())
+    # no minimum width of its own: the list's (it grows with the font) must hold
     tree.search_box = search
     return panel
 

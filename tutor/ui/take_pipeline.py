@@ -228,6 +228,10 @@ class TakePipeline(QObject):
 
     # --- files -------------------------------------------------------------------------
     def open_audio_file(self, path: Path) -> None:
+        # kept with the attempt: absolute, so that "compare takes" finds it again from any
+        # folder (``tutor --open take.wav`` gives a path relative to where it was started)
+        path = path.expanduser().absolute()
+
         def loaded(audio: Audio) -> None:
             self._stop_clock = time.perf_counter()
             for w in audio.warnings:

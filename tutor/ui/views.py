@@ -180,6 +180,8 @@ class SpectrogramView(pg.PlotWidget):
         self.setLabel("left", "Hz")
         right = self.getAxis("right")
         right.setStyle(showValues=True)
+        for axis in (self.getAxis("left"), right):  # no "5000" or "400" cut in half at the top
+            axis.setStyle(hideOverlappingLabels=True)
         right.linkToView(self.pitch_box)
         right.setLabel("pitch (Hz)", color=t.pitch)
         self.pitch_box.setXLink(self.getPlotItem().vb)
