@@ -57,7 +57,9 @@ class ScoreTile(QWidget):
 
     def full_width(self) -> int:
         """The width it needs to show its title and value uncut."""
-        margins = self.layout().contentsMargins()
+        margins = (
+            self.contentsMargins() if (box := self.layout()) is None else box.contentsMargins()
+        )
         text = max(self.title.sizeHint().width(), self.value.sizeHint().width())
         return text + margins.left() + margins.right()
 
@@ -163,7 +165,9 @@ class FeedbackPanel(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
-        margins = self.layout().contentsMargins()
+        margins = (
+            self.contentsMargins() if (box := self.layout()) is None else box.contentsMargins()
+        )
         room = self.width() - margins.left() - margins.right()
         subs = [self.tiles[key] for key in SUB_SCORES]
         widths = [t.full_width() for t in subs]

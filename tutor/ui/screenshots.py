@@ -117,7 +117,7 @@ def indexed(image: QImage, colours: int = 256) -> QImage:
 
 
 def _save(widget: QWidget, out: Path) -> Path:
-    if not indexed(widget.grab().toImage()).save(str(out), "PNG", 0):
+    if not indexed(widget.grab().toImage()).save(str(out), None, 0):
         raise OSError(f"Could not write {out}")
     return out
 
