@@ -12,14 +12,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np
 import pytest
 import soundfile as sf
-from PySide6.QtCore import QSettings
-from ui_fakes import FakeScorer, espeak_wav, starter_library
+from ui_fakes import FakeScorer, espeak_wav, fake_window
 
-from tutor.core import Progress
 from tutor.recording import FakeBackend
 from tutor.ui.main_window import MainWindow
-from tutor.ui.settings import Settings
-from tutor.ui.workers import ScoringService
 
 TEXT = "Think about it."
 
@@ -30,20 +26,7 @@ def speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def make_window(qtbot, tmp_path: Path, backend: FakeBackend) -> MainWindow:
-    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(
-        backend=backend,
-        library=starter_library(),
-        settings=settings,
-        data_dir=tmp_path / "data",
-        scorer_factory=lambda: FakeScorer(bad={}),
-        progress=Progress(),
-    )
-    qtbot.addWidget(window)
-    window.show()
-    window.start()
-    qtbot.waitUntil(lambda: window.service.state != ScoringService.LOADING, timeout=5000)
-    return window
+    return fake_window(qtbot, tmp_path, backend=backend, scorer_factory=lambda: FakeScorer(bad={}))
 
 
 def two_takes(qtbot, window: MainWindow, speech: Path, tmp_path: Path) -> tuple[Path, Path]:

@@ -9,10 +9,8 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QSettings
-from ui_fakes import FakeScorer, starter_library
+from ui_fakes import FakeScorer, fake_window
 
-from tutor.core import Progress
-from tutor.recording import FakeBackend
 from tutor.ui.help_dialogs import open_about, show_welcome
 from tutor.ui.main_window import MainWindow
 from tutor.ui.settings import Settings
@@ -20,18 +18,7 @@ from tutor.ui.workers import ScoringService
 
 
 def make_window(qtbot, tmp_path: Path, settings: Settings | None = None) -> MainWindow:
-    settings = settings or Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(
-        backend=FakeBackend(),
-        library=starter_library(),
-        settings=settings,
-        data_dir=tmp_path / "data",
-        scorer_factory=FakeScorer,
-        progress=Progress(),
-    )
-    qtbot.addWidget(window)
-    window.show()
-    window.start()
+    window = fake_window(qtbot, tmp_path, settings=settings)
     qtbot.waitUntil(lambda: window.service.state == ScoringService.READY, timeout=5000)
     return window
 

@@ -11,15 +11,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 import soundfile as sf
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from ui_fakes import FakeScorer, espeak_wav, starter_library
+from ui_fakes import espeak_wav, fake_window
 
-from tutor.core import Progress
 from tutor.recording import FakeBackend
 from tutor.ui.main_window import MainWindow
-from tutor.ui.settings import Settings
-from tutor.ui.workers import ScoringService
 from tutor.voice import Speech
 
 #: menu, entry (without "&"), shortcut ("" = in the menu only)
@@ -41,20 +38,7 @@ REACHABLE = [
 
 
 def make_window(qtbot, tmp_path: Path, backend: FakeBackend | None = None) -> MainWindow:
-    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(
-        backend=backend or FakeBackend(),
-        library=starter_library(),
-        settings=settings,
-        data_dir=tmp_path / "data",
-        scorer_factory=FakeScorer,
-        progress=Progress(),
-    )
-    qtbot.addWidget(window)
-    window.show()
-    window.start()
-    qtbot.waitUntil(lambda: window.service.state != ScoringService.LOADING, timeout=5000)
-    return window
+    return fake_window(qtbot, tmp_path, backend=backend)
 
 
 def menus(window: MainWindow) -> dict[str, list[QAction]]:

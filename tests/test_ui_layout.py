@@ -13,10 +13,8 @@ import pytest
 import soundfile as sf
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
-from ui_fakes import FakeScorer, espeak_wav, starter_library
+from ui_fakes import espeak_wav, fake_window
 
-from tutor.core import Progress
-from tutor.recording import FakeBackend
 from tutor.ui.elided import ElidedLabel
 from tutor.ui.main_layout import SCREEN_MARGIN
 from tutor.ui.main_window import MainWindow
@@ -40,15 +38,7 @@ def big_font(qapp: QApplication) -> Iterator[None]:
 def window_at_16pt(qtbot, tmp_path: Path) -> MainWindow:
     settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     settings.font_size = 16
-    window = MainWindow(
-        backend=FakeBackend(),
-        library=starter_library(),
-        settings=settings,
-        data_dir=tmp_path / "data",
-        scorer_factory=FakeScorer,
-        progress=Progress(),
-    )
-    qtbot.addWidget(window)
+    window = fake_window(qtbot, tmp_path, settings=settings, start=False)
     window.apply_theme()
     window.resize(*SCREEN)
     window.show()
@@ -190,15 +180,7 @@ def test_the_lesson_list_wraps_long_titles_rather_than_eliding(
 
 def test_a_message_is_never_drawn_over_the_model_status(qtbot, tmp_path: Path) -> None:
     settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(
-        backend=FakeBackend(),
-        library=starter_library(),
-        settings=settings,
-        data_dir=tmp_path / "data",
-        scorer_factory=FakeScorer,
-        progress=Progress(),
-    )
-    qtbot.addWidget(window)
+    window = fake_window(qtbot, tmp_path, settings=settings, start=False)
     window.model_status.setText("Ready: record when you like.")
     window.report("Passed. Press N for the next item.")  # before the window is shown
     window.show()
@@ -280,15 +262,8 @@ def test_the_current_item_stays_in_view_in_the_wrapped_list(
 
     settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     settings.font_size = 16
-    window = MainWindow(
-        backend=FakeBackend(),
-        library=load_library(installed=tmp_path / "lessons"),  # the built-in packs: 250 items
-        settings=settings,
-        data_dir=tmp_path / "data",
-        scorer_factory=FakeScorer,
-        progress=Progress(),
-    )
-    qtbot.addWidget(window)
+    library = load_library(installed=tmp_path / "lessons")  # the built-in packs: 250 items
+    window = fake_window(qtbot, tmp_path, settings=settings, library=library, start=False)
     window.apply_theme()
     window.select_item(len(window.items) - 1)  # chosen before the list has its width
     window.resize(*SCREEN)
@@ -330,15 +305,7 @@ def test_a_short_message_before_the_window_shows_keeps_the_sitting_status(
     qtbot, tmp_path: Path
 ) -> None:
     settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(
-        backend=FakeBackend(),
-        library=starter_library(),
-        settings=settings,
-        data_dir=tmp_path / "data",
-        scorer_factory=FakeScorer,
-        progress=Progress(),
-    )
-    qtbot.addWidget(window)
+    window = fake_window(qtbot, tmp_path, settings=settings, start=False)
     window.select_item(0)
     window.report("Passed. Press N for the next item.")  # the status bar has no width yet
     window.resize(1380, 860)

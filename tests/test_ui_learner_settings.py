@@ -9,11 +9,9 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QSettings
-from ui_fakes import FakeScorer, starter_library
+from ui_fakes import FakeScorer, fake_window
 
-from tutor.core import Progress
 from tutor.recording import FakeBackend
-from tutor.ui.main_window import MainWindow
 from tutor.ui.settings import SETTINGS_FILE, Settings
 
 
@@ -57,15 +55,7 @@ def test_notation_and_last_item_are_each_learners_own(tmp_path: Path) -> None:
 
 def test_switching_learner_returns_to_where_they_left_off(qtbot, tmp_path: Path) -> None:
     settings = Settings(ini(tmp_path / "s.ini"))
-    window = MainWindow(
-        backend=FakeBackend(),
-        library=starter_library(),
-        settings=settings,
-        data_dir=tmp_path / "data",
-        scorer_factory=FakeScorer,
-        progress=Progress(),
-    )
-    qtbot.addWidget(window)
+    window = fake_window(qtbot, tmp_path, settings=settings, start=False)
     window.select_item(2)
     window.switch_learner("Ana")
     assert window.current_index() == 2  # nothing of Ana's yet: stays put

@@ -14,10 +14,9 @@ import pytest
 import soundfile as sf
 from fault_helpers import files_in, fill, full_disk
 from PySide6.QtCore import QSettings, Qt
-from ui_fakes import FakeScorer, espeak_wav, starter_library
+from ui_fakes import FakeScorer, espeak_wav, fake_window
 
 from tutor import atomic
-from tutor.core import Progress
 from tutor.recording import RECORD_RATE, FakeBackend
 from tutor.ui.main_window import MainWindow
 from tutor.ui.settings import Settings
@@ -33,19 +32,7 @@ def speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def make_window(qtbot, tmp_path: Path, data_dir: Path, backend: FakeBackend) -> MainWindow:
     settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(
-        backend=backend,
-        library=starter_library(),
-        settings=settings,
-        data_dir=data_dir,
-        scorer_factory=FakeScorer,
-        progress=Progress(),
-    )
-    qtbot.addWidget(window)
-    window.show()
-    window.start()
-    qtbot.waitUntil(lambda: window.service.state != ScoringService.LOADING, timeout=5000)
-    return window
+    return fake_window(qtbot, tmp_path, backend=backend, settings=settings, data_dir=data_dir)
 
 
 def speak(window: MainWindow, backend: FakeBackend, speech: Path, qtbot) -> None:

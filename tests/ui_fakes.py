@@ -139,3 +139,45 @@ def starter_library(*extra: Any) -> Any:
 
     packs = [lesson_pack(pack_id, title, rows) for pack_id, (title, rows) in STARTER.items()]
     return Library((*packs, *extra))
+
+
+def fake_window(
+    qtbot: Any,
+    tmp_path: Path,
+    *,
+    backend: Any = None,
+    settings: Any = None,
+    library: Any = None,
+    data_dir: Path | None = None,
+    scorer_factory: Any = None,
+    progress: Any = None,
+    start: bool = True,
+    **extra: Any,
+) -> Any:
+    """The main window over fakes (recorder, scorer, starter packs, settings in
+    ``tmp_path``); with ``start`` shown, started and past loading the scorer."""
+    from PySide6.QtCore import QSettings
+
+    from tutor.core import Progress
+    from tutor.recording import FakeBackend
+    from tutor.ui.main_window import MainWindow
+    from tutor.ui.settings import Settings
+    from tutor.ui.workers import ScoringService
+
+    if settings is None:
+        settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(
+        backend=backend if backend is not None else FakeBackend(),
+        library=library if library is not None else starter_library(),
+        settings=settings,
+        data_dir=data_dir or tmp_path / "data",
+        scorer_factory=scorer_factory or FakeScorer,
+        progress=progress if progress is not None else Progress(),
+        **extra,
+    )
+    qtbot.addWidget(window)
+    if start:
+        window.show()
+        window.start()
+        qtbot.waitUntil(lambda: window.service.state != ScoringService.LOADING, timeout=5000)
+    return window
