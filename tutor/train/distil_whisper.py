@@ -160,6 +160,19 @@ def noisy_copy(
     return replace(ex, feats=feats.astype(np.float32))
 
 
+def in_class(
+    items: list[Example],
+    share: float,
+    rng: np.random.Generator,
+    sources: list[np.ndarray],
+    features: FeatureConfig | None,
+) -> list[Example]:
+    """``items`` with a ``share`` of them replaced by classroom copies."""
+    if share <= 0 or features is None:
+        return items
+    return [noisy_copy(e, rng, sources, features) if rng.random() < share else e for e in items]
+
+
 def _batch(items: list[Example]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     t = max(len(e.feats) for e in items)
     n = max(len(e.labels) for e in items)
@@ -213,12 +226,7 @@ def train(
         w = kd_start + (kd_end - kd_start) * epoch / max(epochs - 1, 1)
         total = 0.0
         for b in batches:
-            items = [data[i] for i in b]
-            if noisy > 0 and features is not None:
-                items = [
-                    noisy_copy(e, noise_rng, sources, features) if noise_rng.random() < noisy else e
-                    for e in items
-                ]
+            items = in_class([data[i] for i in b], noisy, noise_rng, sources, features)
             x, soft, hard = _batch(items)
             logp = torch.log_softmax(net(x), dim=-1)
             n = min(logp.shape[1], soft.shape[1])
@@ -283,12 +291,7 @@ def self_distil(
         batches = [order[k : k + batch] for k in range(0, len(order), batch)]
         for b in batches:
             clean = [data[i] for i in b]
-            items = clean
-            if noisy > 0 and features is not None:
-                items = [
-                    noisy_copy(e, noise_rng, sources, features) if noise_rng.random() < noisy else e
-                    for e in clean
-                ]
+            items = in_class(clean, noisy, noise_rng, sources, features)
             x_clean, _, hard = _batch(clean)
             x = _batch(items)[0]
             with torch.no_grad():
