@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if speech.note:
         print(
-            f"note: the default voice could not speak ({speech.note}); used {speech.voice}",
+            f"note: {speech.note.rstrip('.')}; used the voice {speech.voice}",
             file=sys.stderr,
         )
     print(

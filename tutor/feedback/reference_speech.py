@@ -43,10 +43,12 @@ def reference_audio(
     *,
     slow: bool = False,
     voice: str | None = None,
+    prefer: str | None = None,
 ) -> Speech:
     """What "hear the model" plays for an item: the teacher's ``recording`` always wins
     (slowed by pitch-preserving time stretch when ``slow``); without one, a voice speaks
-    ``text`` (slowed by the voice itself)."""
+    ``text`` (slowed by the voice itself): ``voice`` exactly, or ``prefer`` (the chosen
+    model voice) with the default chain behind it."""
     note = ""
     if recording is not None and Path(recording).is_file():
         from tutor.scoring.audio import load_audio
@@ -61,5 +63,5 @@ def reference_audio(
             if slow:
                 samples = time_stretch(samples, audio.sample_rate, SLOW_SPEED)
             return Speech(samples, audio.sample_rate, TEACHER)
-    speech = speak(text, voice, slow=slow)
+    speech = speak(text, voice, slow=slow, prefer=prefer)
     return Speech(speech.samples, speech.rate, speech.voice, note or speech.note)

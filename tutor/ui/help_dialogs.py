@@ -35,9 +35,9 @@ LICENCES = """\
 - **Model voice** (Piper voice *en_US-joe-medium*): the package that ships it is MIT and the
   voice's own recordings are CC0, but the voice was fine-tuned from Piper's *lessac* voice,
   whose training data (Blizzard 2013 Lessac) is licensed for **research use only**, as far
-  as we could tell. If that matters where you teach, remove the voice package: the app then
-  speaks with **espeak-ng** (GPL-3.0-or-later, run as a separate program), and a teacher's
-  own recording for an item is always used first.
+  as we could tell. If that matters where you teach, choose **espeak-ng** (GPL-3.0-or-later,
+  run as a separate program) in Settings › Model voice, or remove the voice package; a
+  teacher's own recording for an item is always used first.
 """
 
 

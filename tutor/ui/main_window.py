@@ -115,7 +115,7 @@ class MainWindow(QMainWindow):
         self.lessons.fill(self.items)
         self.lessons.itemChosen.connect(self.select_item)
         build_layout(self)
-        self.playback = Playback(backend, self.runner, self.report, self)
+        self.playback = Playback(backend, self.runner, self.report, self, settings.model_voice)
         self.takes = TakePipeline.for_window(self)
         self.recorder = self.takes.recorder
         self.takes.takeScored.connect(self._on_take)

@@ -7,6 +7,7 @@ clicked word plays "my take, then the model" (:func:`tutor.voice.take_then_model
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject
@@ -32,15 +33,26 @@ class Playback(QObject):
         runner: TaskRunner,
         report: Callable[[str], None],
         parent: QObject | None = None,
+        voice: str = "",
     ) -> None:
         super().__init__(parent)
         self.backend = backend
         self.runner = runner
         self.report = report
         self.slow = False  # the "Slow" toggle
+        self.voice = voice  # the chosen model voice (Settings › Model voice); '' = the default
         #: ``(text, teacher's recording or None, slow=) -> Speech``; tests swap in a fake
-        self.model_voice: Callable[..., Speech] = reference_audio
+        self.model_voice: Callable[..., Speech] = self._reference
         self._word_turn: tuple[Take | None, int] = (None, -1)  # see :meth:`play_next_word`
+
+    def _reference(self, text: str, recording: Path | None = None, *, slow: bool = False) -> Speech:
+        """The teacher's recording, else the chosen voice, else the default chain; when the
+        first choice could not be used, the note says why and who spoke instead."""
+        speech = reference_audio(text, recording, slow=slow, prefer=self.voice or None)
+        if not speech.note:
+            return speech
+        note = f"{speech.note.rstrip('.')}; the voice {speech.voice} spoke instead."
+        return Speech(speech.samples, speech.rate, speech.voice, note)
 
     def _play(self, samples: np.ndarray, rate: int) -> None:
         try:

@@ -1,8 +1,8 @@
 """User preferences, kept with QSettings in ``<data folder>/settings.ini`` (``TUTOR_HOME``).
 
-What belongs to the computer (theme, font size, input device, window layout, who practises
-now) is shared; what belongs to a learner (notation, last item) is kept per learner, so
-learners sharing a laptop or an OS account do not share them. Settings from the old
+What belongs to the computer (theme, font size, input device, model voice, window layout,
+who practises now) is shared; what belongs to a learner (notation, last item) is kept per
+learner, so learners sharing a laptop or an OS account do not share them. Settings from the old
 per-account store (``~/.config/tutor/tutor.conf``) are copied over once.
 """
 
@@ -88,6 +88,16 @@ class Settings:
     @input_device.setter
     def input_device(self, value: str) -> None:
         self.q.setValue("audio/input_device", value)
+
+    @property
+    def model_voice(self) -> str:
+        """The voice that speaks the model ('' = the default chain); a school's choice, so
+        per computer, not per learner."""
+        return self._str("audio/model_voice", "")
+
+    @model_voice.setter
+    def model_voice(self, value: str) -> None:
+        self.q.setValue("audio/model_voice", value)
 
     @property
     def learner(self) -> str:

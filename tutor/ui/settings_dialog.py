@@ -1,4 +1,4 @@
-"""Settings: input device (with a test), theme, font size, phone notation."""
+"""Settings: input device (with a test), theme, font size, phone notation, model voice."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from tutor.recording import AudioBackend, Recorder, RecordingError, find_input_d
 
 from .record_bar import METER_FLOOR_DB
 from .settings import FONT_SIZES, NOTATIONS, Settings
+from .voice_choice import VoiceChoice
 
 TEST_SECONDS = 3.0
 
@@ -64,6 +65,7 @@ class SettingsDialog(QDialog):
         for key, label in NOTATIONS.items():
             self.notation.addItem(label, key)
         self.notation.setCurrentIndex(max(self.notation.findData(settings.notation), 0))
+        self.voice = VoiceChoice(settings.model_voice)  # parented by the form, in tab order
 
         device_row = QHBoxLayout()
         device_row.addWidget(self.device, 1)
@@ -75,6 +77,8 @@ class SettingsDialog(QDialog):
         form.addRow("Theme", self.theme)
         form.addRow("Font size", self.font_size)
         form.addRow("Phone notation", self.notation)
+        form.addRow("Model &voice", self.voice.combo)
+        form.addRow("", self.voice.about)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -136,3 +140,6 @@ class SettingsDialog(QDialog):
         self.settings.theme = str(self.theme.currentData())
         self.settings.font_size = int(self.font_size.currentData())
         self.settings.notation = str(self.notation.currentData())
+        voice = self.voice.chosen()
+        if voice is not None:
+            self.settings.model_voice = voice

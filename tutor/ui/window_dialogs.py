@@ -68,6 +68,7 @@ def open_settings(window: MainWindow) -> None:
     if dialog.exec():
         dialog.apply()
         window.apply_theme()
+        window.playback.voice = window.settings.model_voice
 
 
 def open_summary(window: MainWindow, session: PracticeSession) -> None:

