@@ -61,17 +61,10 @@ def _progress(done: int, total: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tutor.scoring.audio import Audio
-    from tutor.scoring.bench import BENCH_KEYS, GARBAGE_KEYS, SUBSTITUTE_KEYS, metrics, run_bench
-    from tutor.scoring.classroom_noise import classroom_take
+    from tutor.scoring.bench_run import bench_split
     from tutor.scoring.engine import Scorer
     from tutor.scoring.errors import ScoringError
-    from tutor.scoring.speechocean import (
-        LabelledUtterance,
-        load_expert_phone_scores,
-        load_split,
-    )
-    from tutor.scoring.trust_bench import garbage_metrics, substitution_metrics
+    from tutor.scoring.speechocean import load_split
 
     try:
         utts = load_split(args.data, args.split)
@@ -90,35 +83,19 @@ def run(args: argparse.Namespace) -> int:
                 return 2
         utts = utts[: args.limit] if args.limit else utts
         scorer = Scorer.load(args.models, threads=1, warm_up=False)
-        noisy = None
-        if args.classroom is not None:
-            snr = args.classroom
-
-            def noisy(utt: LabelledUtterance, audio: Audio) -> Audio:
-                return classroom_take(utt, audio, utts, snr)
-
-        records = run_bench(scorer, utts, _progress, noisy)
-        result = metrics(
-            records, scorer.model_bytes, load_expert_phone_scores(args.data, args.split)
-        )
-        keys = list(BENCH_KEYS)
-        if args.substitute:
-            result.update(substitution_metrics(scorer, utts, _progress))
-            keys += SUBSTITUTE_KEYS
-        if args.garbage:
-            result.update(garbage_metrics(scorer, utts, _progress))
-            keys += GARBAGE_KEYS
+        result = bench_split(
+            scorer, utts, args.data, args.split, substitute=args.substitute,
+            garbage=args.garbage, classroom=args.classroom, progress=_progress,
+        )  # fmt: skip
     except (ScoringError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    for key in keys:
-        value = result[key]
+    for key, value in result.items():
         shown = f"{value:.3f}" if isinstance(value, float) and not math.isnan(value) else str(value)
         print(f"{key:28s} {shown}")
     if args.json_out:
         flat = {
-            k: None if isinstance(result[k], float) and math.isnan(result[k]) else result[k]
-            for k in keys
+            k: None if isinstance(v, float) and math.isnan(v) else v for k, v in result.items()
         }  # NaN (a constant label) is not valid JSON
         args.json_out.write_text(json.dumps(flat, indent=2) + "\n")
     return 0

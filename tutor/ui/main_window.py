@@ -1,8 +1,7 @@
 """The main window: lesson list, prompt, recorder, analysis views and feedback.
 
-It composes small parts and draws what the core says: the lesson tree
-(:mod:`.lesson_tree`), the take pipeline (:mod:`.take_pipeline`), playback
-(:mod:`.playback`), the feedback column (:mod:`.feedback_panel`); the sitting's logic lives in
+It composes small parts and draws what the core says: the lesson tree, the take pipeline,
+playback, the feedback column (each its own module); the sitting's logic lives in
 :class:`tutor.core.Sitting` and the learner's attempts in :class:`tutor.core.Progress`.
 """
 
