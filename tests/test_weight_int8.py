@@ -10,7 +10,7 @@ import onnx
 import pytest
 
 from tutor.scoring.engine import Scorer
-from tutor.train.phone_knee import choose_knee
+from tutor.train.phone_knee import choose_knee, refine_knee
 from tutor.train.weight_int8 import quantize_weights_int8
 
 
@@ -46,3 +46,11 @@ def test_the_knee_keeps_false_alarms_under_the_ceiling() -> None:
     assert knee.caught == pytest.approx((swapped < knee.knee).mean())
     with pytest.raises(ValueError):
         choose_knee(np.array([]), untouched, 0.03)
+
+
+def test_the_knee_is_lowered_when_the_calibrated_scores_still_alarm_too_often() -> None:
+    calibrated = np.concatenate([np.full(95, 1.9), np.full(5, 1.45)])  # 5 % under the line
+    lower = refine_knee(1.25, calibrated, 0.03)
+    assert lower < 1.25
+    assert lower == pytest.approx(1.45 * 1.25 / 1.5, abs=0.011)
+    assert refine_knee(1.25, np.full(100, 1.9), 0.03) == 1.25  # already under the ceiling

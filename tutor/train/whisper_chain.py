@@ -32,6 +32,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from tutor.scoring.bands import PHONE_GOOD as GREEN
 from tutor.scoring.speechocean import load_split
 
 from .dataset import valid_speakers
@@ -43,6 +44,7 @@ BLEND_WEIGHT = 0.6  # share of the experts'-labels head; the model card has the 
 FALSE_ALARMS = 0.03  # the trust issue's ceiling on untouched phones turning amber/red
 TRUST = ("--substitute", "--garbage")
 CLASSROOM_SNR = ("20", "10")
+KNEE_ROUNDS = 4
 
 
 def _step(name: str, module_main: Callable[[list[str]], int], argv: list[str]) -> None:
@@ -131,14 +133,22 @@ def main(argv: list[str] | None = None) -> int:
         _step("blend", head_mix.main, [*mix, "--phone-knee", "1.5"])
         from tutor.scoring.engine import Scorer
 
-        from .phone_knee import choose_knee, raw_scores
+        from .phone_knee import Knee, choose_knee, raw_scores, refine_knee
 
         keep = set(valid_speakers())
         utts = [u for u in load_split(args.data, "train") if u.speaker in keep]
         knee = choose_knee(*raw_scores(Scorer.load(student, threads=1), utts), FALSE_ALARMS)
+        value = knee.knee
+        for _ in range(KNEE_ROUNDS):  # measured through the engine with the knee in place
+            _step("blend", head_mix.main, [*mix, "--phone-knee", str(value)])
+            swapped, untouched = raw_scores(Scorer.load(student, threads=1), utts)
+            knee = Knee(value, float((swapped < GREEN).mean()), float((untouched < GREEN).mean()))
+            print(f"[chain] knee {knee.knee}: caught {knee.caught:.3f}, false alarms "
+                  f"{knee.false_alarms:.3f}", file=sys.stderr)  # fmt: skip
+            value = refine_knee(value, untouched, FALSE_ALARMS)
+            if value == knee.knee:
+                break
         knee_file.write_text(json.dumps(knee.__dict__) + "\n")
-        print(f"[chain] knee {knee.knee}: caught {knee.caught:.3f}, false alarms "
-              f"{knee.false_alarms:.3f}", file=sys.stderr)  # fmt: skip
     knee_value = json.loads(knee_file.read_text())["knee"]
     _step("blend", head_mix.main, [*mix, "--phone-knee", str(knee_value)])
     # 5. INT8 copies
