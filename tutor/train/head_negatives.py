@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from tutor.scoring.audio import change_speed, load_audio
+from tutor.scoring.classroom_noise import classroom_take
 from tutor.scoring.confusions import confusable, swap_token
 from tutor.scoring.features import log_mel
 from tutor.scoring.gop import PHONE_FEATURES, UTTERANCE_FEATURES
@@ -43,6 +44,7 @@ from .head import HeadSample, HeadSettings, export_head, make_sample, train_head
 
 SPEEDS = (0.9, 1.0, 1.1)
 CLEAN = 1.8  # only swap phones the experts rated at least this
+SNR_RANGE = (5.0, 20.0)  # classroom copies: other learners this many dB below the reader
 
 
 def perturb(utt: LabelledUtterance, rng: np.random.Generator, n: int) -> LabelledUtterance | None:
@@ -89,13 +91,38 @@ def acoustic_posteriors(acoustic: AcousticModel) -> Posteriors:
     return run
 
 
+def classroom_posteriors(
+    acoustic: AcousticModel, pool: list[LabelledUtterance]
+) -> Callable[[LabelledUtterance, float], np.ndarray]:
+    """The acoustic model on the utterance with two other learners of ``pool`` talking at
+    ``snr`` dB (:func:`tutor.scoring.classroom_noise.classroom_take`)."""
+
+    def run(utt: LabelledUtterance, snr: float) -> np.ndarray:
+        audio = classroom_take(utt, load_audio(utt.audio), pool, snr)
+        return acoustic.log_posteriors(log_mel(audio.samples, acoustic.features))
+
+    return run
+
+
 def build_samples(
     utts: list[LabelledUtterance], posteriors: Posteriors, frame_shift: float,
     speeds: tuple[float, ...], negatives: int, swaps: int,
+    classroom: int = 0, noisy: Posteriors | None = None,
 ) -> list[HeadSample]:  # fmt: skip
+    """GOP samples of every utterance at every speed (with ``negatives`` perturbed copies
+    each) and, with ``noisy``, ``classroom`` copies heard through other learners' speech at
+    SNR_RANGE dB, labelled as the clean reading."""
     out = []
     for k, utt in enumerate(utts):
         rng = np.random.default_rng(zlib.crc32(utt.utt_id.encode()))
+        for _ in range(classroom if noisy is not None else 0):
+            assert noisy is not None
+            noisy_post = noisy(utt, float(rng.uniform(*SNR_RANGE)))
+            try:
+                if noisy_post is not None:
+                    out.append(make_sample(utt, noisy_post, frame_shift))
+            except ValueError:  # too few frames
+                pass
         for speed in speeds:
             log_post = posteriors(utt, speed)
             if log_post is None:
@@ -122,6 +149,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--swaps", type=int, default=2, help="phones swapped per copy")
     ap.add_argument("--members", type=int, default=HeadSettings.members)
     ap.add_argument("--limit", type=int, help="use only the first N training utterances")
+    ap.add_argument(
+        "--classroom",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also N copies of each training utterance through other learners' speech",
+    )
     ap.add_argument("--ship-to", type=Path, help="copy head.onnx here when done")
     ap.add_argument(
         "--teacher",
@@ -148,13 +182,15 @@ def main(argv: list[str] | None = None) -> int:
 
         speeds, posteriors = (1.0,), teacher_posteriors(args.teacher)
     key = [args.negatives, args.swaps, args.limit, acoustic.metadata.get("version"), CLEAN,
-           PHONE_FEATURES, UTTERANCE_FEATURES, str(args.teacher)]  # fmt: skip
+           PHONE_FEATURES, UTTERANCE_FEATURES, str(args.teacher), args.classroom]  # fmt: skip
     cached = pickle.loads(cache.read_bytes()) if cache.is_file() else None
     if cached is not None and cached["key"] == key:
         train_s, valid_s = cached["train"], cached["valid"]
     else:
         shift = acoustic.frame_shift  # the teacher's frames are 20 ms too
-        train_s = build_samples(train, posteriors, shift, speeds, args.negatives, args.swaps)
+        noisy = classroom_posteriors(acoustic, train) if args.classroom else None
+        train_s = build_samples(train, posteriors, shift, speeds, args.negatives, args.swaps,
+                                args.classroom, noisy)  # fmt: skip
         valid_s = build_samples(valid, posteriors, shift, (1.0,), 0, 0)
         tmp = cache.with_suffix(".tmp")
         tmp.write_bytes(pickle.dumps({"key": key, "train": train_s, "valid": valid_s}))
