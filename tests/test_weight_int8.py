@@ -2,38 +2,71 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import onnx
 import pytest
 
-from tutor.scoring.engine import Scorer
 from tutor.train.phone_knee import choose_knee, refine_knee
 from tutor.train.weight_int8 import quantize_weights_int8
 
 
-def test_int8_weights_shrink_the_models_and_keep_the_scores(
-    scoring_models: Path, sample_dir: Path, tmp_path: Path
-) -> None:
-    for name in ("acoustic.onnx", "head.onnx"):
-        quantize_weights_int8(scoring_models / name, tmp_path / name)
-        src, out = scoring_models / name, tmp_path / name
-        assert out.stat().st_size < 0.6 * src.stat().st_size
-        meta = {p.key: p.value for p in onnx.load(str(out)).metadata_props}
-        assert (
-            meta["contract"]
-            == {p.key: p.value for p in onnx.load(str(src)).metadata_props}["contract"]
-        )
-        assert "int8" in meta["weights"]
-    text = json.loads((sample_dir / "sample.json").read_text(encoding="utf-8"))["text"]
-    audio = sample_dir / "sample.flac"
-    a = Scorer.load(scoring_models, warm_up=False).score(audio, text)
-    b = Scorer.load(tmp_path, warm_up=False).score(audio, text)
-    pa, pb = np.array([p.score for p in a.phones]), np.array([p.score for p in b.phones])
-    assert np.abs(pa - pb).max() < 0.1 and abs(a.total - b.total) < 0.3
-    assert [p.phone for p in a.phones] == [p.phone for p in b.phones]
+def test_int8_weights_shrink_an_acoustic_model_and_keep_its_posteriors(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    from tutor.scoring.features import FeatureConfig
+    from tutor.scoring.model import AcousticModel
+    from tutor.train.export import export_acoustic
+    from tutor.train.models import ConvNetConfig, ConvPhoneNet
+
+    torch.manual_seed(0)
+    net = ConvPhoneNet(ConvNetConfig(channels=64, blocks=2, dropout=0.0)).eval()
+    src = export_acoustic(net, tmp_path / "float.onnx", FeatureConfig(), {"version": "t"})
+    out = quantize_weights_int8(src, tmp_path / "int8.onnx")
+    assert out.stat().st_size < 0.5 * src.stat().st_size
+    meta = {p.key: p.value for p in onnx.load(str(out)).metadata_props}
+    assert (
+        meta["contract"] == {p.key: p.value for p in onnx.load(str(src)).metadata_props}["contract"]
+    )
+    assert "int8" in meta["weights"]
+    feats = np.random.default_rng(0).standard_normal((300, 40)).astype(np.float32)
+    a = AcousticModel.load(src).log_posteriors(feats)
+    b = AcousticModel.load(out).log_posteriors(feats)
+    assert a.shape == b.shape
+    assert np.abs(np.exp(a) - np.exp(b)).max() < 0.05
+    assert (a.argmax(1) == b.argmax(1)).mean() > 0.95
+
+
+def test_int8_weights_pick_the_output_axis_of_matmul_and_gemm(tmp_path: Path) -> None:
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(1)
+    w1 = rng.standard_normal((32, 48)).astype(np.float32)
+    w1[:, 0] *= 100  # one loud output channel: a per-tensor scale would crush the rest
+    w2 = rng.standard_normal((16, 48)).astype(np.float32)  # Gemm with transB: (out, in)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w1"], ["h"]),
+         helper.make_node("Gemm", ["h", "w2"], ["y"], transB=1)],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 32])],
+        [helper.make_tensor_value_info("h", TensorProto.FLOAT, [4, 48]),
+         helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 16])],
+        [numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(w2, "w2")],
+    )  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.save(model, str(tmp_path / "f.onnx"))
+    quantize_weights_int8(tmp_path / "f.onnx", tmp_path / "q.onnx")
+    x = rng.standard_normal((4, 32)).astype(np.float32)
+    outputs = []
+    for path in ("f.onnx", "q.onnx"):
+        sess = ort.InferenceSession(str(tmp_path / path), providers=["CPUExecutionProvider"])
+        outputs.append(sess.run(None, {"x": x}))
+    (h, y), (hq, yq) = outputs
+    np.testing.assert_allclose(h, x @ w1, rtol=1e-4, atol=1e-3)
+    quiet = np.abs(hq[:, 1:] - h[:, 1:]).max() / np.abs(h[:, 1:]).max()
+    assert quiet < 0.02  # the quiet channels keep their own scale
+    assert np.abs(yq - y).max() / np.abs(y).max() < 0.02
 
 
 def test_the_knee_keeps_false_alarms_under_the_ceiling() -> None:
