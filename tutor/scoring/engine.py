@@ -23,8 +23,8 @@ from .gop import PHONE_FEATURES, GopFeatures, gop_features
 from .head_inputs import HeadOutputs, check_contract, run_head
 from .lexicon import Lexicon, WordPronunciation, pronounce
 from .model import AcousticModel, ScoringHead, model_bytes
-from .noise_level import NOISY_WARNING, too_noisy
-from .phones import SILENCE, split_stress
+from .noise_level import NOISY_WARNING, pause_speech_share, too_noisy
+from .phones import PHONE_INDEX, SILENCE, split_stress
 from .prompt_check import (
     PromptEvidence,
     PromptThresholds,
@@ -140,7 +140,14 @@ class Scorer:
             evidence = replace(evidence, said=(True,) * len(said))
         outputs = self._average_speeds(audio, heard_words, alignment, outputs)
         rivals = competitors(log_post, alignment)
-        return self._result(text, words, audio, alignment, gop, outputs, evidence, rivals)
+        pauses = pause_speech_share(
+            log_post[:, PHONE_INDEX[SILENCE]], [(p.start, p.end) for p in alignment.phones]
+        )
+        result = self._result(text, words, audio, alignment, gop, outputs, evidence, rivals)
+        spans = [(p.start, p.end) for w in result.words for p in w.phones]
+        if too_noisy(audio.samples, audio.sample_rate, spans, pauses):
+            result = replace(result, warnings=(*result.warnings, NOISY_WARNING))
+        return result
 
     def _rate(
         self, log_post: np.ndarray, variants: Sequence[Sequence[Sequence[str]]]
@@ -244,9 +251,6 @@ class Scorer:
             )
         elif completeness < 7:
             warnings.append("Part of the prompt seems to be missing: read the whole text.")
-        spans = [(p.start * shift, p.end * shift) for p in alignment.phones]
-        if too_noisy(audio.samples, audio.sample_rate, spans):
-            warnings.append(NOISY_WARNING)
         utt = out.utterance_scores()
         return UtteranceResult(
             text=text,
