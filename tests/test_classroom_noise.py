@@ -99,3 +99,18 @@ def test_bench_classroom_scores_every_take_through_the_noise(
     assert a["n_phones"] == b["n_phones"] and b["n_utterances"] == 8
     assert 0.0 <= b["too_noisy"] <= 1.0
     assert a["phone_mse"] != b["phone_mse"]  # the noise reached the scorer
+
+
+def test_voices_in_the_pauses_are_heard_from_the_silence_posterior() -> None:
+    from tutor.scoring.noise_level import PAUSE_SPEECH, pause_speech_share, too_noisy
+
+    quiet = np.log(np.full(100, 0.9))  # silence posterior 0.9 everywhere
+    busy = quiet.copy()
+    busy[60:] = np.log(0.1)  # after the reading, something the model hears as speech
+    phones = [(10, 50)]
+    assert pause_speech_share(quiet, phones) == 0.0
+    share = pause_speech_share(busy, phones)
+    assert share is not None and share > PAUSE_SPEECH
+    assert pause_speech_share(quiet, [(0, 95)]) is None  # too few pause frames to tell
+    silent = np.zeros(16000, np.float32)
+    assert too_noisy(silent, 16000, [], share) and not too_noisy(silent, 16000, [], 0.0)
