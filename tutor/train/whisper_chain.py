@@ -83,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--blocks", type=int, default=6)
     ap.add_argument("--noisy", type=float, default=0.0)
     ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument(
+        "--weight", type=float, default=BLEND_WEIGHT, help="share of the experts'-labels head"
+    )
     ap.add_argument("--ship-to", type=Path)
     args = ap.parse_args(argv)
     from tutor.paths import models_dir
@@ -124,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
                   ["--data", data, "--models", str(student), "--out",
                    str(out / f"head_{name}"), *extra])  # fmt: skip
     mix = [str(out / "head_experts" / "head.onnx"), str(out / "head_negatives" / "head.onnx"),
-           "--weight", str(BLEND_WEIGHT), "--out", str(student / "head.onnx")]  # fmt: skip
+           "--weight", str(args.weight), "--out", str(student / "head.onnx")]  # fmt: skip
     # 4. calibration: prompt check, then the green line on the un-calibrated blend
     knee_file = out / "knee.json"
     if not knee_file.is_file():
