@@ -14,15 +14,13 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
-from ui_fakes import FakeScorer, starter_library
+from ui_fakes import fake_window
 
-from tutor.core import Progress
 from tutor.recording import FakeBackend
 from tutor.ui.main_window import MainWindow
 from tutor.ui.settings import Settings
 from tutor.ui.settings_dialog import SettingsDialog
 from tutor.ui.window_dialogs import open_settings
-from tutor.ui.workers import ScoringService
 from tutor.voice import Speech, VoiceError, VoiceInfo, default_voice, speak
 from tutor.voice import voices as catalogue
 
@@ -69,21 +67,7 @@ def make_settings(tmp_path: Path, voice: str = "") -> Settings:
 
 
 def make_window(qtbot, tmp_path: Path, settings: Settings, backend: FakeBackend) -> MainWindow:
-    window = MainWindow(
-        backend=backend,
-        library=starter_library(),
-        settings=settings,
-        data_dir=tmp_path / "data",
-        scorer_factory=FakeScorer,
-        progress=Progress(),
-    )
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
-    window.start()
-    qtbot.waitUntil(lambda: window.service.state != ScoringService.LOADING, timeout=5000)
-    return window
+    return fake_window(qtbot, tmp_path, backend=backend, settings=settings, active=True)
 
 
 def labels(dialog: SettingsDialog) -> list[str]:

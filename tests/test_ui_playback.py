@@ -9,13 +9,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
-from ui_fakes import FakeScorer, espeak_wav, starter_library
+from PySide6.QtCore import Qt
+from ui_fakes import espeak_wav, fake_window
 
-from tutor.core import Progress
 from tutor.recording import RECORD_RATE, FakeBackend
 from tutor.ui.main_window import MainWindow
-from tutor.ui.settings import Settings
 from tutor.ui.workers import ScoringService
 from tutor.voice import SLOW_SPEED, Speech, VoiceError
 from tutor.voice.compare import GAP_S
@@ -46,17 +44,8 @@ def speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def make_window(qtbot, tmp_path: Path, backend: FakeBackend, voice: FakeVoice) -> MainWindow:
-    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(
-        backend=backend,
-        library=starter_library(),
-        settings=settings,
-        data_dir=tmp_path / "data",
-        scorer_factory=FakeScorer,
-        progress=Progress(),
-    )
+    window = fake_window(qtbot, tmp_path, backend=backend, start=False)
     window.playback.model_voice = voice
-    qtbot.addWidget(window)
     window.show()
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=3000)

@@ -152,10 +152,12 @@ def fake_window(
     scorer_factory: Any = None,
     progress: Any = None,
     start: bool = True,
+    active: bool = False,
     **extra: Any,
 ) -> Any:
     """The main window over fakes (recorder, scorer, starter packs, settings in
-    ``tmp_path``); with ``start`` shown, started and past loading the scorer."""
+    ``tmp_path``); with ``start`` shown (``active``: and focused, for key presses), started
+    and past loading the scorer."""
     from PySide6.QtCore import QSettings
 
     from tutor.core import Progress
@@ -178,6 +180,9 @@ def fake_window(
     qtbot.addWidget(window)
     if start:
         window.show()
+        if active:
+            window.activateWindow()
+            qtbot.waitUntil(window.isActiveWindow, timeout=3000)
         window.start()
         qtbot.waitUntil(lambda: window.service.state != ScoringService.LOADING, timeout=5000)
     return window
