@@ -16,7 +16,7 @@ Everything is deterministic: choices come from a generator seeded per utterance 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,38 +91,56 @@ def swapped_words(utt: LabelledUtterance, swap: Swap) -> list[WordPronunciation]
     return words
 
 
-def substitution_metrics(
+@dataclass(frozen=True)
+class ScoredSwap:
+    swap: Swap
+    result: UtteranceResult | None  # None: the engine refused the swapped reading
+    offset: int  # index of the swapped phone among the reading's phones
+
+
+def scored_swaps(
     scorer: Scorer, utts: Sequence[LabelledUtterance], progress: Progress | None = None
-) -> dict[str, float | int]:
-    caught = heard = heard_caught = refused = n = 0
-    alarms = untouched = 0
+) -> Iterator[ScoredSwap]:
+    """Every swap of every clean utterance, scored against its audio."""
     for k, utt in enumerate(utts):
         swaps = swaps_for(utt)
         audio = load_audio(utt.audio) if swaps else None
         for swap in swaps:
             assert audio is not None
-            n += 1
+            offset = sum(len(w.phones) for w in utt.words[: swap.word]) + swap.index
             try:
                 result = scorer.score(audio, utt.text, words=swapped_words(utt, swap))
             except ScoringError:
-                refused += 1
-                continue
-            offset = sum(len(w.phones) for w in utt.words[: swap.word]) + swap.index
-            for j, p in enumerate(result.phones):
-                if j == offset:
-                    caught += needs_work(p.score)
-                    heard += p.heard == swap.original
-                    heard_caught += needs_work(p.score) and p.heard == swap.original
-                else:
-                    untouched += 1
-                    alarms += needs_work(p.score)
+                result = None
+            yield ScoredSwap(swap, result, offset)
         if progress:
             progress(k + 1, len(utts))
-    scored = max(n - refused, 1)
+
+
+def substitution_metrics(
+    scorer: Scorer, utts: Sequence[LabelledUtterance], progress: Progress | None = None
+) -> dict[str, float | int]:
+    caught = heard = heard_caught = refused = n = 0
+    alarms = untouched = 0
+    for scored in scored_swaps(scorer, utts, progress):
+        n += 1
+        if scored.result is None:
+            refused += 1
+            continue
+        swap = scored.swap
+        for j, p in enumerate(scored.result.phones):
+            if j == scored.offset:
+                caught += needs_work(p.score)
+                heard += p.heard == swap.original
+                heard_caught += needs_work(p.score) and p.heard == swap.original
+            else:
+                untouched += 1
+                alarms += needs_work(p.score)
+    scored_n = max(n - refused, 1)
     return {
-        "sub_caught": caught / scored if n else float("nan"),
+        "sub_caught": caught / scored_n if n else float("nan"),
         "sub_false_alarms": alarms / untouched if untouched else float("nan"),
-        "sub_heard_as": heard / scored if n else float("nan"),
+        "sub_heard_as": heard / scored_n if n else float("nan"),
         "sub_heard_as_caught": heard_caught / caught if caught else float("nan"),
         "sub_refused": refused / n if n else float("nan"),
         "sub_n": n,

@@ -20,12 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tutor.scoring.audio import load_audio
 from tutor.scoring.bands import PHONE_GOOD as GREEN
 from tutor.scoring.engine import Scorer
-from tutor.scoring.errors import ScoringError
 from tutor.scoring.speechocean import LabelledUtterance
-from tutor.scoring.trust_bench import swapped_words, swaps_for
+from tutor.scoring.trust_bench import scored_swaps
 
 
 @dataclass(frozen=True)
@@ -39,19 +37,11 @@ def raw_scores(scorer: Scorer, utts: Sequence[LabelledUtterance]) -> tuple[np.nd
     """Phone scores of the swapped phones and of the untouched ones (scorer un-calibrated)."""
     swapped: list[float] = []
     untouched: list[float] = []
-    for utt in utts:
-        swaps = swaps_for(utt)
-        if not swaps:
+    for scored in scored_swaps(scorer, utts):
+        if scored.result is None:
             continue
-        audio = load_audio(utt.audio)
-        for swap in swaps:
-            try:
-                result = scorer.score(audio, utt.text, words=swapped_words(utt, swap))
-            except ScoringError:
-                continue
-            offset = sum(len(w.phones) for w in utt.words[: swap.word]) + swap.index
-            for j, p in enumerate(result.phones):
-                (swapped if j == offset else untouched).append(p.score)
+        for j, p in enumerate(scored.result.phones):
+            (swapped if j == scored.offset else untouched).append(p.score)
     return np.array(swapped), np.array(untouched)
 
 
