@@ -33,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tutor.scoring.bands import PHONE_GOOD as GREEN
-from tutor.scoring.speechocean import load_split
+from tutor.scoring.speechocean import LabelledUtterance, load_split
 
 from .dataset import valid_speakers
 
@@ -42,8 +42,7 @@ MAX_P50_MS = 50.0
 PCC_TOLERANCE = 0.005
 BLEND_WEIGHT = 0.6  # share of the experts'-labels head; the model card has the sweep
 FALSE_ALARMS = 0.03  # the trust issue's ceiling on untouched phones turning amber/red
-TRUST = ("--substitute", "--garbage")
-CLASSROOM_SNR = ("20", "10")
+CLASSROOM_SNR = (20, 10)
 KNEE_ROUNDS = 4
 
 
@@ -54,20 +53,20 @@ def _step(name: str, module_main: Callable[[list[str]], int], argv: list[str]) -
         raise SystemExit(f"[chain] {name} failed (exit {code})")
 
 
-def _bench(data: Path, models: Path, out: Path, extra: tuple[str, ...] = TRUST) -> dict:
-    """``tutor bench`` on the validation slice (``extra``: its flags), cached in ``out``."""
+def _bench(
+    utts: list[LabelledUtterance], data: Path, models: Path, out: Path, classroom: float | None
+) -> dict:
+    """``tutor bench`` on the validation slice, cached in ``out``: the trust checks on clean
+    takes, or (``classroom``) the correlations through other learners' speech."""
     if not out.is_file():
         from tutor.scoring.bench_run import bench_split
         from tutor.scoring.engine import Scorer
 
-        keep = set(valid_speakers())
-        utts = [u for u in load_split(data, "train") if u.speaker in keep]
-        classroom = float(extra[extra.index("--classroom") + 1]) if "--classroom" in extra else None
+        scorer = Scorer.load(models, threads=1, warm_up=False)
+        trust = classroom is None
         result = bench_split(
-            Scorer.load(models, threads=1, warm_up=False), utts, data, "train",
-            substitute="--substitute" in extra, garbage="--garbage" in extra,
-            classroom=classroom,
-        )  # fmt: skip
+            scorer, utts, data, "train", substitute=trust, garbage=trust, classroom=classroom
+        )
         out.write_text(json.dumps(result, indent=2) + "\n")
     return json.loads(out.read_text())
 
@@ -128,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
                    str(out / f"head_{name}"), *extra])  # fmt: skip
     mix = [str(out / "head_experts" / "head.onnx"), str(out / "head_negatives" / "head.onnx"),
            "--weight", str(args.weight), "--out", str(student / "head.onnx")]  # fmt: skip
+    keep = set(valid_speakers())
+    valid = [u for u in load_split(args.data, "train") if u.speaker in keep]  # every figure
     # 4. calibration: prompt check, then the green line on the un-calibrated blend
     knee_file = out / "knee.json"
     if not knee_file.is_file():
@@ -138,13 +139,11 @@ def main(argv: list[str] | None = None) -> int:
 
         from .phone_knee import Knee, choose_knee, raw_scores, refine_knee
 
-        keep = set(valid_speakers())
-        utts = [u for u in load_split(args.data, "train") if u.speaker in keep]
-        knee = choose_knee(*raw_scores(Scorer.load(student, threads=1), utts), FALSE_ALARMS)
+        knee = choose_knee(*raw_scores(Scorer.load(student, threads=1), valid), FALSE_ALARMS)
         value = knee.knee
         for _ in range(KNEE_ROUNDS):  # measured through the engine with the knee in place
             _step("blend", head_mix.main, [*mix, "--phone-knee", str(value)])
-            swapped, untouched = raw_scores(Scorer.load(student, threads=1), utts)
+            swapped, untouched = raw_scores(Scorer.load(student, threads=1), valid)
             knee = Knee(value, float((swapped < GREEN).mean()), float((untouched < GREEN).mean()))
             print(f"[chain] knee {knee.knee}: caught {knee.caught:.3f}, false alarms "
                   f"{knee.false_alarms:.3f}", file=sys.stderr)  # fmt: skip
@@ -160,11 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("acoustic.onnx", "head.onnx"):
         quantize_weights_int8(student / name, int8 / name)
     # 6. measure and ship
-    rows = {"float": _bench(args.data, student, out / "bench_float.json"),
-            "int8": _bench(args.data, int8, out / "bench_int8.json")}  # fmt: skip
+    rows = {"float": _bench(valid, args.data, student, out / "bench_float.json", None),
+            "int8": _bench(valid, args.data, int8, out / "bench_int8.json", None)}  # fmt: skip
     for snr in CLASSROOM_SNR:  # the smaller models, through classroom noise
         rows[f"int8, {snr} dB classroom"] = _bench(
-            args.data, int8, out / f"bench_int8_{snr}db.json", ("--classroom", snr)
+            valid, args.data, int8, out / f"bench_int8_{snr}db.json", float(snr)
         )
     (out / "table.json").write_text(json.dumps(rows, indent=2) + "\n")
     keys = ("phone_pcc", "word_accuracy_pcc", "sentence_total_pcc", "mdd_f1", "sub_caught",
