@@ -186,6 +186,26 @@ def _batch(items: list[Example]) -> tuple[torch.Tensor, torch.Tensor, torch.Tens
     return x, soft, hard
 
 
+Stateful = torch.nn.Module | torch.optim.Optimizer | torch.optim.lr_scheduler.LRScheduler
+
+
+def _resume(ckpt: Path, parts: dict[str, Stateful]) -> int:
+    """Load ``parts`` from ``ckpt`` if it exists; the epochs already done (0 without it)."""
+    if not ckpt.is_file():
+        return 0
+    state = torch.load(ckpt, weights_only=False)
+    for name, part in parts.items():
+        part.load_state_dict(state[name])
+    return int(state["epoch"])
+
+
+def _checkpoint(ckpt: Path, parts: dict[str, Stateful], epoch: int) -> None:
+    """Save ``parts`` after ``epoch`` epochs, replacing ``ckpt`` only once written."""
+    tmp = ckpt.with_suffix(".tmp")
+    torch.save({**{name: part.state_dict() for name, part in parts.items()}, "epoch": epoch}, tmp)
+    tmp.replace(ckpt)
+
+
 def train(
     data: list[Example],
     out: Path,
@@ -204,14 +224,8 @@ def train(
     batch = 16
     steps = epochs * -(-len(data) // batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps)
-    start = 0
-    ckpt = out / "ckpt.pt"
-    if ckpt.is_file():
-        state = torch.load(ckpt, weights_only=False)
-        net.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        sched.load_state_dict(state["sched"])
-        start = state["epoch"]
+    parts: dict[str, Stateful] = {"model": net, "opt": opt, "sched": sched}
+    start = _resume(out / "ckpt.pt", parts)
     order_rng = np.random.default_rng(seed)
     lengths = np.array([len(e.feats) for e in data])
     sources = [e.samples for e in data]
@@ -244,10 +258,7 @@ def train(
             opt.step()
             sched.step()
             total += float(loss.detach())
-        state = {"model": net.state_dict(), "opt": opt.state_dict(),
-                 "sched": sched.state_dict(), "epoch": epoch + 1}  # fmt: skip
-        torch.save(state, out / "ckpt.tmp")
-        (out / "ckpt.tmp").replace(ckpt)
+        _checkpoint(out / "ckpt.pt", parts, epoch + 1)
         print(f"distil epoch {epoch + 1}/{epochs}: teacher weight {w:.2f}, "
               f"loss {total / len(batches):.3f}", file=sys.stderr, flush=True)  # fmt: skip
     return net.eval()
@@ -273,15 +284,8 @@ def self_distil(
     batch = 16
     steps = epochs * -(-len(data) // batch)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1))
-    start = 0
-    ckpt = out / "self_ckpt.pt"
-    if ckpt.is_file():
-        state = torch.load(ckpt, weights_only=False)
-        teacher.load_state_dict(state["teacher"])
-        student.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        sched.load_state_dict(state["sched"])
-        start = state["epoch"]
+    parts: dict[str, Stateful] = {"model": student, "teacher": teacher, "opt": opt, "sched": sched}
+    start = _resume(out / "self_ckpt.pt", parts)
     rng = np.random.default_rng(seed + 1)
     sources = [e.samples for e in data]
     for epoch in range(start, epochs):
@@ -309,15 +313,7 @@ def self_distil(
             opt.step()
             sched.step()
             total += float(loss.detach())
-        state = {
-            "model": student.state_dict(),
-            "teacher": teacher.state_dict(),
-            "opt": opt.state_dict(),
-            "sched": sched.state_dict(),
-            "epoch": epoch + 1,
-        }
-        torch.save(state, out / "self_ckpt.tmp")
-        (out / "self_ckpt.tmp").replace(ckpt)
+        _checkpoint(out / "self_ckpt.pt", parts, epoch + 1)
         print(f"self-distillation epoch {epoch + 1}/{epochs}: loss {total / len(batches):.3f}",
               file=sys.stderr, flush=True)  # fmt: skip
     return student.eval()
