@@ -18,6 +18,7 @@ speakers (``tutor/train/splits``) are only measured, never trained on.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import pickle
 import sys
@@ -116,13 +117,10 @@ def build_samples(
     for k, utt in enumerate(utts):
         rng = np.random.default_rng(zlib.crc32(utt.utt_id.encode()))
         for _ in range(classroom if noisy is not None else 0):
-            assert noisy is not None
-            noisy_post = noisy(utt, float(rng.uniform(*SNR_RANGE)))
-            try:
-                if noisy_post is not None:
+            noisy_post = noisy(utt, float(rng.uniform(*SNR_RANGE))) if noisy else None
+            if noisy_post is not None:
+                with contextlib.suppress(ValueError):  # too few frames
                     out.append(make_sample(utt, noisy_post, frame_shift))
-            except ValueError:  # too few frames
-                pass
         for speed in speeds:
             log_post = posteriors(utt, speed)
             if log_post is None:
