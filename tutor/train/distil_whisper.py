@@ -11,6 +11,11 @@ other learners' speech (babble), white or pink noise at 0-25 dB SNR, some of it 
 reverberant room, drawn afresh each epoch, while the targets stay the teacher's posteriors
 on the clean recording (the student learns to hear the learner through the noise).
 
+With ``--trusted-labels S`` the hard labels count only on phones the experts scored at
+least S (0-2): where a learner said another sound, the canonical label would teach the
+student to hear the expected phone in it, the opposite of what the substitution check asks;
+the teacher's posteriors still cover those frames.
+
 With ``--confusion-margin W`` the loss gains a hinge, weight W: on frames where the teacher
 hears the aligned phone, its log posterior should beat every sound learners confuse it with
 (:mod:`tutor.scoring.confusions`) by ``CONFUSION_MARGIN`` nats, the contrast the
@@ -46,7 +51,7 @@ from .augment import add_noise, reverberate
 from .dataset import valid_speakers
 from .export import export_acoustic, file_hash
 from .models import STUDENT, ConvNetConfig, ConvPhoneNet
-from .teacher_phones import aligned_labels, teacher_posteriors
+from .teacher_phones import aligned_labels, aligned_phone_scores, teacher_posteriors
 
 SPEEDS = (1.0, 0.9, 1.1)
 NOISY_SNR_DB = (0.0, 25.0)
@@ -86,10 +91,15 @@ class Example:
     feats: np.ndarray
     teacher: np.ndarray  # teacher log posteriors on the clean recording
     labels: np.ndarray
+    trusted: np.ndarray | None = None  # per label frame: may the hard label teach here
 
 
 def examples(
-    utts: list[LabelledUtterance], teacher: Path, acoustic: AcousticModel, speeds: tuple[float, ...]
+    utts: list[LabelledUtterance],
+    teacher: Path,
+    acoustic: AcousticModel,
+    speeds: tuple[float, ...],
+    trust: float | None = None,
 ) -> list[Example]:
     """Every utterance at every speed with the teacher's posteriors and the forced-alignment
     labels. The targets are cached beside the teacher's frames (they depend only on the
@@ -109,13 +119,15 @@ def examples(
         if post is not None and t1 is None:
             continue
         audio = load_audio(u.audio)
+        quality = _phone_quality(u, audio.samples, acoustic) if trust is not None else None
         for s in speeds:
             samples = change_speed(audio.samples, audio.sample_rate, s)
             if not fresh:
                 if (u.utt_id, s) in targets:
                     feats, soft, labels = targets[(u.utt_id, s)]
                     out.append(Example(samples, feats.astype(np.float32),
-                                       soft.astype(np.float32), labels))  # fmt: skip
+                                       soft.astype(np.float32), labels,
+                                       _trusted(quality, len(labels), s, trust)))  # fmt: skip
                 continue
             assert t1 is not None
             feats = log_mel(samples, acoustic.features)
@@ -127,7 +139,8 @@ def examples(
                 labels = aligned_labels(log_post, u)
             except ValueError:  # too few frames at this speed
                 continue
-            ex = Example(samples, feats.astype(np.float32), t1[idx].astype(np.float32), labels)
+            ex = Example(samples, feats.astype(np.float32), t1[idx].astype(np.float32), labels,
+                         _trusted(quality, len(labels), s, trust))  # fmt: skip
             out.append(ex)
             targets[(u.utt_id, s)] = (ex.feats.astype(np.float16), ex.teacher, labels)
         if (k + 1) % 250 == 0:
@@ -137,6 +150,29 @@ def examples(
         tmp.write_bytes(pickle.dumps(targets, protocol=pickle.HIGHEST_PROTOCOL))
         tmp.replace(cache)
     return out
+
+
+def _phone_quality(
+    utt: LabelledUtterance, samples: np.ndarray, acoustic: AcousticModel
+) -> np.ndarray | None:
+    """The experts' score of the phone under every speed-1 frame; None if it cannot align."""
+    log_post = acoustic.log_posteriors(log_mel(samples, acoustic.features))
+    try:
+        return aligned_phone_scores(log_post, utt)
+    except ValueError:
+        return None
+
+
+def _trusted(
+    quality: np.ndarray | None, n: int, speed: float, trust: float | None
+) -> np.ndarray | None:
+    """Which of ``n`` frames at ``speed`` lie on phones scored at least ``trust``."""
+    if trust is None:
+        return None
+    if quality is None:
+        return np.zeros(n, bool)
+    idx = np.clip(np.round(np.arange(n) * speed).astype(int), 0, len(quality) - 1)
+    return quality[idx] >= trust
 
 
 def noisy_copy(
@@ -184,6 +220,16 @@ def _batch(items: list[Example]) -> tuple[torch.Tensor, torch.Tensor, torch.Tens
         soft[j, : len(e.teacher)] = torch.from_numpy(np.exp(e.teacher))
         hard[j, : len(e.labels)] = torch.from_numpy(e.labels)
     return x, soft, hard
+
+
+def _untrusted_out(items: list[Example], hard: torch.Tensor) -> torch.Tensor:
+    """``hard`` with the frames whose label is not trusted set to ignore (-100)."""
+    out = hard.clone()
+    for j, e in enumerate(items):
+        if e.trusted is not None:
+            n = len(e.trusted)
+            out[j, :n][~torch.from_numpy(e.trusted)] = -100
+    return out
 
 
 Stateful = torch.nn.Module | torch.optim.Optimizer | torch.optim.lr_scheduler.LRScheduler
@@ -248,7 +294,8 @@ def train(
             mask = (hard >= 0).float()
             kd = -(soft * logp).sum(-1)
             kd = (kd * mask).sum() / mask.sum()
-            ce = F.nll_loss(logp.reshape(-1, len(PHONE_SET)), hard.reshape(-1))
+            ce_labels = _untrusted_out(items, hard)[:, :n]
+            ce = F.nll_loss(logp.reshape(-1, len(PHONE_SET)), ce_labels.reshape(-1))
             loss = w * kd + (1 - w) * ce
             if confusion > 0:
                 loss = loss + confusion * confusion_hinge(logp, soft, hard)
@@ -360,6 +407,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="W",
         help="weight of the hinge that keeps each phone ahead of its confusable sounds",
     )
+    ap.add_argument(
+        "--trusted-labels",
+        type=float,
+        metavar="S",
+        help="hard labels only on phones the experts scored at least S (0-2)",
+    )
     args = ap.parse_args(argv)
     config = replace(STUDENT, channels=args.channels, blocks=args.blocks)
     utts = load_split(args.data, "train")[: args.limit]
@@ -367,7 +420,10 @@ def main(argv: list[str] | None = None) -> int:
     valid = set(valid_speakers())
     args.out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
-    train_ex = examples([u for u in utts if u.speaker not in valid], args.teacher, acoustic, SPEEDS)
+    train_ex = examples(
+        [u for u in utts if u.speaker not in valid], args.teacher, acoustic, SPEEDS,
+        args.trusted_labels,
+    )  # fmt: skip
     valid_ex = examples([u for u in utts if u.speaker in valid], args.teacher, acoustic, (1.0,))
     net = train(
         train_ex, args.out, args.epochs, args.kd_start, args.kd_end,
@@ -383,6 +439,7 @@ def main(argv: list[str] | None = None) -> int:
                 "epochs": args.epochs, "kd_weight": [args.kd_start, args.kd_end],
                 "speeds": SPEEDS, "noisy": args.noisy,
                 "confusion_margin": args.confusion_margin,
+                "trusted_labels": args.trusted_labels,
                 "self_distillation_epochs": args.self_distil}  # fmt: skip
     export_acoustic(
         net,

@@ -58,6 +58,17 @@ def aligned_labels(log_post: np.ndarray, utt: LabelledUtterance) -> np.ndarray:
     return labels
 
 
+def aligned_phone_scores(log_post: np.ndarray, utt: LabelledUtterance) -> np.ndarray:
+    """The experts' mean score (0-2) of the phone aligned to every frame of ``log_post``
+    (2.0 on silence), from the same forced alignment as :func:`aligned_labels`."""
+    scores = np.full(len(log_post), 2.0, np.float32)
+    flat = [s for w in utt.words for s in w.phone_scores]
+    aligned = force_align(log_post, [[w.phones] for w in utt.words]).phones
+    for p, score in zip(aligned, flat, strict=True):
+        scores[p.start : p.end] = score
+    return scores
+
+
 def frame_labels(utt: LabelledUtterance, acoustic: AcousticModel) -> np.ndarray:
     log_post = acoustic.log_posteriors(log_mel(load_audio(utt.audio).samples, acoustic.features))
     return aligned_labels(log_post, utt)
