@@ -14,7 +14,7 @@ from tutor.cli import main
 from tutor.scoring.audio import Audio, load_audio
 from tutor.scoring.classroom_noise import classroom_take, mix_at_snr, other_talkers
 from tutor.scoring.engine import Scorer
-from tutor.scoring.errors import NotThePromptError
+from tutor.scoring.errors import NotThePromptError, ScoringError
 from tutor.scoring.noise_level import NOISY_WARNING, speech_to_room_db
 from tutor.scoring.speechocean import load_split
 
@@ -53,6 +53,13 @@ def test_classroom_takes_mix_other_speakers_deterministically(corpus: Path) -> N
     assert np.array_equal(a.samples, b.samples)
     added = a.samples - audio.samples
     assert 10 * np.log10(_power(audio.samples) / _power(added)) == pytest.approx(10.0, abs=0.3)
+
+
+def test_a_split_of_one_speaker_cannot_be_heard_in_a_classroom(corpus: Path) -> None:
+    utts = load_split(corpus, "room")
+    alone = [u for u in utts if u.speaker == utts[0].speaker]
+    with pytest.raises(ScoringError, match="other speakers"):
+        classroom_take(alone[0], load_audio(alone[0].audio), alone, 10.0)
 
 
 def test_the_room_estimate_hears_pauses_filled_by_noise() -> None:
@@ -99,6 +106,9 @@ def test_bench_classroom_scores_every_take_through_the_noise(
     assert a["n_phones"] == b["n_phones"] and b["n_utterances"] == 8
     assert 0.0 <= b["too_noisy"] <= 1.0
     assert a["phone_mse"] != b["phone_mse"]  # the noise reached the scorer
+    one = tmp_path / "one.txt"
+    one.write_text(load_split(corpus, "room")[0].speaker + "\n")
+    assert main([*args, "--speakers", str(one), "--classroom", "10"]) == 2
 
 
 def test_voices_in_the_pauses_are_heard_from_the_silence_posterior() -> None:

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tutor.scoring.engine import Scorer
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,46 +58,42 @@ def bundled_sample() -> tuple[Path, str] | None:
 
 def demo_screenshot(out_path: str | Path, theme: str = "light") -> int:
     """Score the bundled sample, render the main window headless, save a PNG."""
-    sample = bundled_sample()
-    if sample is None:
-        print(
-            "tutor: no bundled sample (an assets/samples/*.flac with a .json of its text).",
-            file=sys.stderr,
-        )
-        return 1
-    try:
-        from tutor.scoring import ScoringError
-        from tutor.scoring.engine import Scorer
+
+    def draw(scorer: Scorer, audio: Path, text: str) -> list[Path]:
         from tutor.ui.app import render_screenshot
-    except ImportError as exc:
-        print(f"tutor: cannot render the window: {exc}", file=sys.stderr)
-        return 1
-    try:
-        scorer = Scorer.load()
-        out = render_screenshot(Path(out_path), scorer, sample[0], sample[1], theme=theme)
-    except (ScoringError, OSError) as exc:
-        print(f"tutor: {exc}", file=sys.stderr)
-        return 1
-    print(f"Saved {out}")
-    return 0
+
+        return [render_screenshot(Path(out_path), scorer, audio, text, theme=theme)]
+
+    return _render_demo(draw)
 
 
 def demo_screenshots(out_dir: str | Path) -> int:
     """Render each main view (practice, progress, summary, editor, about, welcome) from demo
     data in both themes into ``out_dir``."""
+
+    def draw(scorer: Scorer, audio: Path, text: str) -> list[Path]:
+        from tutor.ui.screenshots import render_views
+
+        return render_views(Path(out_dir), scorer, audio, text)
+
+    return _render_demo(draw)
+
+
+def _render_demo(draw: Callable[[Scorer, Path, str], list[Path]]) -> int:
+    """Load the shipped scorer and run ``draw`` on the bundled sample; a message, not a
+    traceback, when the sample, the models or Qt are missing."""
+    from tutor.scoring import ScoringError
+    from tutor.scoring.engine import Scorer
+
     sample = bundled_sample()
     if sample is None:
         print("tutor: no bundled sample (assets/samples/*.flac with its .json).", file=sys.stderr)
         return 1
     try:
-        from tutor.scoring import ScoringError
-        from tutor.scoring.engine import Scorer
-        from tutor.ui.screenshots import render_views
+        written = draw(Scorer.load(), *sample)
     except ImportError as exc:
-        print(f"tutor: cannot render the views: {exc}", file=sys.stderr)
+        print(f"tutor: cannot render the window: {exc}", file=sys.stderr)
         return 1
-    try:
-        written = render_views(Path(out_dir), Scorer.load(), sample[0], sample[1])
     except (ScoringError, OSError) as exc:
         print(f"tutor: {exc}", file=sys.stderr)
         return 1

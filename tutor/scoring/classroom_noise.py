@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .audio import TARGET_RATE, Audio, load_audio
+from .errors import ScoringError
 from .speechocean import LabelledUtterance
 
 OTHER_TALKERS = 2
@@ -51,10 +52,16 @@ def other_talkers(
 def classroom_take(
     utt: LabelledUtterance, audio: Audio, utts: Sequence[LabelledUtterance], snr_db: float
 ) -> Audio:
-    """``audio`` (``utt``'s take) with other learners talking at ``snr_db`` below it."""
+    """``audio`` (``utt``'s take) with other learners talking at ``snr_db`` below it.
+
+    ScoringError when ``utts`` holds no other speaker: a clean take must never be measured
+    as a classroom one."""
     talkers = [load_audio(o.audio).samples for o in other_talkers(utt, utts)]
     if not talkers:
-        return audio
+        raise ScoringError(
+            f"classroom noise needs recordings by other speakers than {utt.speaker!r}; "
+            "this split has none"
+        )
     n = audio.samples.size
     babble = np.zeros(n, np.float32)
     for t in talkers:
