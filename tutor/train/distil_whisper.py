@@ -51,6 +51,7 @@ from .augment import add_noise, reverberate
 from .dataset import valid_speakers
 from .export import export_acoustic, file_hash
 from .models import STUDENT, ConvNetConfig, ConvPhoneNet
+from .synth_teacher import synth_targets
 from .teacher_phones import aligned_labels, aligned_phone_scores, teacher_posteriors
 
 SPEEDS = (1.0, 0.9, 1.1)
@@ -173,6 +174,16 @@ def _trusted(
         return np.zeros(n, bool)
     idx = np.clip(np.round(np.arange(n) * speed).astype(int), 0, len(quality) - 1)
     return quality[idx] >= trust
+
+
+def synth_examples(manifest: Path, teacher: Path, acoustic: AcousticModel) -> list[Example]:
+    """The manifest's synthetic takes as examples (speed 1; labels always trusted)."""
+    out = [
+        Example(load_audio(path).samples, feats.astype(np.float32), soft, labels)
+        for path, feats, soft, labels in synth_targets(manifest, teacher, acoustic)
+    ]
+    print(f"synthetic examples: {len(out)}", file=sys.stderr, flush=True)
+    return out
 
 
 def noisy_copy(
@@ -413,6 +424,13 @@ def main(argv: list[str] | None = None) -> int:
         metavar="S",
         help="hard labels only on phones the experts scored at least S (0-2)",
     )
+    ap.add_argument(
+        "--synth",
+        type=Path,
+        metavar="MANIFEST",
+        help="also learn from this tutor.train.synth manifest's takes (teacher-labelled, "
+        "hard labels = the phones spoken)",
+    )
     args = ap.parse_args(argv)
     config = replace(STUDENT, channels=args.channels, blocks=args.blocks)
     utts = load_split(args.data, "train")[: args.limit]
@@ -424,6 +442,8 @@ def main(argv: list[str] | None = None) -> int:
         [u for u in utts if u.speaker not in valid], args.teacher, acoustic, SPEEDS,
         args.trusted_labels,
     )  # fmt: skip
+    if args.synth:
+        train_ex += synth_examples(args.synth, args.teacher, acoustic)
     valid_ex = examples([u for u in utts if u.speaker in valid], args.teacher, acoustic, (1.0,))
     net = train(
         train_ex, args.out, args.epochs, args.kd_start, args.kd_end,
@@ -440,6 +460,7 @@ def main(argv: list[str] | None = None) -> int:
                 "speeds": SPEEDS, "noisy": args.noisy,
                 "confusion_margin": args.confusion_margin,
                 "trusted_labels": args.trusted_labels,
+                "synthetic": str(args.synth.name) if args.synth else None,
                 "self_distillation_epochs": args.self_distil}  # fmt: skip
     export_acoustic(
         net,

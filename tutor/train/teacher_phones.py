@@ -30,6 +30,7 @@ from tutor.scoring.phones import PHONE_INDEX, PHONE_SET, SILENCE
 from tutor.scoring.speechocean import LabelledUtterance, load_split
 
 from .dataset import valid_speakers
+from .whisper_teacher import Take
 
 CONTEXT = 2  # frames each side
 DIM = 512
@@ -125,14 +126,14 @@ def log_posteriors(net: nn.Module, frames: np.ndarray) -> np.ndarray:
 
 
 @torch.no_grad()
-def teacher_posteriors(teacher: Path) -> Callable[[LabelledUtterance, float], np.ndarray | None]:
+def teacher_posteriors(teacher: Path) -> Callable[[Take, float], np.ndarray | None]:
     """The trained teacher's log posteriors for an utterance (speed 1 only; ``None`` when
     its frames were not extracted)."""
     net = TeacherPhoneNet()
     net.load_state_dict(torch.load(teacher / "phones.pt", weights_only=True))
     net.eval()
 
-    def run(utt: LabelledUtterance, speed: float) -> np.ndarray | None:
+    def run(utt: Take, speed: float) -> np.ndarray | None:
         path = teacher / "frames" / f"{utt.utt_id}.npy"
         if speed != 1.0 or not path.is_file():
             return None

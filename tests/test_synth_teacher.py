@@ -1,0 +1,65 @@
+"""Synthetic takes for distillation: the hard labels are the phones spoken (not the prompt's),
+from the engine's times or, for espeak-ng, a forced alignment of the spoken phones."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+
+from tutor.scoring.audio import load_audio  # noqa: E402
+from tutor.scoring.model import AcousticModel  # noqa: E402
+from tutor.scoring.phones import PHONE_SET, SILENCE, split_stress  # noqa: E402
+from tutor.train import synth  # noqa: E402
+from tutor.train.synth_teacher import read_takes, take_labels  # noqa: E402
+
+
+def _runs(labels: np.ndarray) -> list[str]:
+    """The phones of ``labels`` in order, each run once, silence left out."""
+    out: list[str] = []
+    for k in labels:
+        phone = PHONE_SET[int(k)]
+        if phone != SILENCE and (not out or out[-1] != phone):
+            out.append(phone)
+    return out
+
+
+def _merged(phones: list[str]) -> list[str]:
+    base = [split_stress(p)[0] for p in phones]
+    return [p for k, p in enumerate(base) if k == 0 or base[k - 1] != p]
+
+
+@pytest.mark.skipif(
+    shutil.which("flite") is None or shutil.which("espeak-ng") is None,
+    reason="flite and espeak-ng make the takes",
+)
+def test_synthetic_takes_are_labelled_with_the_phones_spoken(
+    tmp_path: Path, scoring_models: Path
+) -> None:
+    args = ["--out", str(tmp_path), "--words", "6", "--sentences", "2", "--seed", "4"]
+    assert synth.main([*args, "--engines", "flite,espeak", "--mispronounce", "1.0"]) == 0
+    records = [json.loads(line) for line in (tmp_path / "manifest.jsonl").read_text().splitlines()]
+    takes = read_takes(tmp_path / "manifest.jsonl")
+    assert len(takes) == len(records) > 0
+    acoustic = AcousticModel.load(scoring_models / "acoustic.onnx")
+    engines = set()
+    for take, record in zip(takes, records, strict=True):
+        spoken = [p for w in take.words for p in w]
+        assert spoken == [p for w in record["words"] for p in w["spoken"]]
+        labels = take_labels(take, load_audio(take.audio).samples, acoustic)
+        assert _runs(labels) == _merged(spoken), record["id"]
+        engines.add(record["engine"])
+    assert engines == {"flite", "espeak"}  # times from the engine and from the alignment
+    said = [r for r in records if r["errors"]]
+    assert said, "with --mispronounce 1.0 the takes hold errors"
+    # the label is the sound said, not the prompt's: an error's "to" phone is in the labels
+    err = said[0]["errors"][0]
+    if err["kind"] == "substitution":
+        take = takes[records.index(said[0])]
+        labels = take_labels(take, load_audio(take.audio).samples, acoustic)
+        assert split_stress(err["to"])[0] in _runs(labels)

@@ -1,0 +1,113 @@
+"""Synthetic speech for distillation: the teacher hears it, the labels say what was said.
+
+A :mod:`tutor.train.synth` manifest (festival, flite and espeak-ng reading the lessons' and
+the corpus's prompts, a share of them with deliberate mispronunciations) becomes distillation
+examples: Whisper's frames are extracted into the teacher folder beside the learners' (so
+the teacher's phone model labels them), and the hard labels are the phones the engine was
+told to *say*, not the prompt's, so "S IH NG K" spoken for *think* teaches S. Festival and
+flite give exact phone times; espeak-ng's takes are force-aligned to their spoken phones.
+
+    python -m tutor.train.distil_whisper ... --synth runs/synth/manifest.jsonl
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tutor.scoring.alignment import force_align
+from tutor.scoring.audio import load_audio
+from tutor.scoring.errors import AudioError
+from tutor.scoring.features import log_mel
+from tutor.scoring.model import AcousticModel
+from tutor.scoring.phones import PHONE_INDEX, SILENCE
+
+from .synth_data import frame_labels, manifest_hash, parse_segments, read_manifest
+from .teacher_phones import teacher_posteriors
+from .whisper_teacher import extract
+
+FRAME_SHIFT_S = 0.02  # the student's output frames and the teacher's
+
+
+@dataclass(frozen=True)
+class SynthTake:
+    """One synthetic utterance, shaped like a corpus utterance for the teacher's tools."""
+
+    utt_id: str
+    audio: Path
+    words: tuple[tuple[str, ...], ...]  # spoken phones per word (stress kept)
+    segments: object  # the manifest's raw phone times, or None (espeak-ng)
+
+
+def read_takes(manifest: Path) -> list[SynthTake]:
+    """The manifest's usable records (audio present, spoken phones given)."""
+    takes = []
+    for r in read_manifest(manifest, Counter()):
+        try:
+            words = tuple(tuple(str(p) for p in w["spoken"]) for w in r["words"])
+            audio = manifest.parent / str(r["audio"])
+        except (KeyError, TypeError):
+            continue
+        if audio.is_file() and any(words):
+            takes.append(SynthTake(str(r["id"]), audio, words, r.get("segments")))
+    return takes
+
+
+def take_labels(take: SynthTake, samples: np.ndarray, acoustic: AcousticModel) -> np.ndarray:
+    """The spoken phone under every 20 ms frame: the engine's times where it gave them,
+    else the forced alignment of the spoken phones (ValueError if neither works)."""
+    feats = log_mel(samples, acoustic.features)
+    log_post = acoustic.log_posteriors(feats)
+    spoken = [p for w in take.words for p in w]
+    segments = parse_segments(take.segments, spoken, len(samples) / 16000)
+    if not isinstance(segments, str):
+        return frame_labels(segments, len(log_post), FRAME_SHIFT_S)
+    labels = np.full(len(log_post), PHONE_INDEX[SILENCE], np.int64)
+    for p in force_align(log_post, [[list(w)] for w in take.words if w]).phones:
+        labels[p.start : p.end] = PHONE_INDEX[p.phone]
+    return labels
+
+
+def synth_targets(
+    manifest: Path, teacher: Path, acoustic: AcousticModel, threads: int = 2
+) -> list[tuple[Path, np.ndarray, np.ndarray, np.ndarray]]:
+    """``(audio path, log-mel features, teacher log posteriors, labels)`` for every usable take,
+    cached in the teacher folder (keyed by the manifest and the aligning model); the
+    teacher's frames are extracted first where missing (resumable)."""
+    key = hashlib.sha1(
+        f"{manifest_hash(manifest)}:{acoustic.metadata.get('version')}".encode()
+    ).hexdigest()[:16]
+    cache = teacher / f"synth-examples-{key}.pkl"
+    if cache.is_file():
+        cached: list[tuple[Path, np.ndarray, np.ndarray, np.ndarray]] = pickle.loads(
+            cache.read_bytes()
+        )
+        return cached
+    takes = read_takes(manifest)
+    extract(takes, teacher, threads)
+    post = teacher_posteriors(teacher)
+    out = []
+    for k, take in enumerate(takes):
+        soft = post(take, 1.0)
+        try:
+            samples = load_audio(take.audio).samples
+            labels = take_labels(take, samples, acoustic)
+        except (AudioError, ValueError):
+            continue
+        if soft is None:
+            continue
+        feats = log_mel(samples, acoustic.features).astype(np.float16)
+        n = min(len(labels), len(soft))
+        out.append((take.audio, feats, soft[:n].astype(np.float32), labels[:n]))
+        if (k + 1) % 500 == 0:
+            print(f"synth examples: {k + 1}/{len(takes)}", file=sys.stderr, flush=True)
+    tmp = cache.with_suffix(".tmp")
+    tmp.write_bytes(pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
+    tmp.replace(cache)
+    return out
