@@ -18,7 +18,7 @@ from onnx import helper, numpy_helper
 MIN_ELEMENTS = 1024  # smaller tensors (biases, norms) stay float: they cost nothing
 
 
-def _weight_axes(graph: onnx.GraphProto) -> dict[str, int]:
+def weight_axes(graph: onnx.GraphProto) -> dict[str, int]:
     """Initializer name -> its output-channel axis, for the weights of Conv, MatMul, Gemm."""
     axes: dict[str, int] = {}
     for node in graph.node:
@@ -39,7 +39,7 @@ def quantize_weights_int8(src: Path, out: Path) -> Path:
     """Write ``src`` with its weights as int8 + per-channel scales to ``out``."""
     model = onnx.load(str(src))
     graph = model.graph
-    axes = _weight_axes(graph)
+    axes = weight_axes(graph)
     kept, nodes = [], []
     for init in graph.initializer:
         w = numpy_helper.to_array(init)
