@@ -1,7 +1,8 @@
 """One command from the corpus and the teacher packages to shippable models.
 
     python -m tutor.train.whisper_chain --data ../shared/data/speechocean762 --out runs/chain \\
-        [--channels 320 --blocks 8 --noisy 0.5] [--ship-to assets/models]
+        [--channels 320 --blocks 8 --noisy 0.5] [--trusted-labels 1.5 --synth-takes 4000] \\
+        [--ship-to assets/models]
 
 The stages, each cached or checkpointed under ``--out`` (a rerun resumes):
 
@@ -9,12 +10,15 @@ The stages, each cached or checkpointed under ``--out`` (a rerun resumes):
    (:mod:`tutor.train.whisper_teacher`, needs the ``[teacher]`` extra) and the teacher's
    phone model on them (:mod:`tutor.train.teacher_phones`);
 2. ``student``: the compact acoustic model distilled from the teacher
-   (:mod:`tutor.train.distil_whisper`);
+   (:mod:`tutor.train.distil_whisper`), with ``--synth-takes N`` also from N synthetic takes
+   (:mod:`tutor.train.synth`, a share mispronounced on purpose) that the teacher labels;
 3. ``heads``: the scoring head on the experts' labels and the one with swapped-phone
    negatives (:mod:`tutor.train.head_negatives`), blended (:mod:`tutor.train.head_mix`);
 4. ``calibrate``: the prompt check's thresholds (:mod:`tutor.train.prompt_calibration`)
    and the phone score's green line (:mod:`tutor.train.phone_knee`), on validation;
-5. ``int8``: weight-only INT8 copies of both models (:mod:`tutor.train.weight_int8`);
+5. ``int8``: weight-only INT8 copies of both models (:mod:`tutor.train.weight_int8`), and
+   the data-free compression rows (:mod:`tutor.train.onnx_compress`: global magnitude
+   pruning, channel-wise k-means, both then INT8), measured for the table;
 6. ``measure``: ``tutor bench --substitute`` on the validation slice for the float and the
    INT8 models, into ``table.md`` / ``table.json``; with ``--ship-to`` the smaller one that
    keeps phone PCC within 0.005 of the float one, is at most 5 MB and 50 ms p50 is copied.
@@ -44,6 +48,9 @@ BLEND_WEIGHT = 0.6  # share of the experts'-labels head; the model card has the 
 FALSE_ALARMS = 0.03  # the trust issue's ceiling on untouched phones turning amber/red
 CLASSROOM_SNR = (20, 10)
 KNEE_ROUNDS = 4
+PRUNE = 0.5  # the data-free compression rows
+KMEANS = 16
+MODEL_FILES = ("acoustic.onnx", "head.onnx")
 
 
 def _step(name: str, module_main: Callable[[list[str]], int], argv: list[str]) -> None:
@@ -71,6 +78,49 @@ def _bench(
     return json.loads(out.read_text())
 
 
+def _student_data(args: argparse.Namespace, out: Path) -> list[str]:
+    """The distillation's data options; makes the synthetic takes first (resumable)."""
+    extra = []
+    if args.trusted_labels is not None:
+        extra += ["--trusted-labels", str(args.trusted_labels)]
+    if args.synth_takes:
+        from . import synth
+
+        words = args.synth_takes // 4
+        _step("synthetic takes", synth.main,
+              ["--out", str(out / "synth"), "--words", str(words), "--sentences",
+               str(args.synth_takes - words), "--mispronounce", "0.4",
+               "--data", str(args.data)])  # fmt: skip
+        extra += ["--synth", str(out / "synth" / "manifest.jsonl")]
+    return extra
+
+
+def _compressed(student: Path, out: Path) -> dict[str, Path]:
+    """The table's data-free compression rows, each a model folder (the float head, or
+    the INT8 one beside an INT8 acoustic model)."""
+    from .onnx_compress import cluster_channels, prune_global
+    from .weight_int8 import quantize_weights_int8
+
+    rows = {
+        f"pruned {PRUNE:.0%}": out / "student_pruned",
+        f"k-means {KMEANS}": out / "student_kmeans",
+        f"pruned {PRUNE:.0%} + k-means {KMEANS} + int8": out / "student_pkq",
+    }
+    src = student / "acoustic.onnx"
+    for folder in rows.values():
+        folder.mkdir(exist_ok=True)
+    pruned, kmeans, pkq = rows.values()
+    prune_global(src, pruned / "acoustic.onnx", PRUNE)
+    shutil.copy2(student / "head.onnx", pruned / "head.onnx")
+    cluster_channels(src, kmeans / "acoustic.onnx", KMEANS)
+    shutil.copy2(student / "head.onnx", kmeans / "head.onnx")
+    cluster_channels(pruned / "acoustic.onnx", pkq / "clustered.onnx", KMEANS)
+    quantize_weights_int8(pkq / "clustered.onnx", pkq / "acoustic.onnx")
+    (pkq / "clustered.onnx").unlink()
+    quantize_weights_int8(student / "head.onnx", pkq / "head.onnx")
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tutor.train.whisper_chain")
     ap.add_argument("--data", type=Path, required=True)
@@ -82,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--blocks", type=int, default=6)
     ap.add_argument("--noisy", type=float, default=0.0)
     ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--trusted-labels", type=float, help="see distil_whisper --trusted-labels")
+    ap.add_argument(
+        "--synth-takes", type=int, default=0, help="synthetic takes the teacher labels too"
+    )
     ap.add_argument(
         "--weight", type=float, default=BLEND_WEIGHT, help="share of the experts'-labels head"
     )
@@ -116,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             distil_whisper.main,
             ["--data", data, "--teacher", str(teacher), "--models", str(first),
              "--out", str(student), *size, "--noisy", str(args.noisy),
-             "--epochs", str(args.epochs)],
+             "--epochs", str(args.epochs), *_student_data(args, out)],
         )  # fmt: skip
     # 3. the heads
     heads = {"experts": ["--negatives", "0"], "negatives": ["--members", "2"]}
@@ -159,8 +213,14 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("acoustic.onnx", "head.onnx"):
         quantize_weights_int8(student / name, int8 / name)
     # 6. measure and ship
-    rows = {"float": _bench(valid, args.data, student, out / "bench_float.json", None),
-            "int8": _bench(valid, args.data, int8, out / "bench_int8.json", None)}  # fmt: skip
+    from .quantize import compressed_bytes
+
+    folders = {"float": student, "int8": int8, **_compressed(student, out)}
+    rows = {}
+    for name, folder in folders.items():
+        tag = {"float": "float", "int8": "int8"}.get(name, folder.name)
+        rows[name] = _bench(valid, args.data, folder, out / f"bench_{tag}.json", None)
+        rows[name]["xz_bytes"] = sum(compressed_bytes(folder / m) for m in MODEL_FILES)
     for snr in CLASSROOM_SNR:  # the smaller models, through classroom noise
         rows[f"int8, {snr} dB classroom"] = _bench(
             valid, args.data, int8, out / f"bench_int8_{snr}db.json", float(snr)
@@ -168,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     (out / "table.json").write_text(json.dumps(rows, indent=2) + "\n")
     keys = ("phone_pcc", "word_accuracy_pcc", "sentence_total_pcc", "mdd_f1", "sub_caught",
             "sub_false_alarms", "sub_heard_as", "garbage_real_flagged", "too_noisy",
-            "latency_ms_p50", "model_bytes")  # fmt: skip
+            "latency_ms_p50", "model_bytes", "xz_bytes")  # fmt: skip
     lines = ["| variant | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
     for name, row in rows.items():
         cells = [
