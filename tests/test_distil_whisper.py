@@ -18,6 +18,7 @@ from tutor.train.distil_whisper import (  # noqa: E402
     _untrusted_out,
     confusion_hinge,
     noisy_copy,
+    spec_augment,
 )
 
 
@@ -67,3 +68,17 @@ def test_hard_labels_teach_only_on_phones_the_experts_passed() -> None:
     hard = torch.from_numpy(labels)[None]
     assert _untrusted_out([ex], hard)[0].tolist() == [1, 2, -100, -100, 5, 6]
     assert hard[0].tolist() == [1, 2, 3, 4, 5, 6]  # the KD mask still sees every frame
+
+
+def test_spec_augment_masks_bands_and_spans_without_touching_the_input() -> None:
+    x = torch.randn(3, 200, 40) + 5.0  # no zeros before masking
+    a = spec_augment(x, np.random.default_rng(7))
+    b = spec_augment(x, np.random.default_rng(7))
+    assert torch.equal(a, b) and a.shape == x.shape
+    assert not bool((x == 0).any())  # the batch itself is left alone
+    zero_bands = (a == 0).all(dim=1)  # (batch, mels) wholly masked mel channels
+    zero_spans = (a == 0).all(dim=2)  # (batch, frames) wholly masked frames
+    assert int(zero_bands.sum()) > 0 and int(zero_spans.sum()) > 0
+    assert int(zero_bands.sum(dim=1).max()) <= 16 and int(zero_spans.sum(dim=1).max()) <= 40
+    kept = a != 0
+    assert torch.equal(a[kept], x[kept])

@@ -16,6 +16,11 @@ least S (0-2): where a learner said another sound, the canonical label would tea
 student to hear the expected phone in it, the opposite of what the substitution check asks;
 the teacher's posteriors still cover those frames.
 
+With ``--spec-augment`` every example's features are masked afresh each epoch (two bands
+of up to 8 mel channels, two spans of up to 20 frames, as in SpecAugment) while the targets
+stay the teacher's on the unmasked take: the student must match the teacher from partial
+evidence, which fights the gap between the training speakers and new ones.
+
 With ``--confusion-margin W`` the loss gains a hinge, weight W: on frames where the teacher
 hears the aligned phone, its log posterior should beat every sound learners confuse it with
 (:mod:`tutor.scoring.confusions`) by ``CONFUSION_MARGIN`` nats, the contrast the
@@ -220,6 +225,25 @@ def in_class(
     return [noisy_copy(e, rng, sources, features) if rng.random() < share else e for e in items]
 
 
+FREQ_MASK, TIME_MASK, MASKS = 8, 20, 2
+
+
+def spec_augment(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """``x`` (batch, frames, mels) with ``MASKS`` mel bands and time spans of each example
+    set to 0 (the features are mean-normalised, so 0 is their average)."""
+    x = x.clone()
+    frames, mels = x.shape[1], x.shape[2]
+    for j in range(x.shape[0]):
+        for _ in range(MASKS):
+            w = int(rng.integers(0, FREQ_MASK + 1))
+            f = int(rng.integers(0, max(mels - w, 0) + 1))
+            x[j, :, f : f + w] = 0.0
+            w = int(rng.integers(0, min(TIME_MASK, frames // 10) + 1))
+            t = int(rng.integers(0, max(frames - w, 0) + 1))
+            x[j, t : t + w, :] = 0.0
+    return x
+
+
 def _batch(items: list[Example]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     t = max(len(e.feats) for e in items)
     n = max(len(e.labels) for e in items)
@@ -274,6 +298,7 @@ def train(
     features: FeatureConfig | None = None,
     confusion: float = 0.0,
     seed: int = 0,
+    masking: bool = False,
 ) -> ConvPhoneNet:
     torch.manual_seed(seed)
     net = ConvPhoneNet(config)
@@ -299,6 +324,8 @@ def train(
         for b in batches:
             items = in_class([data[i] for i in b], noisy, noise_rng, sources, features)
             x, soft, hard = _batch(items)
+            if masking:
+                x = spec_augment(x, noise_rng)
             logp = torch.log_softmax(net(x), dim=-1)
             n = min(logp.shape[1], soft.shape[1])
             logp, soft, hard = logp[:, :n], soft[:, :n], hard[:, :n]
@@ -431,6 +458,9 @@ def main(argv: list[str] | None = None) -> int:
         help="also learn from this tutor.train.synth manifest's takes (teacher-labelled, "
         "hard labels = the phones spoken)",
     )
+    ap.add_argument(
+        "--spec-augment", action="store_true", help="mask mel bands and time spans each epoch"
+    )
     args = ap.parse_args(argv)
     config = replace(STUDENT, channels=args.channels, blocks=args.blocks)
     utts = load_split(args.data, "train")[: args.limit]
@@ -448,6 +478,7 @@ def main(argv: list[str] | None = None) -> int:
     net = train(
         train_ex, args.out, args.epochs, args.kd_start, args.kd_end,
         config, args.noisy, acoustic.features, args.confusion_margin,
+        masking=args.spec_augment,
     )  # fmt: skip
     if args.self_distil:
         net = self_distil(net, train_ex, args.out, args.self_distil, args.noisy, acoustic.features)
@@ -460,6 +491,7 @@ def main(argv: list[str] | None = None) -> int:
                 "speeds": SPEEDS, "noisy": args.noisy,
                 "confusion_margin": args.confusion_margin,
                 "trusted_labels": args.trusted_labels,
+                "spec_augment": args.spec_augment,
                 "synthetic": str(args.synth.name) if args.synth else None,
                 "self_distillation_epochs": args.self_distil}  # fmt: skip
     export_acoustic(
