@@ -66,3 +66,26 @@ def test_channel_kmeans_keeps_k_values_per_channel_and_zeros(model: Path, tmp_pa
         cluster_channels(model, out, 1)
     with pytest.raises(ValueError):
         prune_global(model, out, 1.0)
+
+
+def test_a_student_with_take_context_exports_and_hears_the_whole_take(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    config = ConvNetConfig(channels=32, blocks=2, dropout=0.0, context=True)
+    net = ConvPhoneNet(config).eval()
+    path = export_acoustic(net, tmp_path / "ctx.onnx", FeatureConfig(), {"version": "t"})
+    rng = np.random.default_rng(0)
+    feats = rng.standard_normal((200, 40)).astype(np.float32)
+    model = AcousticModel.load(path)
+    whole = model.log_posteriors(feats)
+    with torch.no_grad():
+        ref = torch.log_softmax(net(torch.from_numpy(feats)[None]), -1)[0].numpy()
+    assert np.allclose(whole, ref, atol=1e-4)  # any length: the mean is over the take
+    # a frame's output depends on frames far outside the convolutions' reach
+    changed = feats.copy()
+    changed[150:] += 3.0
+    assert not np.allclose(model.log_posteriors(changed)[:10], whole[:10], atol=1e-4)
+    plain = ConvPhoneNet(ConvNetConfig(channels=32, blocks=2, dropout=0.0)).eval()
+    with torch.no_grad():
+        a = plain(torch.from_numpy(feats)[None])[0, :10]
+        b = plain(torch.from_numpy(changed)[None])[0, :10]
+    assert torch.allclose(a, b)  # without context it does not

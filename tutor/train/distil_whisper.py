@@ -459,10 +459,13 @@ def main(argv: list[str] | None = None) -> int:
         "hard labels = the phones spoken)",
     )
     ap.add_argument(
+        "--context", action="store_true", help="whole-take channel gates in every block"
+    )
+    ap.add_argument(
         "--spec-augment", action="store_true", help="mask mel bands and time spans each epoch"
     )
     args = ap.parse_args(argv)
-    config = replace(STUDENT, channels=args.channels, blocks=args.blocks)
+    config = replace(STUDENT, channels=args.channels, blocks=args.blocks, context=args.context)
     utts = load_split(args.data, "train")[: args.limit]
     acoustic = AcousticModel.load(args.models / "acoustic.onnx")
     valid = set(valid_speakers())

@@ -3,6 +3,10 @@
 Both teacher and student are stacks of residual, dilated, depthwise-separable convolutions
 (TDNN-like) after a stride-2 input convolution, so they output one frame every 20 ms and
 export to small, fast ONNX graphs. The teacher is wider and deeper.
+
+With ``context=True`` each block also rescales its channels from their mean over the whole
+take (squeeze-and-excitation, as in ContextNet): a cheap view of the speaker's whole voice,
+which a local window lacks when telling close vowels of different speakers apart.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ class ConvNetConfig:
     dropout: float = 0.1
     n_classes: int = len(PHONE_SET)
     subsampling: int = 2
+    context: bool = False  # squeeze-and-excitation over the whole take in every block
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -35,8 +40,26 @@ STUDENT = ConvNetConfig(channels=256, blocks=6, dropout=0.1)
 TINY = ConvNetConfig(channels=32, blocks=2, dropout=0.0)  # for tests
 
 
+class TakeContext(nn.Module):
+    """Channel gates from the channels' mean over all frames (squeeze-and-excitation)."""
+
+    def __init__(self, channels: int, reduction: int = 8) -> None:
+        super().__init__()
+        self.gate = nn.Sequential(
+            nn.Linear(channels, channels // reduction),
+            nn.ReLU(),
+            nn.Linear(channels // reduction, channels),
+            nn.Sigmoid(),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (batch, channels, frames)
+        return x * self.gate(x.mean(dim=2)).unsqueeze(2)
+
+
 class SeparableBlock(nn.Module):
-    def __init__(self, channels: int, kernel: int, dilation: int, dropout: float) -> None:
+    def __init__(
+        self, channels: int, kernel: int, dilation: int, dropout: float, context: bool = False
+    ) -> None:
         super().__init__()
         pad = (kernel - 1) // 2 * dilation
         self.depthwise = nn.Conv1d(
@@ -46,9 +69,11 @@ class SeparableBlock(nn.Module):
         self.norm = nn.BatchNorm1d(channels)
         self.act = nn.ReLU()
         self.drop = nn.Dropout(dropout)
+        self.context = TakeContext(channels) if context else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.drop(self.act(self.norm(self.pointwise(self.depthwise(x)))))
+        h = self.act(self.norm(self.pointwise(self.depthwise(x))))
+        return x + self.drop(self.context(h))
 
 
 class ConvPhoneNet(nn.Module):
@@ -66,7 +91,11 @@ class ConvPhoneNet(nn.Module):
         self.blocks = nn.Sequential(
             *[
                 SeparableBlock(
-                    c, config.kernel, config.dilations[i % len(config.dilations)], config.dropout
+                    c,
+                    config.kernel,
+                    config.dilations[i % len(config.dilations)],
+                    config.dropout,
+                    config.context,
                 )
                 for i in range(config.blocks)
             ]
