@@ -8,6 +8,7 @@ array with an index, so epochs read memory, not FLAC.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from importlib import resources
@@ -29,6 +30,20 @@ VALID_SPEAKERS_FILE = SPLITS_DIR / "speechocean762_valid_speakers.txt"
 def valid_speakers() -> frozenset[str]:
     lines = VALID_SPEAKERS_FILE.read_text().splitlines()
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def speaker_fold(speaker: str, folds: int) -> int:
+    """The cross-fitting fold (0..folds-1) of a training speaker, fixed by the name."""
+    return zlib.crc32(speaker.encode()) % folds
+
+
+def parse_fold(text: str) -> tuple[int, int]:
+    """``"K/N"`` -> (K, N) with 0 <= K < N; ValueError otherwise."""
+    k, _, n = text.partition("/")
+    fold, folds = int(k), int(n)
+    if not 0 <= fold < folds:
+        raise ValueError(f"fold {text!r}: expected K/N with 0 <= K < N")
+    return fold, folds
 
 
 @dataclass

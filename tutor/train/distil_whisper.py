@@ -21,6 +21,10 @@ of up to 8 mel channels, two spans of up to 20 frames, as in SpecAugment) while 
 stay the teacher's on the unmasked take: the student must match the teacher from partial
 evidence, which fights the gap between the training speakers and new ones.
 
+With ``--leave-out K/N`` the training speakers of cross-fitting fold K (of N) are left out:
+that student's posteriors on them are what a new speaker's look like, for training the heads
+(:mod:`tutor.train.head_negatives` ``--fold-models``).
+
 With ``--confusion-margin W`` the loss gains a hinge, weight W: on frames where the teacher
 hears the aligned phone, its log posterior should beat every sound learners confuse it with
 (:mod:`tutor.scoring.confusions`) by ``CONFUSION_MARGIN`` nats, the contrast the
@@ -53,7 +57,7 @@ from tutor.scoring.phones import PHONE_INDEX, PHONE_SET
 from tutor.scoring.speechocean import LabelledUtterance, labels_path, load_split
 
 from .augment import add_noise, reverberate
-from .dataset import valid_speakers
+from .dataset import parse_fold, speaker_fold, valid_speakers
 from .export import export_acoustic, file_hash
 from .models import STUDENT, ConvNetConfig, ConvPhoneNet
 from .synth_teacher import synth_targets
@@ -464,6 +468,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--spec-augment", action="store_true", help="mask mel bands and time spans each epoch"
     )
+    ap.add_argument(
+        "--leave-out",
+        type=parse_fold,
+        metavar="K/N",
+        help="leave out the training speakers of cross-fitting fold K of N",
+    )
     args = ap.parse_args(argv)
     config = replace(STUDENT, channels=args.channels, blocks=args.blocks, context=args.context)
     utts = load_split(args.data, "train")[: args.limit]
@@ -471,10 +481,11 @@ def main(argv: list[str] | None = None) -> int:
     valid = set(valid_speakers())
     args.out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
-    train_ex = examples(
-        [u for u in utts if u.speaker not in valid], args.teacher, acoustic, SPEEDS,
-        args.trusted_labels,
-    )  # fmt: skip
+    train_utts = [u for u in utts if u.speaker not in valid]
+    if args.leave_out:
+        fold, folds = args.leave_out
+        train_utts = [u for u in train_utts if speaker_fold(u.speaker, folds) != fold]
+    train_ex = examples(train_utts, args.teacher, acoustic, SPEEDS, args.trusted_labels)
     if args.synth:
         train_ex += synth_examples(args.synth, args.teacher, acoustic)
     valid_ex = examples([u for u in utts if u.speaker in valid], args.teacher, acoustic, (1.0,))
@@ -494,6 +505,7 @@ def main(argv: list[str] | None = None) -> int:
                 "speeds": SPEEDS, "noisy": args.noisy,
                 "confusion_margin": args.confusion_margin,
                 "trusted_labels": args.trusted_labels,
+                "left_out_fold": args.leave_out,
                 "spec_augment": args.spec_augment,
                 "synthetic": str(args.synth.name) if args.synth else None,
                 "self_distillation_epochs": args.self_distil}  # fmt: skip
