@@ -14,6 +14,8 @@ The stages, each cached or checkpointed under ``--out`` (a rerun resumes):
    (:mod:`tutor.train.synth`, a share mispronounced on purpose) that the teacher labels;
 3. ``heads``: the scoring head on the experts' labels and the one with swapped-phone
    negatives (:mod:`tutor.train.head_negatives`), blended (:mod:`tutor.train.head_mix`);
+   with ``--cross-fit N`` both learn from the posteriors of N students that each never
+   heard the speakers they score (``fold*/``), as the shipped student hears a new learner;
 4. ``calibrate``: the prompt check's thresholds (:mod:`tutor.train.prompt_calibration`)
    and the phone score's green line (:mod:`tutor.train.phone_knee`), on validation;
 5. ``int8``: weight-only INT8 copies of both models (:mod:`tutor.train.weight_int8`), and
@@ -139,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--weight", type=float, default=BLEND_WEIGHT, help="share of the experts'-labels head"
     )
+    ap.add_argument(
+        "--cross-fit", type=int, default=0, metavar="N", help="heads on N-fold students"
+    )
     ap.add_argument("--ship-to", type=Path)
     args = ap.parse_args(argv)
     from tutor.paths import models_dir
@@ -163,8 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         _step("teacher phones", teacher_phones.main,
               ["--data", data, "--teacher", str(teacher), "--models", str(first)])  # fmt: skip
     # 2. the student
+    size = ["--channels", str(args.channels), "--blocks", str(args.blocks)]
     if not (student / "acoustic.onnx").is_file():
-        size = ["--channels", str(args.channels), "--blocks", str(args.blocks)]
         _step(
             "distil",
             distil_whisper.main,
@@ -173,12 +178,21 @@ def main(argv: list[str] | None = None) -> int:
              "--epochs", str(args.epochs), *_student_data(args, out)],
         )  # fmt: skip
     # 3. the heads
+    folds = [out / f"fold{k}" for k in range(args.cross_fit)]
+    for k, fold in enumerate(folds):
+        if not (fold / "acoustic.onnx").is_file():
+            _step(f"fold student {k}", distil_whisper.main,
+                  ["--data", data, "--teacher", str(teacher), "--models", str(first),
+                   "--out", str(fold), *size, "--noisy", str(args.noisy),
+                   "--epochs", str(args.epochs), *_student_data(args, out),
+                   "--leave-out", f"{k}/{args.cross_fit}"])  # fmt: skip
+    cross = ["--fold-models", ",".join(str(f) for f in folds)] if folds else []
     heads = {"experts": ["--negatives", "0"], "negatives": ["--members", "2"]}
     for name, extra in heads.items():
         if not (out / f"head_{name}" / "head.onnx").is_file():
             _step(f"head ({name})", head_negatives.main,
                   ["--data", data, "--models", str(student), "--out",
-                   str(out / f"head_{name}"), *extra])  # fmt: skip
+                   str(out / f"head_{name}"), *extra, *cross])  # fmt: skip
     mix = [str(out / "head_experts" / "head.onnx"), str(out / "head_negatives" / "head.onnx"),
            "--weight", str(args.weight), "--out", str(student / "head.onnx")]  # fmt: skip
     keep = set(valid_speakers())
