@@ -3,9 +3,11 @@
 Both work on the ONNX file's weights directly (no checkpoint, no training data, metadata
 kept), as the seeds compress a distilled student:
 
-- :func:`prune_global`: one magnitude threshold over all large weight matrices, so each
-  layer ends with its own sparsity (mixed per-layer sparsity, chosen by the weights
-  themselves); depthwise convolutions, which hold few weights per channel, are left whole;
+- :func:`prune_global`: one threshold over all large weight matrices, on each weight's
+  magnitude relative to its layer's RMS (exported layers carry folded batch norms, so raw
+  magnitudes differ by orders between layers and a raw threshold empties whole layers); each
+  layer ends with its own sparsity (mixed per-layer sparsity, chosen by the weights'
+  distributions); depthwise convolutions, which hold few weights per channel, stay whole;
 - :func:`cluster_channels`: channel-wise k-means (:func:`tutor.train.cluster.kmeans_1d`):
   each output channel keeps at most ``k`` distinct values, zeros stay zero.
 
@@ -59,17 +61,20 @@ def _rewrite(src: Path, out: Path, change: dict[str, np.ndarray], note: str) -> 
 
 
 def prune_global(src: Path, out: Path, sparsity: float) -> dict[str, float]:
-    """Zero the smallest ``sparsity`` share of the large weights (one global magnitude
-    threshold); write ``out``; the sparsity each layer ended with."""
+    """Zero the ``sparsity`` share of the large weights smallest relative to their layer's
+    RMS (one global threshold); write ``out``; the sparsity each layer ended with."""
     if not 0.0 <= sparsity < 1.0:
         raise ValueError(f"sparsity must be within [0, 1), got {sparsity}")
     model = onnx.load(str(src))
     names = _large_weights(model)
     weights = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer if i.name in names}
-    every = np.concatenate([np.abs(w).ravel() for w in weights.values()])
+    relative = {
+        n: np.abs(w) / max(float(np.sqrt(np.mean(w**2))), 1e-12) for n, w in weights.items()
+    }
+    every = np.concatenate([r.ravel() for r in relative.values()])
     threshold = np.quantile(every, sparsity) if every.size else 0.0
-    pruned = {n: np.where(np.abs(w) <= threshold, 0.0, w) for n, w in weights.items()}
-    _rewrite(src, out, pruned, f"magnitude pruning {sparsity:.0%} (global threshold)")
+    pruned = {n: np.where(relative[n] <= threshold, 0.0, w) for n, w in weights.items()}
+    _rewrite(src, out, pruned, f"magnitude pruning {sparsity:.0%} (global, layer-relative)")
     return {n: float((w == 0).mean()) for n, w in pruned.items()}
 
 
