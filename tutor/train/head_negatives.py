@@ -225,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(train_s)} training samples, {len(valid_s)} validation ({time.time() - t0:.0f} s)")
     settings = HeadSettings(members=args.members)
     name = "head-neg" if args.negatives else "head"
+    if args.fold_models:
+        name += f"-xf{len(args.fold_models)}"
     head, metrics = train_head(train_s, valid_s, settings)
     path = export_head(
         head,
@@ -237,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
                 {"copies": args.negatives, "swaps": args.swaps, "clean": CLEAN, "label": 0.0}
             ),  # fmt: skip
             "acoustic_version": acoustic.metadata.get("version", "?"),
+            "cross_fit": json.dumps([str(d) for d in args.fold_models or []]),
             "test_time_speeds": ",".join(str(s) for s in speeds),
         },
     )
