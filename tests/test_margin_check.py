@@ -1,0 +1,33 @@
+"""The acoustic models' own margin check (no heads), on a tiny espeak-ng corpus."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from corpus_helpers import make_tiny_corpus
+
+from tutor.scoring.speechocean import load_split
+from tutor.train.margin_check import main, margin_check, model_posteriors
+
+
+def test_margin_check_counts_swaps_and_compares_at_equal_false_alarms(
+    tmp_path: Path, scoring_models: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = make_tiny_corpus(tmp_path, split="train", n=8)
+    # the tiny corpus labels an error in most takes; rate every phone correct so it swaps
+    utts = [
+        replace(u, words=tuple(replace(w, phone_scores=(2.0,) * len(w.phones)) for w in u.words))
+        for u in load_split(corpus, "train")
+    ]
+    result = margin_check(utts, model_posteriors(scoring_models / "acoustic.onnx"))
+    assert result.swaps > 0
+    assert 0.0 <= result.caught <= 1.0 and 0.0 <= result.heard_as <= 1.0
+    # a model that hears nothing cannot tell a swap from the expected sound
+    flat = margin_check(utts, lambda u: None)
+    assert flat.swaps == 0
+    assert main(["--data", str(corpus), str(scoring_models / "acoustic.onnx")]) == 0
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert line["model"].endswith("acoustic.onnx") and set(line) >= {"caught", "swaps"}
