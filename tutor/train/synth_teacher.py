@@ -78,10 +78,13 @@ def synth_targets(
     manifest: Path, teacher: Path, acoustic: AcousticModel, threads: int = 2
 ) -> list[tuple[Path, np.ndarray, np.ndarray, np.ndarray]]:
     """``(audio path, log-mel features, teacher log posteriors, labels)`` for every usable take,
-    cached in the teacher folder (keyed by the manifest and the aligning model); the
-    teacher's frames are extracted first where missing (resumable)."""
+    cached in the teacher folder (keyed by the manifest, the aligning model and the
+    teacher's phone model); the teacher's frames are extracted first where missing
+    (resumable)."""
+    phones = teacher / "phones.pt"
+    teacher_hash = hashlib.sha1(phones.read_bytes()).hexdigest() if phones.is_file() else ""
     key = hashlib.sha1(
-        f"{manifest_hash(manifest)}:{acoustic.metadata.get('version')}".encode()
+        f"{manifest_hash(manifest)}:{acoustic.metadata.get('version')}:{teacher_hash}".encode()
     ).hexdigest()[:16]
     cache = teacher / f"synth-examples-{key}.pkl"
     if cache.is_file():
