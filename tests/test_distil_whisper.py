@@ -11,15 +11,14 @@ from torch import Tensor  # noqa: E402
 
 from tutor.scoring.features import FeatureConfig, log_mel  # noqa: E402
 from tutor.scoring.phones import PHONE_INDEX, PHONE_SET  # noqa: E402
-from tutor.train.distil_whisper import (  # noqa: E402
-    CONFUSION_MARGIN,
+from tutor.train.distil_examples import (  # noqa: E402
     Example,
-    _trusted,
-    _untrusted_out,
-    confusion_hinge,
     noisy_copy,
     spec_augment,
+    trusted_frames,
+    untrusted_out,
 )
+from tutor.train.distil_whisper import CONFUSION_MARGIN, confusion_hinge  # noqa: E402
 
 
 def _frames(label: str, own: float, rival: str, other: float) -> Tensor:
@@ -56,17 +55,17 @@ def test_a_classroom_copy_keeps_the_targets_and_the_frame_count() -> None:
 
 def test_hard_labels_teach_only_on_phones_the_experts_passed() -> None:
     quality = np.array([2.0, 2.0, 0.4, 0.4, 1.9, 2.0], np.float32)  # per speed-1 frame
-    assert _trusted(None, 6, 1.0, None) is None
-    assert _trusted(quality, 6, 1.0, 1.5).tolist() == [True, True, False, False, True, True]
+    assert trusted_frames(None, 6, 1.0, None) is None
+    assert trusted_frames(quality, 6, 1.0, 1.5).tolist() == [True, True, False, False, True, True]
     # at speed 1.5 frame j is speed-1 frame round(1.5 j)
-    assert _trusted(quality, 4, 1.5, 1.5).tolist() == [True, False, False, True]
-    assert not _trusted(None, 3, 1.0, 1.5).any()  # an utterance that did not align
+    assert trusted_frames(quality, 4, 1.5, 1.5).tolist() == [True, False, False, True]
+    assert not trusted_frames(None, 3, 1.0, 1.5).any()  # an utterance that did not align
     labels = np.array([1, 2, 3, 4, 5, 6])
     ex = Example(np.zeros(1, np.float32), np.zeros((12, 40), np.float32),
                  np.zeros((6, len(PHONE_SET)), np.float32), labels,
-                 _trusted(quality, 6, 1.0, 1.5))  # fmt: skip
+                 trusted_frames(quality, 6, 1.0, 1.5))  # fmt: skip
     hard = torch.from_numpy(labels)[None]
-    assert _untrusted_out([ex], hard)[0].tolist() == [1, 2, -100, -100, 5, 6]
+    assert untrusted_out([ex], hard)[0].tolist() == [1, 2, -100, -100, 5, 6]
     assert hard[0].tolist() == [1, 2, 3, 4, 5, 6]  # the KD mask still sees every frame
 
 

@@ -1,0 +1,207 @@
+"""The distillation's examples: recordings with the teacher's posteriors and hard labels,
+the synthetic takes, and the per-epoch variations of them (classroom copies, SpecAugment).
+
+Used by :mod:`tutor.train.distil_whisper`, which trains on them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from tutor.scoring.audio import TARGET_RATE, change_speed, load_audio
+from tutor.scoring.features import FeatureConfig, log_mel
+from tutor.scoring.model import AcousticModel
+from tutor.scoring.phones import PHONE_SET
+from tutor.scoring.speechocean import LabelledUtterance
+
+from .augment import add_noise, reverberate
+from .synth_teacher import synth_targets
+from .teacher_phones import aligned_labels, aligned_phone_scores, teacher_posteriors
+
+NOISY_SNR_DB = (0.0, 25.0)
+REVERB_SHARE = 0.3
+BABBLE_SHARE = 0.6  # of the noisy copies; the rest white or pink
+
+
+@dataclass
+class Example:
+    samples: np.ndarray  # the (sped-up) recording, for noisy copies
+    feats: np.ndarray
+    teacher: np.ndarray  # teacher log posteriors on the clean recording
+    labels: np.ndarray
+    trusted: np.ndarray | None = None  # per label frame: may the hard label teach here
+
+
+def examples(
+    utts: list[LabelledUtterance],
+    teacher: Path,
+    acoustic: AcousticModel,
+    speeds: tuple[float, ...],
+    trust: float | None = None,
+) -> list[Example]:
+    """Every utterance at every speed with the teacher's posteriors and the forced-alignment
+    labels. The targets are cached beside the teacher's frames (they depend only on the
+    utterances, the speeds and the aligning model), the recordings are read again."""
+    key = hashlib.sha1(
+        json.dumps([[u.utt_id for u in utts], speeds, acoustic.metadata.get("version")]).encode()
+    ).hexdigest()[:16]
+    cache = teacher / f"distil-examples-{key}.pkl"
+    targets: dict[tuple[str, float], tuple[np.ndarray, np.ndarray, np.ndarray]] = (
+        pickle.loads(cache.read_bytes()) if cache.is_file() else {}
+    )
+    fresh = not targets
+    post = teacher_posteriors(teacher) if fresh else None
+    out: list[Example] = []
+    for k, u in enumerate(utts):
+        t1 = post(u, 1.0) if post is not None else None
+        if post is not None and t1 is None:
+            continue
+        audio = load_audio(u.audio)
+        quality = phone_quality(u, audio.samples, acoustic) if trust is not None else None
+        for s in speeds:
+            samples = change_speed(audio.samples, audio.sample_rate, s)
+            if not fresh:
+                if (u.utt_id, s) in targets:
+                    feats, soft, labels = targets[(u.utt_id, s)]
+                    out.append(Example(samples, feats.astype(np.float32),
+                                       soft.astype(np.float32), labels,
+                                       trusted_frames(quality, len(labels), s, trust)))  # fmt: skip
+                continue
+            assert t1 is not None
+            feats = log_mel(samples, acoustic.features)
+            log_post = acoustic.log_posteriors(feats)
+            n = len(log_post)
+            # speed s plays the audio s times faster: output frame j is the teacher's j * s
+            idx = np.clip(np.round(np.arange(n) * s).astype(int), 0, len(t1) - 1)
+            try:
+                labels = aligned_labels(log_post, u)
+            except ValueError:  # too few frames at this speed
+                continue
+            ex = Example(samples, feats.astype(np.float32), t1[idx].astype(np.float32), labels,
+                         trusted_frames(quality, len(labels), s, trust))  # fmt: skip
+            out.append(ex)
+            targets[(u.utt_id, s)] = (ex.feats.astype(np.float16), ex.teacher, labels)
+        if (k + 1) % 250 == 0:
+            print(f"distil examples: {k + 1}/{len(utts)}", file=sys.stderr, flush=True)
+    if fresh:
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_bytes(pickle.dumps(targets, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.replace(cache)
+    return out
+
+
+def phone_quality(
+    utt: LabelledUtterance, samples: np.ndarray, acoustic: AcousticModel
+) -> np.ndarray | None:
+    """The experts' score of the phone under every speed-1 frame; None if it cannot align."""
+    log_post = acoustic.log_posteriors(log_mel(samples, acoustic.features))
+    try:
+        return aligned_phone_scores(log_post, utt)
+    except ValueError:
+        return None
+
+
+def trusted_frames(
+    quality: np.ndarray | None, n: int, speed: float, trust: float | None
+) -> np.ndarray | None:
+    """Which of ``n`` frames at ``speed`` lie on phones scored at least ``trust``."""
+    if trust is None:
+        return None
+    if quality is None:
+        return np.zeros(n, bool)
+    idx = np.clip(np.round(np.arange(n) * speed).astype(int), 0, len(quality) - 1)
+    return quality[idx] >= trust
+
+
+def synth_examples(manifest: Path, teacher: Path, acoustic: AcousticModel) -> list[Example]:
+    """The manifest's synthetic takes as examples (speed 1; labels always trusted)."""
+    out = [
+        Example(load_audio(path).samples, feats.astype(np.float32), soft, labels)
+        for path, feats, soft, labels in synth_targets(manifest, teacher, acoustic)
+    ]
+    print(f"synthetic examples: {len(out)}", file=sys.stderr, flush=True)
+    return out
+
+
+def noisy_copy(
+    ex: Example, rng: np.random.Generator, sources: list[np.ndarray], features: FeatureConfig
+) -> Example:
+    """``ex`` heard in a classroom: reverberant at times, then babble or noise at 0-25 dB."""
+    x = ex.samples
+    if rng.random() < REVERB_SHARE:
+        x = reverberate(x, TARGET_RATE, rng)
+    babble = rng.random() < BABBLE_SHARE
+    picks = [sources[int(i)] for i in rng.integers(len(sources), size=3)] if babble else None
+    x = add_noise(
+        x,
+        TARGET_RATE,
+        rng,
+        float(rng.uniform(*NOISY_SNR_DB)),
+        kind="babble" if babble else str(rng.choice(("white", "pink"))),
+        sources=picks,
+    )
+    feats = log_mel(x, features)[: len(ex.feats)]
+    return replace(ex, feats=feats.astype(np.float32))
+
+
+def in_class(
+    items: list[Example],
+    share: float,
+    rng: np.random.Generator,
+    sources: list[np.ndarray],
+    features: FeatureConfig | None,
+) -> list[Example]:
+    """``items`` with a ``share`` of them replaced by classroom copies."""
+    if share <= 0 or features is None:
+        return items
+    return [noisy_copy(e, rng, sources, features) if rng.random() < share else e for e in items]
+
+
+FREQ_MASK, TIME_MASK, MASKS = 8, 20, 2
+
+
+def spec_augment(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """``x`` (batch, frames, mels) with ``MASKS`` mel bands and time spans of each example
+    set to 0 (the features are mean-normalised, so 0 is their average)."""
+    x = x.clone()
+    frames, mels = x.shape[1], x.shape[2]
+    for j in range(x.shape[0]):
+        for _ in range(MASKS):
+            w = int(rng.integers(0, FREQ_MASK + 1))
+            f = int(rng.integers(0, max(mels - w, 0) + 1))
+            x[j, :, f : f + w] = 0.0
+            w = int(rng.integers(0, min(TIME_MASK, frames // 10) + 1))
+            t = int(rng.integers(0, max(frames - w, 0) + 1))
+            x[j, t : t + w, :] = 0.0
+    return x
+
+
+def batch_of(items: list[Example]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    t = max(len(e.feats) for e in items)
+    n = max(len(e.labels) for e in items)
+    x = torch.zeros(len(items), t, items[0].feats.shape[1])
+    soft = torch.zeros(len(items), n, len(PHONE_SET))
+    hard = torch.full((len(items), n), -100, dtype=torch.long)
+    for j, e in enumerate(items):
+        x[j, : len(e.feats)] = torch.from_numpy(e.feats)
+        soft[j, : len(e.teacher)] = torch.from_numpy(np.exp(e.teacher))
+        hard[j, : len(e.labels)] = torch.from_numpy(e.labels)
+    return x, soft, hard
+
+
+def untrusted_out(items: list[Example], hard: torch.Tensor) -> torch.Tensor:
+    """``hard`` with the frames whose label is not trusted set to ignore (-100)."""
+    out = hard.clone()
+    for j, e in enumerate(items):
+        if e.trusted is not None:
+            n = len(e.trusted)
+            out[j, :n][~torch.from_numpy(e.trusted)] = -100
+    return out
