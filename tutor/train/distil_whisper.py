@@ -116,6 +116,32 @@ def _checkpoint(ckpt: Path, parts: dict[str, Stateful], epoch: int) -> None:
     tmp.replace(ckpt)
 
 
+def _kd_and_ce(
+    logp: torch.Tensor, soft: torch.Tensor, hard: torch.Tensor, ce_labels: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Soft-target cross-entropy over the labelled frames (``hard >= 0``), and the hard-label
+    loss on ``ce_labels`` (-100 where a label must not teach)."""
+    mask = (hard >= 0).float()
+    kd = ((-(soft * logp).sum(-1)) * mask).sum() / mask.sum()
+    ce = F.nll_loss(logp.reshape(-1, len(PHONE_SET)), ce_labels.reshape(-1))
+    return kd, ce
+
+
+def _update(
+    net: torch.nn.Module,
+    opt: torch.optim.Optimizer,
+    sched: torch.optim.lr_scheduler.LRScheduler,
+    loss: torch.Tensor,
+) -> float:
+    """One optimiser step on ``loss`` (gradients clipped at 5); the loss's value."""
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+    opt.step()
+    sched.step()
+    return float(loss.detach())
+
+
 def train(
     data: list[Example],
     out: Path,
@@ -158,20 +184,11 @@ def train(
             logp = torch.log_softmax(net(x), dim=-1)
             n = min(logp.shape[1], soft.shape[1])
             logp, soft, hard = logp[:, :n], soft[:, :n], hard[:, :n]
-            mask = (hard >= 0).float()
-            kd = -(soft * logp).sum(-1)
-            kd = (kd * mask).sum() / mask.sum()
-            ce_labels = untrusted_out(items, hard)[:, :n]
-            ce = F.nll_loss(logp.reshape(-1, len(PHONE_SET)), ce_labels.reshape(-1))
+            kd, ce = _kd_and_ce(logp, soft, hard, untrusted_out(items, hard)[:, :n])
             loss = w * kd + (1 - w) * ce
             if confusion > 0:
                 loss = loss + confusion * confusion_hinge(logp, soft, hard)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
-            opt.step()
-            sched.step()
-            total += float(loss.detach())
+            total += _update(net, opt, sched, loss)
         _checkpoint(out / "ckpt.pt", parts, epoch + 1)
         print(f"distil epoch {epoch + 1}/{epochs}: teacher weight {w:.2f}, "
               f"loss {total / len(batches):.3f}", file=sys.stderr, flush=True)  # fmt: skip
@@ -217,16 +234,8 @@ def self_distil(
             logp = torch.log_softmax(student(x), dim=-1)
             n = min(logp.shape[1], soft.shape[1], hard.shape[1])
             logp, soft, hard = logp[:, :n], soft[:, :n], hard[:, :n]
-            mask = (hard >= 0).float()
-            kd = ((-(soft * logp).sum(-1)) * mask).sum() / mask.sum()
-            ce = F.nll_loss(logp.reshape(-1, len(PHONE_SET)), hard.reshape(-1))
-            loss = 0.5 * kd + 0.5 * ce
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(student.parameters(), 5.0)
-            opt.step()
-            sched.step()
-            total += float(loss.detach())
+            kd, ce = _kd_and_ce(logp, soft, hard, hard)
+            total += _update(student, opt, sched, 0.5 * kd + 0.5 * ce)
         _checkpoint(out / "self_ckpt.pt", parts, epoch + 1)
         print(f"self-distillation epoch {epoch + 1}/{epochs}: loss {total / len(batches):.3f}",
               file=sys.stderr, flush=True)  # fmt: skip
