@@ -13,10 +13,11 @@ import pytest
 pytest.importorskip("torch")
 
 from tutor.scoring.audio import load_audio  # noqa: E402
+from tutor.scoring.features import log_mel  # noqa: E402
 from tutor.scoring.model import AcousticModel  # noqa: E402
 from tutor.scoring.phones import PHONE_SET, SILENCE, split_stress  # noqa: E402
 from tutor.train import synth  # noqa: E402
-from tutor.train.synth_teacher import read_takes, take_labels  # noqa: E402
+from tutor.train.synth_teacher import SynthTake, read_takes, take_labels  # noqa: E402
 
 
 def _runs(labels: np.ndarray) -> list[str]:
@@ -27,6 +28,10 @@ def _runs(labels: np.ndarray) -> list[str]:
         if phone != SILENCE and (not out or out[-1] != phone):
             out.append(phone)
     return out
+
+
+def _labels(take: SynthTake, acoustic: AcousticModel) -> np.ndarray:
+    return take_labels(take, log_mel(load_audio(take.audio).samples, acoustic.features), acoustic)
 
 
 def _merged(phones: list[str]) -> list[str]:
@@ -51,7 +56,9 @@ def test_synthetic_takes_are_labelled_with_the_phones_spoken(
     for take, record in zip(takes, records, strict=True):
         spoken = [p for w in take.words for p in w]
         assert spoken == [p for w in record["words"] for p in w["spoken"]]
-        labels = take_labels(take, load_audio(take.audio).samples, acoustic)
+        labels = take_labels(
+            take, log_mel(load_audio(take.audio).samples, acoustic.features), acoustic
+        )
         assert _runs(labels) == _merged(spoken), record["id"]
         engines.add(record["engine"])
     assert engines == {"flite", "espeak"}  # times from the engine and from the alignment
@@ -61,5 +68,7 @@ def test_synthetic_takes_are_labelled_with_the_phones_spoken(
     err = said[0]["errors"][0]
     if err["kind"] == "substitution":
         take = takes[records.index(said[0])]
-        labels = take_labels(take, load_audio(take.audio).samples, acoustic)
+        labels = take_labels(
+            take, log_mel(load_audio(take.audio).samples, acoustic.features), acoustic
+        )
         assert split_stress(err["to"])[0] in _runs(labels)

@@ -28,6 +28,7 @@ from tutor.scoring.features import log_mel
 from tutor.scoring.model import AcousticModel
 from tutor.scoring.phones import PHONE_INDEX, SILENCE
 
+from .models import output_frames
 from .synth_data import frame_labels, manifest_hash, parse_segments, read_manifest
 from .teacher_phones import teacher_posteriors
 from .whisper_teacher import extract
@@ -59,15 +60,16 @@ def read_takes(manifest: Path) -> list[SynthTake]:
     return takes
 
 
-def take_labels(take: SynthTake, samples: np.ndarray, acoustic: AcousticModel) -> np.ndarray:
-    """The spoken phone under every 20 ms frame: the engine's times where it gave them,
-    else the forced alignment of the spoken phones (ValueError if neither works)."""
-    feats = log_mel(samples, acoustic.features)
-    log_post = acoustic.log_posteriors(feats)
+def take_labels(take: SynthTake, feats: np.ndarray, acoustic: AcousticModel) -> np.ndarray:
+    """The spoken phone under every 20 ms output frame of the take's log-mel ``feats``: the
+    engine's times where it gave them, else the forced alignment of the spoken phones
+    (ValueError if neither works)."""
     spoken = [p for w in take.words for p in w]
-    segments = parse_segments(take.segments, spoken, len(samples) / 16000)
+    seconds = len(feats) * acoustic.features.frame_shift_ms / 1000
+    segments = parse_segments(take.segments, spoken, seconds)
     if not isinstance(segments, str):
-        return frame_labels(segments, len(log_post), FRAME_SHIFT_S)
+        return frame_labels(segments, output_frames(len(feats)), FRAME_SHIFT_S)
+    log_post = acoustic.log_posteriors(feats)
     labels = np.full(len(log_post), PHONE_INDEX[SILENCE], np.int64)
     for p in force_align(log_post, [[list(w)] for w in take.words if w]).phones:
         labels[p.start : p.end] = PHONE_INDEX[p.phone]
@@ -99,15 +101,15 @@ def synth_targets(
     for k, take in enumerate(takes):
         soft = post(take, 1.0)
         try:
-            samples = load_audio(take.audio).samples
-            labels = take_labels(take, samples, acoustic)
+            feats = log_mel(load_audio(take.audio).samples, acoustic.features)
+            labels = take_labels(take, feats, acoustic)
         except (AudioError, ValueError):
             continue
         if soft is None:
             continue
-        feats = log_mel(samples, acoustic.features).astype(np.float16)
         n = min(len(labels), len(soft))
-        out.append((take.audio, feats, soft[:n].astype(np.float32), labels[:n]))
+        out.append((take.audio, feats.astype(np.float16), soft[:n].astype(np.float32),
+                    labels[:n]))  # fmt: skip
         if (k + 1) % 500 == 0:
             print(f"synth examples: {k + 1}/{len(takes)}", file=sys.stderr, flush=True)
     tmp = cache.with_suffix(".tmp")
