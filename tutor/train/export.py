@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import subprocess
 import warnings
 from collections.abc import Iterator, Mapping
@@ -18,6 +17,7 @@ from tutor.scoring.model import ACOUSTIC_CONTRACT
 from tutor.scoring.phones import PHONE_SET
 
 from .models import ConvPhoneNet, LogSoftmaxWrapper
+from .onnx_meta import update_metadata
 
 
 def git_commit() -> str:
@@ -45,13 +45,7 @@ def file_hash(*paths: Path) -> str:
 
 def set_metadata(path: Path, metadata: Mapping[str, object]) -> None:
     model = onnx.load(str(path))
-    existing = {p.key: p for p in model.metadata_props}
-    for key, value in metadata.items():
-        text = value if isinstance(value, str) else json.dumps(value)
-        if key in existing:
-            existing[key].value = text
-        else:
-            model.metadata_props.add(key=key, value=text)
+    update_metadata(model, metadata)
     onnx.save(model, str(path))
 
 

@@ -25,6 +25,7 @@ import torch
 from onnx import numpy_helper
 
 from .cluster import kmeans_1d
+from .onnx_meta import update_metadata
 from .weight_int8 import MIN_ELEMENTS, weight_axes
 
 
@@ -51,11 +52,8 @@ def _rewrite(src: Path, out: Path, change: dict[str, np.ndarray], note: str) -> 
     for init in model.graph.initializer:
         if init.name in change:
             init.CopyFrom(numpy_helper.from_array(change[init.name].astype(np.float32), init.name))
-    props = {p.key: p.value for p in model.metadata_props}
-    props["compression"] = "; ".join(filter(None, [props.get("compression"), note]))
-    del model.metadata_props[:]
-    for key, value in props.items():
-        model.metadata_props.add(key=key, value=value)
+    earlier = next((p.value for p in model.metadata_props if p.key == "compression"), None)
+    update_metadata(model, {"compression": "; ".join(filter(None, [earlier, note]))})
     onnx.checker.check_model(model)
     onnx.save(model, str(out))
 

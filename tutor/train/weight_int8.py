@@ -15,6 +15,8 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
+from .onnx_meta import update_metadata
+
 MIN_ELEMENTS = 1024  # smaller tensors (biases, norms) stay float: they cost nothing
 
 
@@ -72,10 +74,6 @@ def quantize_weights_int8(src: Path, out: Path) -> Path:
     del graph.node[:]
     graph.node.extend(nodes + old)
     onnx.checker.check_model(model)
-    props = {p.key: p.value for p in model.metadata_props}
-    props["weights"] = "int8 per output channel (weight-only)"
-    del model.metadata_props[:]
-    for key, value in props.items():
-        model.metadata_props.add(key=key, value=value)
+    update_metadata(model, {"weights": "int8 per output channel (weight-only)"})
     onnx.save(model, str(out))
     return out
