@@ -174,26 +174,23 @@ def main(argv: list[str] | None = None) -> int:
     if not (teacher / "phones.pt").is_file():
         _step("teacher phones", teacher_phones.main,
               ["--data", data, "--teacher", str(teacher), "--models", str(first)])  # fmt: skip
-    # 2. the student
-    size = ["--channels", str(args.channels), "--blocks", str(args.blocks)]
-    if not (student / "acoustic.onnx").is_file():
-        _step(
-            "distil",
-            distil_whisper.main,
-            ["--data", data, "--teacher", str(teacher), "--models", str(first),
-             "--out", str(student), *size, "--noisy", str(args.noisy),
-             "--epochs", str(args.epochs), *_student_data(args, out)],
-        )  # fmt: skip
-    # 3. the heads
+    # 2. the student, and (3.) the fold students the negatives head learns from
     folds = [out / f"fold{k}" for k in range(args.cross_fit)]
-    negatives_done = (out / "head_negatives" / "head.onnx").is_file()
-    for k, fold in enumerate(folds):
-        if not negatives_done and not (fold / "acoustic.onnx").is_file():
-            _step(f"fold student {k}", distil_whisper.main,
-                  ["--data", data, "--teacher", str(teacher), "--models", str(first),
-                   "--out", str(fold), *size, "--noisy", str(args.noisy),
-                   "--epochs", str(args.epochs), *_student_data(args, out),
-                   "--leave-out", f"{k}/{args.cross_fit}"])  # fmt: skip
+    todo: list[tuple[str, Path, list[str]]] = []  # (step, --out, extra options)
+    if not (student / "acoustic.onnx").is_file():
+        todo.append(("distil", student, []))
+    if not (out / "head_negatives" / "head.onnx").is_file():
+        todo += [(f"fold student {k}", fold, ["--leave-out", f"{k}/{args.cross_fit}"])
+                 for k, fold in enumerate(folds)
+                 if not (fold / "acoustic.onnx").is_file()]  # fmt: skip
+    if todo:
+        recipe = ["--data", data, "--teacher", str(teacher), "--models", str(first),
+                  "--channels", str(args.channels), "--blocks", str(args.blocks),
+                  "--noisy", str(args.noisy), "--epochs", str(args.epochs),
+                  *_student_data(args, out)]  # fmt: skip
+        for name, folder, extra in todo:
+            _step(name, distil_whisper.main, [*recipe, "--out", str(folder), *extra])
+    # 3. the heads
     cross = ["--fold-models", ",".join(str(f) for f in folds)] if folds else []
     heads = {"experts": ["--negatives", "0"], "negatives": ["--members", "2", *cross]}
     for name, extra in heads.items():
@@ -240,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     folders = {"float": student, "int8": int8, **_compressed(student, out)}
     rows = {}
     for name, folder in folders.items():
-        tag = {"float": "float", "int8": "int8"}.get(name, folder.name)
+        tag = name if folder in (student, int8) else folder.name  # bench_float, bench_int8
         rows[name] = _bench(valid, args.data, folder, out / f"bench_{tag}.json", None)
         rows[name]["xz_bytes"] = sum(compressed_bytes(folder / m) for m in MODEL_FILES)
     for snr in CLASSROOM_SNR:  # the smaller models, through classroom noise
