@@ -197,16 +197,15 @@ def main(argv: list[str] | None = None) -> int:
     cache = args.out / "samples.pkl"  # reused when rerun with the same inputs
     speeds: tuple[float, ...] = SPEEDS
     posteriors = acoustic_posteriors(acoustic)
-    train_posteriors = posteriors
-    if args.fold_models:
-        train_posteriors = fold_posteriors(
-            [AcousticModel.load(d / "acoustic.onnx") for d in args.fold_models]
-        )
     if args.teacher:  # teacher frames exist for the recordings as they are (speed 1)
         from .teacher_phones import teacher_posteriors
 
         speeds, posteriors = (1.0,), teacher_posteriors(args.teacher)
-        train_posteriors = posteriors
+    train_posteriors = posteriors
+    if args.fold_models and not args.teacher:
+        train_posteriors = fold_posteriors(
+            [AcousticModel.load(d / "acoustic.onnx") for d in args.fold_models]
+        )
     key = [args.negatives, args.swaps, args.limit, acoustic.metadata.get("version"), CLEAN,
            PHONE_FEATURES, UTTERANCE_FEATURES, str(args.teacher), args.classroom,
            [str(d) for d in args.fold_models or []]]  # fmt: skip
