@@ -52,6 +52,10 @@ class Swap:
     original: str  # base phone really in the audio
     expected: str  # the swapped-in phone the engine is asked to find
 
+    def position(self, utt: LabelledUtterance) -> int:
+        """The swapped phone's index among all of ``utt``'s phones."""
+        return sum(len(w.phones) for w in utt.words[: self.word]) + self.index
+
 
 def confusable_spots(utt: LabelledUtterance, at_least: float) -> list[tuple[int, int, str]]:
     """(word, phone index, base phone) of every phone the experts rated at least
@@ -107,7 +111,7 @@ def scored_swaps(
         audio = load_audio(utt.audio) if swaps else None
         for swap in swaps:
             assert audio is not None
-            offset = sum(len(w.phones) for w in utt.words[: swap.word]) + swap.index
+            offset = swap.position(utt)
             try:
                 result = scorer.score(audio, utt.text, words=swapped_words(utt, swap))
             except ScoringError:

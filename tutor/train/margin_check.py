@@ -52,7 +52,7 @@ def margin_check(utts: Sequence[LabelledUtterance], posteriors: Posteriors) -> M
         if log_post is None:
             continue
         for s in swaps:
-            at = sum(len(w.phones) for w in u.words[: s.word]) + s.index
+            at = s.position(u)
             words = [w.variants for w in swapped_words(u, s)]
             for k, c in enumerate(competitors(log_post, force_align(log_post, words))):
                 if k == at:
