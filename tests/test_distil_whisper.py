@@ -1,4 +1,5 @@
-"""The distillation's classroom copies and its confusion hinge (torch; the train extra)."""
+"""The distillation's classroom copies, augmentations, confusion hinge and feature loss
+(torch; the train extra)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,19 @@ from tutor.scoring.features import FeatureConfig, log_mel  # noqa: E402
 from tutor.scoring.phones import PHONE_INDEX, PHONE_SET  # noqa: E402
 from tutor.train.distil_examples import (  # noqa: E402
     Example,
+    hidden_batch,
     noisy_copy,
     spec_augment,
     trusted_frames,
     untrusted_out,
+    vtlp,
+    warped,
 )
-from tutor.train.distil_whisper import CONFUSION_MARGIN, confusion_hinge  # noqa: E402
+from tutor.train.distil_whisper import (  # noqa: E402
+    CONFUSION_MARGIN,
+    confusion_hinge,
+    feature_loss,
+)
 
 
 def _frames(label: str, own: float, rival: str, other: float) -> Tensor:
@@ -81,3 +89,40 @@ def test_spec_augment_masks_bands_and_spans_without_touching_the_input() -> None
     assert int(zero_bands.sum(dim=1).max()) <= 16 and int(zero_spans.sum(dim=1).max()) <= 40
     kept = a != 0
     assert torch.equal(a[kept], x[kept])
+
+
+def _peak_bin(x: Tensor) -> int:
+    return int(x[0].mean(dim=0).argmax())
+
+
+def test_vtlp_moves_a_formant_up_or_down_the_mel_bins(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tutor.train.distil_examples as examples
+
+    bins = torch.arange(40, dtype=torch.float32)
+    x = torch.exp(-0.5 * ((bins - 20) / 1.5) ** 2).expand(1, 30, 40).clone()  # one formant
+    config = FeatureConfig()
+    monkeypatch.setattr(examples, "VTLP_RANGE", (1.0, 1.0))
+    assert torch.allclose(vtlp(x, np.random.default_rng(0), config), x)
+    monkeypatch.setattr(examples, "VTLP_RANGE", (1.1, 1.1))
+    longer = vtlp(x, np.random.default_rng(0), config)
+    monkeypatch.setattr(examples, "VTLP_RANGE", (0.9, 0.9))
+    shorter = vtlp(x, np.random.default_rng(0), config)
+    assert _peak_bin(shorter) < _peak_bin(x) == 20 < _peak_bin(longer)
+    assert longer.shape == x.shape and torch.equal(x[0, 0], x[0, 1])  # input untouched
+
+
+def test_feature_targets_follow_the_speed_copy_and_only_masked_frames_count() -> None:
+    frames = np.arange(10, dtype=np.float32)[:, None] * np.ones((1, 3), np.float32)
+    assert warped(frames, 4, 1.5)[:, 0].tolist() == [0, 2, 3, 4]  # frame j is round(1.5 j)
+    with_hidden = Example(np.zeros(1, np.float32), np.zeros((8, 40), np.float32),
+                          np.zeros((4, len(PHONE_SET)), np.float32), np.zeros(4, int),
+                          hidden=warped(frames, 4, 1.0))  # fmt: skip
+    without = Example(np.zeros(1, np.float32), np.zeros((8, 40), np.float32),
+                      np.zeros((4, len(PHONE_SET)), np.float32), np.zeros(4, int))  # fmt: skip
+    target, mask = hidden_batch([with_hidden, without], 5)
+    assert target.shape == (2, 5, 3) and mask.tolist() == [[True] * 4 + [False], [False] * 5]
+    close = target + 0.01
+    far = -target
+    far[~mask] = 100.0  # frames without a target are not scored, whatever the student says
+    assert float(feature_loss(close, target, mask)) < float(feature_loss(far, target, mask))
+    assert float(feature_loss(far, target, torch.zeros_like(mask))) == 0.0

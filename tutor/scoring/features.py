@@ -41,11 +41,11 @@ class FeatureConfig:
         return cls(**known)  # type: ignore[arg-type]
 
 
-def _hz_to_mel(hz: np.ndarray | float) -> np.ndarray:
+def hz_to_mel(hz: np.ndarray | float) -> np.ndarray:
     return 1127.0 * np.log1p(np.asarray(hz, dtype=np.float64) / 700.0)
 
 
-def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
+def mel_to_hz(mel: np.ndarray) -> np.ndarray:
     return 700.0 * np.expm1(mel / 1127.0)
 
 
@@ -53,8 +53,8 @@ def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
 def mel_filterbank(config: FeatureConfig) -> np.ndarray:
     """Triangular filters on the mel scale, shape ``(n_fft // 2 + 1, n_mels)``."""
     n_bins = config.n_fft // 2 + 1
-    edges = _mel_to_hz(
-        np.linspace(_hz_to_mel(config.f_min), _hz_to_mel(config.f_max), config.n_mels + 2)
+    edges = mel_to_hz(
+        np.linspace(hz_to_mel(config.f_min), hz_to_mel(config.f_max), config.n_mels + 2)
     )
     freqs = np.linspace(0.0, config.sample_rate / 2, n_bins)
     lower, centre, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]

@@ -17,14 +17,19 @@ import numpy as np
 import torch
 
 from tutor.scoring.audio import TARGET_RATE, change_speed, load_audio
-from tutor.scoring.features import FeatureConfig, log_mel
+from tutor.scoring.features import FeatureConfig, hz_to_mel, log_mel, mel_to_hz
 from tutor.scoring.model import AcousticModel
 from tutor.scoring.phones import PHONE_SET
 from tutor.scoring.speechocean import LabelledUtterance
 
 from .augment import add_noise, reverberate
 from .synth_teacher import synth_targets
-from .teacher_phones import aligned_labels, aligned_phone_scores, teacher_posteriors
+from .teacher_phones import (
+    aligned_labels,
+    aligned_phone_scores,
+    teacher_hidden,
+    teacher_posteriors,
+)
 
 NOISY_SNR_DB = (0.0, 25.0)
 REVERB_SHARE = 0.3
@@ -38,6 +43,9 @@ class Example:
     teacher: np.ndarray  # teacher log posteriors on the clean recording
     labels: np.ndarray
     trusted: np.ndarray | None = None  # per label frame: may the hard label teach here
+    utt_id: str = ""  # the corpus utterance (empty for a synthetic take)
+    speed: float = 1.0
+    hidden: np.ndarray | None = None  # teacher's hidden layer per label frame (float16)
 
 
 def examples(
@@ -73,20 +81,20 @@ def examples(
                     feats, soft, labels = targets[(u.utt_id, s)]
                     out.append(Example(samples, feats.astype(np.float32),
                                        soft.astype(np.float32), labels,
-                                       trusted_frames(quality, len(labels), s, trust)))  # fmt: skip
+                                       trusted_frames(quality, len(labels), s, trust),
+                                       u.utt_id, s))  # fmt: skip
                 continue
             assert t1 is not None
             feats = log_mel(samples, acoustic.features)
             log_post = acoustic.log_posteriors(feats)
             n = len(log_post)
-            # speed s plays the audio s times faster: output frame j is the teacher's j * s
-            idx = np.clip(np.round(np.arange(n) * s).astype(int), 0, len(t1) - 1)
             try:
                 labels = aligned_labels(log_post, u)
             except ValueError:  # too few frames at this speed
                 continue
-            ex = Example(samples, feats.astype(np.float32), t1[idx].astype(np.float32), labels,
-                         trusted_frames(quality, len(labels), s, trust))  # fmt: skip
+            soft = warped(t1, n, s).astype(np.float32)
+            ex = Example(samples, feats.astype(np.float32), soft, labels,
+                         trusted_frames(quality, len(labels), s, trust), u.utt_id, s)  # fmt: skip
             out.append(ex)
             targets[(u.utt_id, s)] = (ex.feats.astype(np.float16), ex.teacher, labels)
         if (k + 1) % 250 == 0:
@@ -95,6 +103,28 @@ def examples(
         tmp = cache.with_suffix(".tmp")
         tmp.write_bytes(pickle.dumps(targets, protocol=pickle.HIGHEST_PROTOCOL))
         tmp.replace(cache)
+    return out
+
+
+def warped(frames: np.ndarray, n: int, speed: float) -> np.ndarray:
+    """``n`` rows of speed-1 ``frames`` for a copy played ``speed`` times faster: row j is
+    the speed-1 frame j * speed."""
+    idx = np.clip(np.round(np.arange(n) * speed).astype(int), 0, len(frames) - 1)
+    return frames[idx]
+
+
+def with_teacher_hidden(exs: list[Example], teacher: Path) -> list[Example]:
+    """``exs`` with the teacher's hidden layer as a per-frame target (feature
+    distillation); synthetic takes and takes without teacher frames are left without."""
+    hidden = teacher_hidden(teacher)
+    by_utt: dict[str, np.ndarray | None] = {}
+    out = []
+    for e in exs:
+        if e.utt_id and e.utt_id not in by_utt:
+            h = hidden(e.utt_id)
+            by_utt[e.utt_id] = None if h is None else h.astype(np.float16)
+        h = by_utt.get(e.utt_id)
+        out.append(e if h is None else replace(e, hidden=warped(h, len(e.labels), e.speed)))
     return out
 
 
@@ -117,8 +147,7 @@ def trusted_frames(
         return None
     if quality is None:
         return np.zeros(n, bool)
-    idx = np.clip(np.round(np.arange(n) * speed).astype(int), 0, len(quality) - 1)
-    return quality[idx] >= trust
+    return warped(quality, n, speed) >= trust
 
 
 def synth_examples(manifest: Path, teacher: Path, acoustic: AcousticModel) -> list[Example]:
@@ -184,6 +213,30 @@ def spec_augment(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
     return x
 
 
+VTLP_RANGE = (0.9, 1.1)
+
+
+def vtlp(x: torch.Tensor, rng: np.random.Generator, features: FeatureConfig) -> torch.Tensor:
+    """``x`` (batch, frames, mels) with each example's spectrum stretched by its own factor
+    a in ``VTLP_RANGE`` (vocal tract length perturbation): the log-mel value at frequency f
+    becomes the one at f / a, read between mel bins by linear interpolation. A take
+    sounds as if from a speaker with a longer or shorter vocal tract; a new "speaker" every
+    epoch for a corpus of only a hundred."""
+    n_mels = x.shape[2]
+    lo_mel, hi_mel = (float(hz_to_mel(f)) for f in (features.f_min, features.f_max))
+    step = (hi_mel - lo_mel) / (n_mels + 1)
+    centres = lo_mel + step * np.arange(1, n_mels + 1)  # each bin's centre, in mel
+    out = torch.empty_like(x)
+    for j in range(x.shape[0]):
+        a = float(rng.uniform(*VTLP_RANGE))
+        source = hz_to_mel(mel_to_hz(centres) / a)
+        pos = np.clip((source - lo_mel) / step - 1, 0, n_mels - 1)
+        left = np.minimum(np.floor(pos).astype(int), n_mels - 2)
+        w = torch.from_numpy((pos - left).astype(np.float32))
+        out[j] = x[j][:, left] * (1 - w) + x[j][:, left + 1] * w
+    return out
+
+
 def batch_of(items: list[Example]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     t = max(len(e.feats) for e in items)
     n = max(len(e.labels) for e in items)
@@ -195,6 +248,20 @@ def batch_of(items: list[Example]) -> tuple[torch.Tensor, torch.Tensor, torch.Te
         soft[j, : len(e.teacher)] = torch.from_numpy(np.exp(e.teacher))
         hard[j, : len(e.labels)] = torch.from_numpy(e.labels)
     return x, soft, hard
+
+
+def hidden_batch(items: list[Example], n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The teacher's hidden layer for ``n`` frames of each item, ``(batch, n, dim)``, and
+    the mask of frames that have one."""
+    dim = next(e.hidden.shape[1] for e in items if e.hidden is not None)
+    target = torch.zeros(len(items), n, dim)
+    mask = torch.zeros(len(items), n, dtype=torch.bool)
+    for j, e in enumerate(items):
+        if e.hidden is not None:
+            m = min(n, len(e.hidden))
+            target[j, :m] = torch.from_numpy(e.hidden[:m].astype(np.float32))
+            mask[j, :m] = True
+    return target, mask
 
 
 def untrusted_out(items: list[Example], hard: torch.Tensor) -> torch.Tensor:

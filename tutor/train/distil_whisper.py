@@ -25,6 +25,15 @@ With ``--leave-out K/N`` the training speakers of cross-fitting fold K (of N) ar
 that student's posteriors on them are what a new speaker's look like, for training the heads
 (:mod:`tutor.train.head_negatives` ``--fold-models``).
 
+With ``--feature-distil W`` the student's last block also learns, through a 1x1 projection
+used only in training, to predict the teacher phone model's hidden layer on the clean take
+(DistilHuBERT's L1 + cosine loss, weight W): 512 numbers a frame where the posteriors give
+one best phone, a richer target meant to carry the teacher's ear to new speakers.
+
+With ``--vtlp`` every example's spectrum is stretched each epoch by a fresh factor in
+0.9-1.1 (vocal tract length perturbation) with the targets unchanged: a new "speaker"
+every epoch, against a corpus of a hundred training speakers.
+
 With ``--confusion-margin W`` the loss gains a hinge, weight W: on frames where the teacher
 hears the aligned phone, its log posterior should beat every sound learners confuse it with
 (:mod:`tutor.scoring.confusions`) by ``CONFUSION_MARGIN`` nats, the contrast the
@@ -58,11 +67,14 @@ from .distil_examples import (
     Example,
     batch_of,
     examples,
+    hidden_batch,
     in_class,
     noisy_copy,
     spec_augment,
     synth_examples,
     untrusted_out,
+    vtlp,
+    with_teacher_hidden,
 )
 from .export import export_acoustic, file_hash
 from .models import STUDENT, ConvNetConfig, ConvPhoneNet
@@ -96,6 +108,16 @@ def confusion_hinge(logp: torch.Tensor, soft: torch.Tensor, hard: torch.Tensor) 
     return gap[ok].mean()
 
 
+def feature_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """DistilHuBERT's loss on the frames in ``mask``: L1 distance minus log sigmoid of the
+    cosine similarity between the student's projection and the teacher's hidden layer."""
+    if not bool(mask.any()):
+        return pred.sum() * 0.0
+    p, t = pred[mask], target[mask]
+    l1 = (p - t).abs().mean()
+    return l1 - F.logsigmoid(F.cosine_similarity(p, t, dim=-1)).mean()
+
+
 Stateful = torch.nn.Module | torch.optim.Optimizer | torch.optim.lr_scheduler.LRScheduler
 
 
@@ -105,7 +127,8 @@ def _resume(ckpt: Path, parts: dict[str, Stateful]) -> int:
         return 0
     state = torch.load(ckpt, weights_only=False)
     for name, part in parts.items():
-        part.load_state_dict(state[name])
+        if name in state:  # a part added since the checkpoint was written starts afresh
+            part.load_state_dict(state[name])
     return int(state["epoch"])
 
 
@@ -154,14 +177,21 @@ def train(
     confusion: float = 0.0,
     seed: int = 0,
     masking: bool = False,
+    feature_distil: float = 0.0,
+    warp: bool = False,
 ) -> ConvPhoneNet:
     torch.manual_seed(seed)
     net = ConvPhoneNet(config)
-    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-2)
+    # feature distillation: a 1x1 projection from the student's last block to the teacher's
+    # hidden layer, used in training only (the exported net has no trace of it)
+    dim = next((e.hidden.shape[1] for e in data if e.hidden is not None), 1)
+    project = torch.nn.Conv1d(config.channels, dim, 1)
+    params = [*net.parameters(), *(project.parameters() if feature_distil > 0 else [])]
+    opt = torch.optim.AdamW(params, lr=2e-3, weight_decay=1e-2)
     batch = 16
     steps = epochs * -(-len(data) // batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps)
-    parts: dict[str, Stateful] = {"model": net, "opt": opt, "sched": sched}
+    parts: dict[str, Stateful] = {"model": net, "project": project, "opt": opt, "sched": sched}
     start = _resume(out / "ckpt.pt", parts)
     order_rng = np.random.default_rng(seed)
     lengths = np.array([len(e.feats) for e in data])
@@ -179,13 +209,20 @@ def train(
         for b in batches:
             items = in_class([data[i] for i in b], noisy, noise_rng, sources, features)
             x, soft, hard = batch_of(items)
+            if warp and features is not None:
+                x = vtlp(x, noise_rng, features)
             if masking:
                 x = spec_augment(x, noise_rng)
-            logp = torch.log_softmax(net(x), dim=-1)
+            h = net.hidden(x)
+            logp = torch.log_softmax(net.out(h).transpose(1, 2), dim=-1)
             n = min(logp.shape[1], soft.shape[1])
             logp, soft, hard = logp[:, :n], soft[:, :n], hard[:, :n]
             kd, ce = _kd_and_ce(logp, soft, hard, untrusted_out(items, hard)[:, :n])
             loss = w * kd + (1 - w) * ce
+            if feature_distil > 0:
+                target, mask = hidden_batch(items, n)
+                pred = project(h).transpose(1, 2)[:, :n]
+                loss = loss + feature_distil * feature_loss(pred, target, mask)
             if confusion > 0:
                 loss = loss + confusion * confusion_hinge(logp, soft, hard)
             total += _update(net, opt, sched, loss)
@@ -308,6 +345,19 @@ def main(argv: list[str] | None = None) -> int:
         metavar="K/N",
         help="leave out the training speakers of cross-fitting fold K of N",
     )
+    ap.add_argument(
+        "--feature-distil",
+        type=float,
+        default=0.0,
+        metavar="W",
+        help="weight of a loss that has the student's last block predict the teacher's "
+        "hidden layer (DistilHuBERT-style feature distillation)",
+    )
+    ap.add_argument(
+        "--vtlp",
+        action="store_true",
+        help="stretch every example's spectrum by a fresh factor each epoch (VTLP)",
+    )
     args = ap.parse_args(argv)
     config = replace(STUDENT, channels=args.channels, blocks=args.blocks, context=args.context)
     utts = load_split(args.data, "train")[: args.limit]
@@ -322,11 +372,13 @@ def main(argv: list[str] | None = None) -> int:
     train_ex = examples(train_utts, args.teacher, acoustic, SPEEDS, args.trusted_labels)
     if args.synth:
         train_ex += synth_examples(args.synth, args.teacher, acoustic)
+    if args.feature_distil > 0:
+        train_ex = with_teacher_hidden(train_ex, args.teacher)
     valid_ex = examples([u for u in utts if u.speaker in valid], args.teacher, acoustic, (1.0,))
     net = train(
         train_ex, args.out, args.epochs, args.kd_start, args.kd_end,
         config, args.noisy, acoustic.features, args.confusion_margin,
-        masking=args.spec_augment,
+        masking=args.spec_augment, feature_distil=args.feature_distil, warp=args.vtlp,
     )  # fmt: skip
     if args.self_distil:
         net = self_distil(net, train_ex, args.out, args.self_distil, args.noisy, acoustic.features)
@@ -341,6 +393,8 @@ def main(argv: list[str] | None = None) -> int:
                 "trusted_labels": args.trusted_labels,
                 "left_out_fold": args.leave_out,
                 "spec_augment": args.spec_augment,
+                "feature_distil": args.feature_distil,
+                "vtlp": args.vtlp,
                 "synthetic": str(args.synth.name) if args.synth else None,
                 "self_distillation_epochs": args.self_distil}  # fmt: skip
     export_acoustic(

@@ -102,9 +102,13 @@ class ConvPhoneNet(nn.Module):
         )
         self.out = nn.Conv1d(c, config.n_classes, 1)
 
+    def hidden(self, feats: torch.Tensor) -> torch.Tensor:
+        """The last block's output, ``(batch, channels, frames / 2)``: what the classifier
+        reads, and what feature distillation shapes."""
+        return self.blocks(self.front(feats.transpose(1, 2)))
+
     def forward(self, feats: torch.Tensor) -> torch.Tensor:
-        x = self.front(feats.transpose(1, 2))
-        return self.out(self.blocks(x)).transpose(1, 2)
+        return self.out(self.hidden(feats)).transpose(1, 2)
 
 
 def output_frames(n_frames: int, subsampling: int = 2) -> int:

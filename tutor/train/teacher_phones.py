@@ -49,6 +49,11 @@ class TeacherPhoneNet(nn.Module):
         """(B, T, 512) -> (B, T, n_phones) log posteriors."""
         return torch.log_softmax(self.conv(frames.transpose(1, 2)).transpose(1, 2), dim=-1)
 
+    def hidden(self, frames: torch.Tensor) -> torch.Tensor:
+        """(B, T, 512) -> (B, T, hidden): the layer under the phone classifier, the
+        teacher's phone-shaped view of each frame (feature distillation's target)."""
+        return self.conv[:-1](frames.transpose(1, 2)).transpose(1, 2)
+
 
 def aligned_labels(log_post: np.ndarray, utt: LabelledUtterance) -> np.ndarray:
     """The phone index of every frame of ``log_post``, from the forced alignment of the
@@ -138,6 +143,24 @@ def teacher_posteriors(teacher: Path) -> Callable[[Take, float], np.ndarray | No
         if speed != 1.0 or not path.is_file():
             return None
         return log_posteriors(net, np.load(path))
+
+    return run
+
+
+def teacher_hidden(teacher: Path) -> Callable[[str], np.ndarray | None]:
+    """The trained teacher's hidden layer for an utterance id at speed 1 (``None`` when
+    its frames were not extracted)."""
+    net = TeacherPhoneNet()
+    net.load_state_dict(torch.load(teacher / "phones.pt", weights_only=True))
+    net.eval()
+
+    @torch.no_grad()
+    def run(utt_id: str) -> np.ndarray | None:
+        path = teacher / "frames" / f"{utt_id}.npy"
+        if not path.is_file():
+            return None
+        frames = torch.from_numpy(np.load(path).astype(np.float32))[None]
+        return net.hidden(frames)[0].numpy()
 
     return run
 

@@ -2,6 +2,7 @@
 
     python -m tutor.train.whisper_chain --data ../shared/data/speechocean762 --out runs/chain \\
         [--channels 320 --blocks 8 --noisy 0.5] [--trusted-labels 1.5 --synth-takes 4000] \\
+        [--feature-distil 1.0] [--vtlp] \\
         [--ship-to assets/models]
 
 The stages, each cached or checkpointed under ``--out`` (a rerun resumes):
@@ -88,6 +89,10 @@ def _student_data(args: argparse.Namespace, out: Path) -> list[str]:
     extra = []
     if args.trusted_labels is not None:
         extra += ["--trusted-labels", str(args.trusted_labels)]
+    if args.feature_distil:
+        extra += ["--feature-distil", str(args.feature_distil)]
+    if args.vtlp:
+        extra.append("--vtlp")
     if args.synth_takes:
         from . import synth
 
@@ -138,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--noisy", type=float, default=0.0)
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--trusted-labels", type=float, help="see distil_whisper --trusted-labels")
+    ap.add_argument("--feature-distil", type=float, default=0.0, help="see distil_whisper")
+    ap.add_argument("--vtlp", action="store_true", help="see distil_whisper --vtlp")
     ap.add_argument(
         "--synth-takes", type=int, default=0, help="synthetic takes the teacher labels too"
     )
