@@ -219,3 +219,37 @@ def test_a_speed_with_too_few_frames_is_skipped(scorer: Scorer, speech) -> None:
     alignment, _, outputs = tta._rate(tta._log_posteriors(cut, 1.0), [w.variants for w in words])
     averaged = tta._average_speeds(cut, words, alignment, outputs)
     assert averaged is outputs
+
+
+def _with_line(scorer: Scorer, line: str) -> Scorer:
+    head = replace(scorer.head, metadata={**scorer.head.metadata, "confusion_line": line})
+    return Scorer(scorer.acoustic, head)
+
+
+def test_a_phone_heard_as_a_confusable_sound_over_the_line_is_at_best_amber(
+    scorer: Scorer,
+) -> None:
+    from tutor.scoring.alignment import force_align
+    from tutor.scoring.bands import PHONE_HEARD_OTHER
+    from tutor.scoring.substitution import competitors
+
+    words = json.loads((FIXTURES / "festival_sink.json").read_text())["words"]
+    canonical = [WordPronunciation(w["text"], (tuple(w["canonical"]),), "override") for w in words]
+    audio = load_audio(FIXTURES / "festival_sink.wav")
+    log_post = scorer._log_posteriors(audio, 1.0)
+    rivals = competitors(log_post, force_align(log_post, [w.variants for w in canonical]))
+    line = 0.25
+    over = [k for k, r in enumerate(rivals) if r.margin > line]
+    assert over, "the sink take should hold a phone heard as another sound"
+    without = _with_line(scorer, "").score(audio, TEXT, words=canonical)
+    capped = _with_line(scorer, str(line)).score(audio, TEXT, words=canonical)
+    for k, (a, b) in enumerate(zip(without.phones, capped.phones, strict=True)):
+        if k in over:
+            assert b.score == min(a.score, PHONE_HEARD_OTHER) and b.mispronounced
+            assert b.heard == rivals[k].phone != b.phone
+        else:
+            assert b == a
+    assert capped.words[1].accuracy == without.words[1].accuracy  # the head's words stand
+    for bad in ("wide", "0", "-1", "nan"):
+        with pytest.raises(ModelError, match="confusion_line"):
+            _ = _with_line(scorer, bad).head.confusion_line

@@ -69,3 +69,16 @@ def test_the_phone_knee_moves_to_the_green_line_and_keeps_the_ends(
         ScoringHead.load(head).run(x)["word_scores"],
         atol=1e-5,
     )
+
+
+def test_the_confusion_line_is_written_only_when_given(
+    scoring_models: Path, tmp_path: Path, capsys
+) -> None:
+    head, out = scoring_models / "head.onnx", tmp_path / "line.onnx"
+    pair = [str(head), str(head), "--weight", "0.5", "--out", str(out)]
+    assert main([*pair, "--confusion-line", "3.3"]) == 0
+    assert ScoringHead.load(out).confusion_line == pytest.approx(3.3)
+    assert main(pair) == 0  # a new blend is calibrated anew: no line inherited
+    assert ScoringHead.load(out).confusion_line == float("inf")
+    assert main([*pair, "--confusion-line", "0"]) == 2
+    assert "--confusion-line" in capsys.readouterr().err

@@ -10,7 +10,7 @@ import pytest
 from corpus_helpers import make_tiny_corpus
 
 from tutor.scoring.speechocean import load_split
-from tutor.train.margin_check import main, margin_check, model_posteriors
+from tutor.train.margin_check import confusion_line, main, margin_check, model_posteriors
 
 
 def test_margin_check_counts_swaps_and_compares_at_equal_false_alarms(
@@ -31,3 +31,14 @@ def test_margin_check_counts_swaps_and_compares_at_equal_false_alarms(
     assert main(["--data", str(corpus), str(scoring_models / "acoustic.onnx")]) == 0
     line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert line["model"].endswith("acoustic.onnx") and set(line) >= {"caught", "swaps"}
+
+
+def test_the_confusion_line_leaves_the_given_share_of_untouched_phones_over_it() -> None:
+    import numpy as np
+
+    untouched = np.linspace(-5.0, 5.0, 1001)
+    line = confusion_line(untouched, 0.015)
+    assert (untouched > line).mean() <= 0.015 < (untouched > line - 0.05).mean()
+    assert confusion_line(untouched, 0.015) == round(line, 2)  # rounded to 0.01 nats
+    with pytest.raises(ValueError):
+        confusion_line(np.array([]))

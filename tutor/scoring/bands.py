@@ -25,6 +25,9 @@ class Band(Enum):
 #: Phone scores (0..2): at or above GOOD is green; FAIR..GOOD amber; below FAIR red.
 PHONE_GOOD = 1.5
 PHONE_FAIR = 0.8
+#: A phone the acoustic model clearly heard as a sound learners say instead (its margin
+#: over the head's ``confusion_line``) scores at most this: amber, with that sound named.
+PHONE_HEARD_OTHER = 1.45
 #: Word and sentence scores (0..10).
 TEN_GOOD = 7.5
 TEN_FAIR = 5.0

@@ -16,7 +16,7 @@ import numpy as np
 
 from .alignment import Alignment, force_align
 from .audio import Audio, change_speed, load_audio
-from .bands import needs_work
+from .bands import PHONE_HEARD_OTHER, needs_work
 from .errors import AudioError, TextError
 from .features import log_mel
 from .gop import PHONE_FEATURES, GopFeatures, gop_features
@@ -68,6 +68,7 @@ class Scorer:
             Lexicon.default().warm_up()
         head = ScoringHead.load(root / HEAD_FILE, threads)
         check_contract(head)
+        _ = head.confusion_line  # a head with an unreadable line is refused at load
         scorer = cls(AcousticModel.load(root / ACOUSTIC_FILE, threads), head)
         _ = scorer.prompt_limits  # a model with unreadable thresholds is refused at load
         return scorer
@@ -202,12 +203,15 @@ class Scorer:
         rivals: Sequence[Competitor],
     ) -> UtteranceResult:
         shift = self.acoustic.frame_shift
+        line = self.head.confusion_line
         phones_by_word: list[list[PhoneResult]] = [[] for _ in words]
         present = 0
         for k, p in enumerate(alignment.phones):
             _, stress = split_stress(p.token)
             word_said = evidence.said[p.word_index]
             score = float(np.clip(out.phone[k], 0.0, 2.0)) if word_said else 0.0
+            if rivals[k].margin > line:  # clearly heard as a sound learners say instead
+                score = min(score, PHONE_HEARD_OTHER)
             said = word_said and gop.phone_features[k, SIL_POSTERIOR_COLUMN] < PRESENT_SIL_POSTERIOR
             present += int(said)
             phones_by_word[p.word_index].append(

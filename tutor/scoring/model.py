@@ -100,6 +100,22 @@ class ScoringHead:
             raise ModelError(f"{self.path.name}: test_time_speeds out of range: {raw!r}")
         return tuple(dict.fromkeys((1.0, *speeds)))
 
+    @property
+    def confusion_line(self) -> float:
+        """The confusable-phone margin (nats, metadata ``confusion_line``) above which a
+        phone counts as heard as that other sound, whatever the head scored; infinite
+        (never) when the head names none."""
+        raw = self.metadata.get("confusion_line", "")
+        if not raw.strip():
+            return float("inf")
+        try:
+            line = float(raw)
+        except ValueError as e:
+            raise ModelError(f"{self.path.name}: bad confusion_line {raw!r}") from e
+        if not line > 0:  # NaN or a line that would flag correct phones
+            raise ModelError(f"{self.path.name}: confusion_line must be positive: {raw!r}")
+        return line
+
     def run(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         names = [o.name for o in self.session.get_outputs()]
         return dict(zip(names, self.session.run(None, inputs), strict=True))

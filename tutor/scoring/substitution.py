@@ -7,12 +7,14 @@ that sound as "heard" for a phone scored amber or red when the margin is positiv
 Restricting the competitors to the confusable ones names the sound really said far more
 often (89 % against 59 % for any phone, ``tutor bench --substitute``, validation slice).
 
-The margin does not change the score. Measured on the validation slice, capping phones
-whose margin passes a threshold catches more swapped sounds but flags many phones that
-learners said acceptably (margin > 2.5 fires on 4 % of real phones, which the experts rate
-1.5 on average): phone PCC fell from 0.595 to 0.500 with a red cap, to 0.586 with an amber
-one, while false alarms rose over 3 %. The scoring head, trained partly on swapped
-phones, decides the score (:mod:`tutor.train.head_negatives`).
+Over the head's ``confusion_line`` the margin also caps the score at amber
+(:data:`tutor.scoring.bands.PHONE_HEARD_OTHER`, applied by the engine): the acoustic model
+alone catches more swapped sounds than the head at equal false alarms, and the line is set
+so that only 1.5 % of untouched phones cross it (:func:`tutor.train.margin_check.confusion_line`),
+the green line then spending the rest of the 3 % budget. An earlier red cap at a fixed 2.5
+nats, with no green line re-chosen, flagged many phones learners said acceptably (phone PCC
+0.595 → 0.500, false alarms over 3 %); an amber cap at the calibrated line costs almost no
+phone PCC (model card, stop 13).
 """
 
 from __future__ import annotations

@@ -119,7 +119,17 @@ def main(argv: list[str] | None = None) -> int:
         metavar="KNEE",
         help="calibrate the phone score so that KNEE becomes the green line (1.5)",
     )
+    ap.add_argument(
+        "--confusion-line",
+        type=float,
+        metavar="NATS",
+        help="a phone whose best confusable sound beats it by more than this is at best "
+        "amber (tutor.train.margin_check --line chooses it)",
+    )
     args = ap.parse_args(argv)
+    if args.confusion_line is not None and not args.confusion_line > 0:
+        print("error: --confusion-line must be positive", file=sys.stderr)
+        return 2
     if not 0.0 <= args.weight <= 1.0:
         print("error: --weight must be between 0 and 1", file=sys.stderr)
         return 2
@@ -135,7 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     set_metadata(
         args.out,
         {
-            **{k: v for k, v in meta_a.items() if k not in ("version", "validation")},
+            # a line belongs to the blend it was calibrated on: never inherited
+            **{
+                k: v
+                for k, v in meta_a.items()
+                if k not in ("version", "validation", "confusion_line")
+            },  # fmt: skip
             "version": version,
             "blend": json.dumps(
                 {
@@ -144,6 +159,11 @@ def main(argv: list[str] | None = None) -> int:
                     "weight_a": args.weight,
                     "b_negatives": meta_b.get("negatives"),
                 }
+            ),  # fmt: skip
+            **(
+                {"confusion_line": f"{args.confusion_line:g}"}
+                if args.confusion_line is not None
+                else {}
             ),  # fmt: skip
         },
     )

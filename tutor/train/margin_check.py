@@ -5,7 +5,8 @@ validation slice, the forced alignment of the swapped text gives each phone its 
 confusable competitor's log-posterior margin (:func:`tutor.scoring.substitution.competitors`).
 A phone is "caught" when its margin is above the margin that 3 % of the untouched phones
 exceed, so models compare at equal false alarms before any head is trained on them. The
-Whisper teacher's posteriors can be measured the same way.
+Whisper teacher's posteriors can be measured the same way. :func:`confusion_line` sets the
+shipped head's line from the same margins (``whisper_chain``; ``--line SHARE`` prints it).
 
     python -m tutor.train.margin_check --data ../shared/data/speechocean762 \\
         runs/kd/acoustic.onnx runs/kdt/acoustic.onnx [--teacher runs/teacher]
@@ -32,6 +33,7 @@ from tutor.scoring.trust_bench import swapped_words, swaps_for
 from .dataset import valid_speakers
 
 FALSE_ALARMS = 0.03
+LINE_SHARE = 0.015  # of the untouched phones over the confusion line (half the budget)
 
 Posteriors = Callable[[LabelledUtterance], "np.ndarray | None"]
 
@@ -44,7 +46,15 @@ class MarginCheck:
     threshold: float
 
 
-def margin_check(utts: Sequence[LabelledUtterance], posteriors: Posteriors) -> MarginCheck:
+@dataclass(frozen=True)
+class Margins:
+    swapped: np.ndarray  # each swapped phone's margin
+    untouched: np.ndarray  # every untouched phone's (finite) margin
+    named: np.ndarray  # whether each swapped phone's best competitor is the sound said
+
+
+def margins(utts: Sequence[LabelledUtterance], posteriors: Posteriors) -> Margins:
+    """The confusable-phone margins of every swapped reading of the substitution check."""
     swapped, untouched, named = [], [], []
     for u in utts:
         swaps = swaps_for(u)
@@ -60,11 +70,31 @@ def margin_check(utts: Sequence[LabelledUtterance], posteriors: Posteriors) -> M
                     named.append(c.phone == s.original)
                 elif np.isfinite(c.margin):
                     untouched.append(c.margin)
-    if not swapped or not untouched:
-        return MarginCheck(len(swapped), float("nan"), float("nan"), float("nan"))
-    threshold = float(np.quantile(untouched, 1.0 - FALSE_ALARMS))
-    caught = float((np.asarray(swapped) > threshold).mean())
-    return MarginCheck(len(swapped), caught, float(np.mean(named)), threshold)
+    return Margins(np.array(swapped), np.array(untouched), np.array(named, bool))
+
+
+def margin_check(utts: Sequence[LabelledUtterance], posteriors: Posteriors) -> MarginCheck:
+    return summarise(margins(utts, posteriors))
+
+
+def summarise(m: Margins) -> MarginCheck:
+    """Swaps caught at ``FALSE_ALARMS`` on the untouched phones, and heard-as."""
+    if not len(m.swapped) or not len(m.untouched):
+        return MarginCheck(len(m.swapped), float("nan"), float("nan"), float("nan"))
+    threshold = float(np.quantile(m.untouched, 1.0 - FALSE_ALARMS))
+    caught = float((m.swapped > threshold).mean())
+    return MarginCheck(len(m.swapped), caught, float(m.named.mean()), threshold)
+
+
+def confusion_line(untouched: np.ndarray, share: float = LINE_SHARE) -> float:
+    """The margin that ``share`` of the untouched phones exceed, rounded up to 0.01 nats:
+    the head's ``confusion_line``, over which a phone is at best amber whatever the head
+    scored. It spends that share of the false-alarm budget on the sounds the acoustic model
+    hears most clearly as another; the green line (:mod:`tutor.train.phone_knee`) then
+    spends the rest."""
+    if not len(untouched):
+        raise ValueError("no untouched phones to set the line on")
+    return float(np.ceil(np.quantile(untouched, 1.0 - share) * 100) / 100)
 
 
 def model_posteriors(path: Path) -> Posteriors:
@@ -82,6 +112,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("models", type=Path, nargs="*", help="acoustic.onnx files")
     ap.add_argument("--teacher", type=Path, help="whisper_teacher's --out with phones.pt")
     ap.add_argument("--limit", type=int, help="only the first N validation utterances")
+    ap.add_argument(
+        "--line",
+        type=float,
+        metavar="SHARE",
+        help="also print each model's confusion line: the margin SHARE of untouched phones "
+        f"exceed (the chain uses {LINE_SHARE})",
+    )
     args = ap.parse_args(argv)
     keep = valid_speakers()
     utts = [u for u in load_split(args.data, "train") if u.speaker in keep][: args.limit]
@@ -92,7 +129,11 @@ def main(argv: list[str] | None = None) -> int:
         post = teacher_posteriors(args.teacher)
         runs["teacher"] = lambda u: post(u, 1.0)
     for name, posteriors in runs.items():
-        print(json.dumps({"model": name, **asdict(margin_check(utts, posteriors))}))
+        m = margins(utts, posteriors)
+        row = asdict(summarise(m))
+        if args.line is not None:
+            row["confusion_line"] = confusion_line(m.untouched, args.line)
+        print(json.dumps({"model": name, **row}))
     return 0
 
 

@@ -19,8 +19,10 @@ The stages, each cached or checkpointed under ``--out`` (a rerun resumes):
    each never heard the speakers they score (``fold*/``), as the shipped student hears a
    new learner (the experts' head stays on the full student's: cross-fitting it too cost
    phone PCC, see the model card);
-4. ``calibrate``: the prompt check's thresholds (:mod:`tutor.train.prompt_calibration`)
-   and the phone score's green line (:mod:`tutor.train.phone_knee`), on validation;
+4. ``calibrate``: the confusion line (a phone clearly heard as a sound learners say
+   instead is at best amber; :func:`tutor.train.margin_check.confusion_line`), the prompt
+   check's thresholds (:mod:`tutor.train.prompt_calibration`) and the phone score's green
+   line (:mod:`tutor.train.phone_knee`, with the confusion line in place), on validation;
 5. ``int8``: weight-only INT8 copies of both models (:mod:`tutor.train.weight_int8`), and
    the data-free compression rows (:mod:`tutor.train.onnx_compress`: global magnitude
    pruning, channel-wise k-means, both then INT8), measured for the table;
@@ -103,6 +105,19 @@ def _student_data(args: argparse.Namespace, out: Path) -> list[str]:
                "--data", str(args.data)])  # fmt: skip
         extra += ["--synth", str(out / "synth" / "manifest.jsonl")]
     return extra
+
+
+def _confusion_line(student: Path, valid: list[LabelledUtterance], cache: Path) -> float:
+    """The head's confusion line for ``student`` (:func:`tutor.train.margin_check.confusion_line`
+    on the substitution check's readings of the validation slice), cached in ``cache``."""
+    from .margin_check import confusion_line, margins, model_posteriors
+
+    if not cache.is_file():
+        untouched = margins(valid, model_posteriors(student / "acoustic.onnx")).untouched
+        cache.write_text(json.dumps({"line": confusion_line(untouched)}) + "\n")
+    line = float(json.loads(cache.read_text())["line"])
+    print(f"[chain] confusion line {line:.2f} nats", file=sys.stderr, flush=True)
+    return line
 
 
 def _compressed(student: Path, out: Path) -> dict[str, Path]:
@@ -205,13 +220,16 @@ def main(argv: list[str] | None = None) -> int:
             _step(f"head ({name})", head_negatives.main,
                   ["--data", data, "--models", str(student), "--out",
                    str(out / f"head_{name}"), *extra])  # fmt: skip
-    mix = [str(out / "head_experts" / "head.onnx"), str(out / "head_negatives" / "head.onnx"),
-           "--weight", str(args.weight), "--out", str(student / "head.onnx")]  # fmt: skip
     keep = set(valid_speakers())
     valid = [u for u in load_split(args.data, "train") if u.speaker in keep]  # every figure
-    # 4. calibration: prompt check, then the green line on the un-calibrated blend
+    # 4. calibration: the confusion line, the prompt check, then the green line
+    line = _confusion_line(student, valid, out / "line.json")
+    mix = [str(out / "head_experts" / "head.onnx"), str(out / "head_negatives" / "head.onnx"),
+           "--weight", str(args.weight), "--out", str(student / "head.onnx"),
+           "--confusion-line", str(line)]  # fmt: skip
     knee_file = out / "knee.json"
-    if not knee_file.is_file():
+    stale = knee_file.is_file() and json.loads(knee_file.read_text()).get("line") != line
+    if not knee_file.is_file() or stale:
         _step("prompt check", prompt_calibration.main,
               ["--data", data, "--models", str(student), "--write"])  # fmt: skip
         _step("blend", head_mix.main, [*mix, "--phone-knee", "1.5"])
@@ -230,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
             value = refine_knee(value, untouched, FALSE_ALARMS)
             if value == knee.knee:
                 break
-        knee_file.write_text(json.dumps(knee.__dict__) + "\n")
+        knee_file.write_text(json.dumps({**knee.__dict__, "line": line}) + "\n")
     knee_value = json.loads(knee_file.read_text())["knee"]
     _step("blend", head_mix.main, [*mix, "--phone-knee", str(knee_value)])
     # 5. INT8 copies
