@@ -10,7 +10,7 @@ often (89 % against 59 % for any phone, ``tutor bench --substitute``, validation
 Over the head's ``confusion_line`` the margin also caps the score at amber
 (:data:`tutor.scoring.bands.PHONE_HEARD_OTHER`, applied by the engine): the acoustic model
 alone catches more swapped sounds than the head at equal false alarms, and the line is set
-so that only 1.5 % of untouched phones cross it (:func:`tutor.train.margin_check.confusion_line`),
+so that only 1 % of untouched phones cross it (:func:`tutor.train.margin_check.confusion_line`),
 the green line then spending the rest of the 3 % budget. An earlier red cap at a fixed 2.5
 nats, with no green line re-chosen, flagged many phones learners said acceptably (phone PCC
 0.595 → 0.500, false alarms over 3 %); an amber cap at the calibrated line costs almost no

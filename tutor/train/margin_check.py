@@ -33,7 +33,7 @@ from tutor.scoring.trust_bench import swapped_words, swaps_for
 from .dataset import valid_speakers
 
 FALSE_ALARMS = 0.03
-LINE_SHARE = 0.015  # of the untouched phones over the confusion line (half the budget)
+LINE_SHARE = 0.01  # of the untouched phones over the confusion line (a third of the budget)
 
 Posteriors = Callable[[LabelledUtterance], "np.ndarray | None"]
 

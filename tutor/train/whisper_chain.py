@@ -22,7 +22,8 @@ The stages, each cached or checkpointed under ``--out`` (a rerun resumes):
 4. ``calibrate``: the confusion line (a phone clearly heard as a sound learners say
    instead is at best amber; :func:`tutor.train.margin_check.confusion_line`), the prompt
    check's thresholds (:mod:`tutor.train.prompt_calibration`) and the phone score's green
-   line (:mod:`tutor.train.phone_knee`, with the confusion line in place), on validation;
+   line (:mod:`tutor.train.phone_knee`, with the confusion line in place, measured on the
+   INT8 copies that ship), on validation;
 5. ``int8``: weight-only INT8 copies of both models (:mod:`tutor.train.weight_int8`), and
    the data-free compression rows (:mod:`tutor.train.onnx_compress`: global magnitude
    pruning, channel-wise k-means, both then INT8), measured for the table;
@@ -47,6 +48,7 @@ from tutor.scoring.bands import PHONE_GOOD as GREEN
 from tutor.scoring.speechocean import LabelledUtterance, load_split
 
 from .dataset import valid_speakers
+from .margin_check import LINE_SHARE
 
 MAX_BYTES = 5_000_000
 MAX_P50_MS = 50.0
@@ -107,14 +109,16 @@ def _student_data(args: argparse.Namespace, out: Path) -> list[str]:
     return extra
 
 
-def _confusion_line(student: Path, valid: list[LabelledUtterance], cache: Path) -> float:
+def _confusion_line(
+    student: Path, valid: list[LabelledUtterance], cache: Path, share: float
+) -> float:
     """The head's confusion line for ``student`` (:func:`tutor.train.margin_check.confusion_line`
     on the substitution check's readings of the validation slice), cached in ``cache``."""
     from .margin_check import confusion_line, margins, model_posteriors
 
     if not cache.is_file():
         untouched = margins(valid, model_posteriors(student / "acoustic.onnx")).untouched
-        cache.write_text(json.dumps({"line": confusion_line(untouched)}) + "\n")
+        cache.write_text(json.dumps({"line": confusion_line(untouched, share)}) + "\n")
     line = float(json.loads(cache.read_text())["line"])
     print(f"[chain] confusion line {line:.2f} nats", file=sys.stderr, flush=True)
     return line
@@ -173,6 +177,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="negatives head on N-fold students (0: on the full student)",
     )
+    ap.add_argument(
+        "--line-share",
+        type=float,
+        default=LINE_SHARE,
+        help="share of untouched phones over the confusion line (of the 3 %% budget)",
+    )
     ap.add_argument("--ship-to", type=Path)
     args = ap.parse_args(argv)
     from tutor.paths import models_dir
@@ -223,10 +233,18 @@ def main(argv: list[str] | None = None) -> int:
     keep = set(valid_speakers())
     valid = [u for u in load_split(args.data, "train") if u.speaker in keep]  # every figure
     # 4. calibration: the confusion line, the prompt check, then the green line
-    line = _confusion_line(student, valid, out / "line.json")
+    line = _confusion_line(student, valid, out / "line.json", args.line_share)
     mix = [str(out / "head_experts" / "head.onnx"), str(out / "head_negatives" / "head.onnx"),
            "--weight", str(args.weight), "--out", str(student / "head.onnx"),
            "--confusion-line", str(line)]  # fmt: skip
+    int8 = out / "student_int8"
+    int8.mkdir(exist_ok=True)
+
+    def int8_copies() -> Path:
+        for name in MODEL_FILES:
+            quantize_weights_int8(student / name, int8 / name)
+        return int8
+
     knee_file = out / "knee.json"
     stale = knee_file.is_file() and json.loads(knee_file.read_text()).get("line") != line
     if not knee_file.is_file() or stale:
@@ -237,11 +255,13 @@ def main(argv: list[str] | None = None) -> int:
 
         from .phone_knee import Knee, choose_knee, raw_scores, refine_knee
 
-        knee = choose_knee(*raw_scores(Scorer.load(student, threads=1), valid), FALSE_ALARMS)
+        # measured on the INT8 copies, which are what ships
+        knee = choose_knee(*raw_scores(Scorer.load(int8_copies(), threads=1), valid),
+                           FALSE_ALARMS)  # fmt: skip
         value = knee.knee
         for _ in range(KNEE_ROUNDS):  # measured through the engine with the knee in place
             _step("blend", head_mix.main, [*mix, "--phone-knee", str(value)])
-            swapped, untouched = raw_scores(Scorer.load(student, threads=1), valid)
+            swapped, untouched = raw_scores(Scorer.load(int8_copies(), threads=1), valid)
             knee = Knee(value, float((swapped < GREEN).mean()), float((untouched < GREEN).mean()))
             print(f"[chain] knee {knee.knee}: caught {knee.caught:.3f}, false alarms "
                   f"{knee.false_alarms:.3f}", file=sys.stderr)  # fmt: skip
@@ -252,10 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     knee_value = json.loads(knee_file.read_text())["knee"]
     _step("blend", head_mix.main, [*mix, "--phone-knee", str(knee_value)])
     # 5. INT8 copies
-    int8 = out / "student_int8"
-    int8.mkdir(exist_ok=True)
-    for name in ("acoustic.onnx", "head.onnx"):
-        quantize_weights_int8(student / name, int8 / name)
+    int8_copies()
     # 6. measure and ship
     from .quantize import compressed_bytes
 
