@@ -56,10 +56,15 @@ def examples(
     trust: float | None = None,
 ) -> list[Example]:
     """Every utterance at every speed with the teacher's posteriors and the forced-alignment
-    labels. The targets are cached beside the teacher's frames (they depend only on the
-    utterances, the speeds and the aligning model), the recordings are read again."""
+    labels. The targets are cached beside the teacher's frames (keyed by the utterances,
+    the speeds, the aligning model and the teacher's phone model), the recordings are read
+    again."""
+    phones = teacher / "phones.pt"
+    teacher_hash = hashlib.sha1(phones.read_bytes()).hexdigest() if phones.is_file() else ""
     key = hashlib.sha1(
-        json.dumps([[u.utt_id for u in utts], speeds, acoustic.metadata.get("version")]).encode()
+        json.dumps(
+            [[u.utt_id for u in utts], speeds, acoustic.metadata.get("version"), teacher_hash]
+        ).encode()
     ).hexdigest()[:16]
     cache = teacher / f"distil-examples-{key}.pkl"
     targets: dict[tuple[str, float], tuple[np.ndarray, np.ndarray, np.ndarray]] = (
