@@ -27,6 +27,7 @@ from .synth_teacher import synth_targets
 from .teacher_phones import (
     aligned_labels,
     aligned_phone_scores,
+    teacher_digest,
     teacher_hidden,
     teacher_posteriors,
 )
@@ -59,8 +60,7 @@ def examples(
     labels. The targets are cached beside the teacher's frames (keyed by the utterances,
     the speeds, the aligning model and the teacher's phone model), the recordings are read
     again."""
-    phones = teacher / "phones.pt"
-    teacher_hash = hashlib.sha1(phones.read_bytes()).hexdigest() if phones.is_file() else ""
+    teacher_hash = teacher_digest(teacher)
     key = hashlib.sha1(
         json.dumps(
             [[u.utt_id for u in utts], speeds, acoustic.metadata.get("version"), teacher_hash]

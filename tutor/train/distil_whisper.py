@@ -183,15 +183,20 @@ def train(
     torch.manual_seed(seed)
     net = ConvPhoneNet(config)
     # feature distillation: a 1x1 projection from the student's last block to the teacher's
-    # hidden layer, used in training only (the exported net has no trace of it)
-    dim = next((e.hidden.shape[1] for e in data if e.hidden is not None), 1)
-    project = torch.nn.Conv1d(config.channels, dim, 1)
-    params = [*net.parameters(), *(project.parameters() if feature_distil > 0 else [])]
+    # hidden layer, used in training only (the exported net has no trace of it); made only
+    # when asked, so the other recipes draw the same random numbers as before
+    project = None
+    if feature_distil > 0:
+        dim = next(e.hidden.shape[1] for e in data if e.hidden is not None)
+        project = torch.nn.Conv1d(config.channels, dim, 1)
+    params = [*net.parameters(), *(project.parameters() if project is not None else [])]
     opt = torch.optim.AdamW(params, lr=2e-3, weight_decay=1e-2)
     batch = 16
     steps = epochs * -(-len(data) // batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps)
-    parts: dict[str, Stateful] = {"model": net, "project": project, "opt": opt, "sched": sched}
+    parts: dict[str, Stateful] = {"model": net, "opt": opt, "sched": sched}
+    if project is not None:
+        parts["project"] = project
     start = _resume(out / "ckpt.pt", parts)
     order_rng = np.random.default_rng(seed)
     lengths = np.array([len(e.feats) for e in data])
@@ -219,7 +224,7 @@ def train(
             logp, soft, hard = logp[:, :n], soft[:, :n], hard[:, :n]
             kd, ce = _kd_and_ce(logp, soft, hard, untrusted_out(items, hard)[:, :n])
             loss = w * kd + (1 - w) * ce
-            if feature_distil > 0:
+            if project is not None:
                 target, mask = hidden_batch(items, n)
                 pred = project(h).transpose(1, 2)[:, :n]
                 loss = loss + feature_distil * feature_loss(pred, target, mask)

@@ -30,7 +30,7 @@ from tutor.scoring.phones import PHONE_INDEX, SILENCE
 
 from .models import output_frames
 from .synth_data import frame_labels, manifest_hash, parse_segments, read_manifest
-from .teacher_phones import teacher_posteriors
+from .teacher_phones import teacher_digest, teacher_posteriors
 from .whisper_teacher import extract
 
 FRAME_SHIFT_S = 0.02  # the student's output frames and the teacher's
@@ -83,8 +83,7 @@ def synth_targets(
     cached in the teacher folder (keyed by the manifest, the aligning model and the
     teacher's phone model); the teacher's frames are extracted first where missing
     (resumable)."""
-    phones = teacher / "phones.pt"
-    teacher_hash = hashlib.sha1(phones.read_bytes()).hexdigest() if phones.is_file() else ""
+    teacher_hash = teacher_digest(teacher)
     key = hashlib.sha1(
         f"{manifest_hash(manifest)}:{acoustic.metadata.get('version')}:{teacher_hash}".encode()
     ).hexdigest()[:16]

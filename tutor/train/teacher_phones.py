@@ -13,6 +13,7 @@ way, and they are the soft targets for distilling the student.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import time
 from collections.abc import Callable
@@ -130,13 +131,25 @@ def log_posteriors(net: nn.Module, frames: np.ndarray) -> np.ndarray:
     return net(torch.from_numpy(frames.astype(np.float32))[None])[0].numpy()
 
 
+def teacher_digest(teacher: Path) -> str:
+    """A digest of the teacher's phone model (empty before it is trained): the caches of
+    targets it labels are keyed by it, so a retrained teacher never reuses stale ones."""
+    phones = teacher / "phones.pt"
+    return hashlib.sha1(phones.read_bytes()).hexdigest() if phones.is_file() else ""
+
+
+def trained_teacher(teacher: Path) -> TeacherPhoneNet:
+    """The teacher's phone model from ``teacher / "phones.pt"``, ready to run."""
+    net = TeacherPhoneNet()
+    net.load_state_dict(torch.load(teacher / "phones.pt", weights_only=True))
+    return net.eval()
+
+
 @torch.no_grad()
 def teacher_posteriors(teacher: Path) -> Callable[[Take, float], np.ndarray | None]:
     """The trained teacher's log posteriors for an utterance (speed 1 only; ``None`` when
     its frames were not extracted)."""
-    net = TeacherPhoneNet()
-    net.load_state_dict(torch.load(teacher / "phones.pt", weights_only=True))
-    net.eval()
+    net = trained_teacher(teacher)
 
     def run(utt: Take, speed: float) -> np.ndarray | None:
         path = teacher / "frames" / f"{utt.utt_id}.npy"
@@ -150,9 +163,7 @@ def teacher_posteriors(teacher: Path) -> Callable[[Take, float], np.ndarray | No
 def teacher_hidden(teacher: Path) -> Callable[[str], np.ndarray | None]:
     """The trained teacher's hidden layer for an utterance id at speed 1 (``None`` when
     its frames were not extracted)."""
-    net = TeacherPhoneNet()
-    net.load_state_dict(torch.load(teacher / "phones.pt", weights_only=True))
-    net.eval()
+    net = trained_teacher(teacher)
 
     @torch.no_grad()
     def run(utt_id: str) -> np.ndarray | None:
