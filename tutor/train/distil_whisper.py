@@ -121,7 +121,7 @@ def feature_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -
 Stateful = torch.nn.Module | torch.optim.Optimizer | torch.optim.lr_scheduler.LRScheduler
 
 
-def _resume(ckpt: Path, parts: dict[str, Stateful]) -> int:
+def load_state(ckpt: Path, parts: dict[str, Stateful]) -> int:
     """Load ``parts`` from ``ckpt`` if it exists; the epochs already done (0 without it)."""
     if not ckpt.is_file():
         return 0
@@ -132,14 +132,14 @@ def _resume(ckpt: Path, parts: dict[str, Stateful]) -> int:
     return int(state["epoch"])
 
 
-def _checkpoint(ckpt: Path, parts: dict[str, Stateful], epoch: int) -> None:
+def save_state(ckpt: Path, parts: dict[str, Stateful], epoch: int) -> None:
     """Save ``parts`` after ``epoch`` epochs, replacing ``ckpt`` only once written."""
     tmp = ckpt.with_suffix(".tmp")
     torch.save({**{name: part.state_dict() for name, part in parts.items()}, "epoch": epoch}, tmp)
     tmp.replace(ckpt)
 
 
-def _kd_and_ce(
+def kd_and_ce(
     logp: torch.Tensor, soft: torch.Tensor, hard: torch.Tensor, ce_labels: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Soft-target cross-entropy over the labelled frames (``hard >= 0``), and the hard-label
@@ -150,7 +150,7 @@ def _kd_and_ce(
     return kd, ce
 
 
-def _update(
+def step(
     net: torch.nn.Module,
     opt: torch.optim.Optimizer,
     sched: torch.optim.lr_scheduler.LRScheduler,
@@ -197,7 +197,7 @@ def train(
     parts: dict[str, Stateful] = {"model": net, "opt": opt, "sched": sched}
     if project is not None:
         parts["project"] = project
-    start = _resume(out / "ckpt.pt", parts)
+    start = load_state(out / "ckpt.pt", parts)
     order_rng = np.random.default_rng(seed)
     lengths = np.array([len(e.feats) for e in data])
     sources = [e.samples for e in data]
@@ -222,7 +222,7 @@ def train(
             logp = torch.log_softmax(net.out(h).transpose(1, 2), dim=-1)
             n = min(logp.shape[1], soft.shape[1])
             logp, soft, hard = logp[:, :n], soft[:, :n], hard[:, :n]
-            kd, ce = _kd_and_ce(logp, soft, hard, untrusted_out(items, hard)[:, :n])
+            kd, ce = kd_and_ce(logp, soft, hard, untrusted_out(items, hard)[:, :n])
             loss = w * kd + (1 - w) * ce
             if project is not None:
                 target, mask = hidden_batch(items, n)
@@ -230,8 +230,8 @@ def train(
                 loss = loss + feature_distil * feature_loss(pred, target, mask)
             if confusion > 0:
                 loss = loss + confusion * confusion_hinge(logp, soft, hard)
-            total += _update(net, opt, sched, loss)
-        _checkpoint(out / "ckpt.pt", parts, epoch + 1)
+            total += step(net, opt, sched, loss)
+        save_state(out / "ckpt.pt", parts, epoch + 1)
         print(f"distil epoch {epoch + 1}/{epochs}: teacher weight {w:.2f}, "
               f"loss {total / len(batches):.3f}", file=sys.stderr, flush=True)  # fmt: skip
     return net.eval()
@@ -258,7 +258,7 @@ def self_distil(
     steps = epochs * -(-len(data) // batch)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1))
     parts: dict[str, Stateful] = {"model": student, "teacher": teacher, "opt": opt, "sched": sched}
-    start = _resume(out / "self_ckpt.pt", parts)
+    start = load_state(out / "self_ckpt.pt", parts)
     rng = np.random.default_rng(seed + 1)
     sources = [e.samples for e in data]
     for epoch in range(start, epochs):
@@ -276,9 +276,9 @@ def self_distil(
             logp = torch.log_softmax(student(x), dim=-1)
             n = min(logp.shape[1], soft.shape[1], hard.shape[1])
             logp, soft, hard = logp[:, :n], soft[:, :n], hard[:, :n]
-            kd, ce = _kd_and_ce(logp, soft, hard, hard)
-            total += _update(student, opt, sched, 0.5 * kd + 0.5 * ce)
-        _checkpoint(out / "self_ckpt.pt", parts, epoch + 1)
+            kd, ce = kd_and_ce(logp, soft, hard, hard)
+            total += step(student, opt, sched, 0.5 * kd + 0.5 * ce)
+        save_state(out / "self_ckpt.pt", parts, epoch + 1)
         print(f"self-distillation epoch {epoch + 1}/{epochs}: loss {total / len(batches):.3f}",
               file=sys.stderr, flush=True)  # fmt: skip
     return student.eval()
@@ -342,6 +342,13 @@ def main(argv: list[str] | None = None) -> int:
         "--context", action="store_true", help="whole-take channel gates in every block"
     )
     ap.add_argument(
+        "--spectral-front",
+        type=int,
+        default=0,
+        metavar="MAPS",
+        help="a 2-D convolution front of MAPS maps over mel bands x frames",
+    )
+    ap.add_argument(
         "--spec-augment", action="store_true", help="mask mel bands and time spans each epoch"
     )
     ap.add_argument(
@@ -364,7 +371,13 @@ def main(argv: list[str] | None = None) -> int:
         help="stretch every example's spectrum by a fresh factor each epoch (VTLP)",
     )
     args = ap.parse_args(argv)
-    config = replace(STUDENT, channels=args.channels, blocks=args.blocks, context=args.context)
+    config = replace(
+        STUDENT,
+        channels=args.channels,
+        blocks=args.blocks,
+        context=args.context,
+        spectral_front=args.spectral_front,
+    )
     utts = load_split(args.data, "train")[: args.limit]
     acoustic = AcousticModel.load(args.models / "acoustic.onnx")
     valid = set(valid_speakers())

@@ -4,6 +4,11 @@ Both teacher and student are stacks of residual, dilated, depthwise-separable co
 (TDNN-like) after a stride-2 input convolution, so they output one frame every 20 ms and
 export to small, fast ONNX graphs. The teacher is wider and deeper.
 
+With ``spectral_front=K`` the input convolution is two 2-D convolutions of K maps over
+mel bands x frames before the 1-D stack: filters that slide along frequency see a formant
+pattern wherever a speaker's vocal tract puts it (the CNN argument for speaker
+robustness), where a 1-D input layer learns one filter per band.
+
 With ``context=True`` each block also rescales its channels from their mean over the whole
 take (squeeze-and-excitation, as in ContextNet): a cheap view of the speaker's whole voice,
 which a local window lacks when telling close vowels of different speakers apart.
@@ -30,6 +35,7 @@ class ConvNetConfig:
     n_classes: int = len(PHONE_SET)
     subsampling: int = 2
     context: bool = False  # squeeze-and-excitation over the whole take in every block
+    spectral_front: int = 0  # > 0: a 2-D convolution front of this many maps over mel x time
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -54,6 +60,31 @@ class TakeContext(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (batch, channels, frames)
         return x * self.gate(x.mean(dim=2)).unsqueeze(2)
+
+
+class SpectralFront(nn.Module):
+    """``(batch, n_mels, frames)`` -> ``(batch, channels, frames / subsampling)`` through
+    two 2-D convolutions (each halving the mel axis; the second also strides in time)."""
+
+    def __init__(self, n_mels: int, maps: int, channels: int, subsampling: int) -> None:
+        super().__init__()
+        self.convs = nn.Sequential(
+            nn.Conv2d(1, maps, (5, 3), stride=(2, 1), padding=(2, 1)),
+            nn.BatchNorm2d(maps),
+            nn.ReLU(),
+            nn.Conv2d(maps, maps, (5, 3), stride=(2, subsampling), padding=(2, 1)),
+            nn.BatchNorm2d(maps),
+            nn.ReLU(),
+        )
+        bands = (n_mels + 1) // 2
+        bands = (bands + 1) // 2
+        self.project = nn.Sequential(
+            nn.Conv1d(maps * bands, channels, 1), nn.BatchNorm1d(channels), nn.ReLU()
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.convs(x.unsqueeze(1))  # (batch, maps, bands, frames / subsampling)
+        return self.project(h.flatten(1, 2))
 
 
 class SeparableBlock(nn.Module):
@@ -83,10 +114,14 @@ class ConvPhoneNet(nn.Module):
         super().__init__()
         self.config = config
         c = config.channels
-        self.front = nn.Sequential(
-            nn.Conv1d(config.n_mels, c, 5, stride=config.subsampling, padding=2),
-            nn.BatchNorm1d(c),
-            nn.ReLU(),
+        self.front: nn.Module = (
+            SpectralFront(config.n_mels, config.spectral_front, c, config.subsampling)
+            if config.spectral_front
+            else nn.Sequential(
+                nn.Conv1d(config.n_mels, c, 5, stride=config.subsampling, padding=2),
+                nn.BatchNorm1d(c),
+                nn.ReLU(),
+            )
         )
         self.blocks = nn.Sequential(
             *[
