@@ -15,7 +15,7 @@ from tutor.scoring.features import FeatureConfig  # noqa: E402
 from tutor.scoring.model import AcousticModel  # noqa: E402
 from tutor.scoring.phones import PHONE_SET  # noqa: E402
 from tutor.train.export import export_acoustic  # noqa: E402
-from tutor.train.models import ConvNetConfig, ConvPhoneNet  # noqa: E402
+from tutor.train.models import ConvNetConfig, ConvPhoneNet, output_frames  # noqa: E402
 from tutor.train.onnx_compress import cluster_channels, prune_global  # noqa: E402
 
 
@@ -89,3 +89,20 @@ def test_a_student_with_take_context_exports_and_hears_the_whole_take(tmp_path: 
         a = plain(torch.from_numpy(feats)[None])[0, :10]
         b = plain(torch.from_numpy(changed)[None])[0, :10]
     assert torch.allclose(a, b)  # without context it does not
+
+
+@pytest.mark.parametrize("frames", [1, 2, 3, 57, 200])
+def test_a_student_with_a_spectral_front_exports_with_the_runtime_frame_count(
+    tmp_path: Path, frames: int
+) -> None:
+    torch.manual_seed(0)
+    net = ConvPhoneNet(ConvNetConfig(channels=32, blocks=2, dropout=0.0, spectral_front=8)).eval()
+    path = export_acoustic(net, tmp_path / "2d.onnx", FeatureConfig(), {"version": "t"})
+    feats = np.random.default_rng(frames).standard_normal((frames, 40)).astype(np.float32)
+    got = AcousticModel.load(path).log_posteriors(feats)
+    assert got.shape == (output_frames(frames), len(PHONE_SET))
+    with torch.no_grad():
+        ref = torch.log_softmax(net(torch.from_numpy(feats)[None]), -1)[0].numpy()
+    assert np.allclose(got, ref, atol=1e-4)
+    # the front really is 2-D (filters that slide along the mel axis)
+    assert any(isinstance(m, torch.nn.Conv2d) for m in net.modules())
