@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -86,7 +87,7 @@ class ScoringHead:
         session = _session(path, threads)
         return cls(path, session, _metadata(session, path, HEAD_CONTRACT))
 
-    @property
+    @cached_property
     def test_time_speeds(self) -> tuple[float, ...]:
         """Speed factors whose outputs the engine averages (metadata ``test_time_speeds``,
         written by the pipeline from the speeds the head was trained on); ``(1.0,)`` when
@@ -100,7 +101,7 @@ class ScoringHead:
             raise ModelError(f"{self.path.name}: test_time_speeds out of range: {raw!r}")
         return tuple(dict.fromkeys((1.0, *speeds)))
 
-    @property
+    @cached_property
     def confusion_line(self) -> float:
         """The confusable-phone margin (nats, metadata ``confusion_line``) above which a
         phone counts as heard as that other sound, whatever the head scored; infinite
