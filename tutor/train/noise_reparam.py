@@ -24,7 +24,6 @@ import copy
 import json
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +37,7 @@ from .dataset import valid_speakers
 from .distil_examples import Example, batch_of, examples
 from .distil_whisper import SPEEDS, Stateful, agreement, kd_and_ce, load_state, save_state, step
 from .export import export_acoustic, file_hash
-from .models import STUDENT, ConvPhoneNet, SeparableBlock
+from .models import ConvNetConfig, ConvPhoneNet, SeparableBlock
 
 CUT_LOG_ALPHA = 3.0  # sigma / theta above e^1.5 ~ 4.5: the channel carries noise, not signal
 _K1, _K2, _K3 = 0.63576, 1.87320, 1.48695  # Molchanov et al.'s fit of the KL term
@@ -196,9 +195,12 @@ def fine_tune(
     return net.eval()
 
 
-def load_student(folder: Path, channels: int, blocks: int) -> ConvPhoneNet:
-    """The distilled student saved by :mod:`tutor.train.distil_whisper` (``ckpt.pt``)."""
-    net = ConvPhoneNet(replace(STUDENT, channels=channels, blocks=blocks))
+def load_student(folder: Path) -> ConvPhoneNet:
+    """The distilled student saved by :mod:`tutor.train.distil_whisper` (``ckpt.pt``), built
+    from the settings its ``acoustic.onnx`` records."""
+    settings = json.loads(AcousticModel.load(folder / "acoustic.onnx").metadata["settings"])
+    config = {**settings["student"], "dilations": tuple(settings["student"]["dilations"])}
+    net = ConvPhoneNet(ConvNetConfig(**config))
     state = torch.load(folder / "ckpt.pt", weights_only=False)
     net.load_state_dict(state["model"])
     return net.eval()
@@ -213,8 +215,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--strength", type=float, default=0.05, help="weight of the KL term")
-    ap.add_argument("--channels", type=int, default=STUDENT.channels)
-    ap.add_argument("--blocks", type=int, default=STUDENT.blocks)
     ap.add_argument("--limit", type=int, help="only the first N utterances (a quick try)")
     args = ap.parse_args(argv)
     t0 = time.time()
@@ -224,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     train_ex = examples([u for u in utts if u.speaker not in valid], args.teacher, acoustic, SPEEDS)
     valid_ex = examples([u for u in utts if u.speaker in valid], args.teacher, acoustic, (1.0,))
     args.out.mkdir(parents=True, exist_ok=True)
-    student = load_student(args.student, args.channels, args.blocks)
+    student = load_student(args.student)
+    source = AcousticModel.load(args.student / "acoustic.onnx").metadata
     net = fine_tune(gated(student), train_ex, args.out, args.epochs, args.strength)
     cut = narrowed(net)
     before, after = agreement(student, valid_ex), agreement(cut, valid_ex)
@@ -245,9 +246,11 @@ def main(argv: list[str] | None = None) -> int:
             "validation": json.dumps(
                 {"teacher_agreement": after, "before": before, "widths": found}
             ),
+            # the prompt check, where the student has one, was calibrated on its posteriors
+            **{k: v for k, v in source.items() if k == "prompt_check"},
         },
     )
-    print(f"noise injection: block widths {found} of {args.channels}; teacher agreement "
+    print(f"noise injection: block widths {found} of {student.config.channels}; teacher agreement "
           f"{before:.3f} -> {after:.3f} ({time.time() - t0:.0f} s) -> "
           f"{args.out / 'acoustic.onnx'}")  # fmt: skip
     return 0

@@ -2,7 +2,7 @@
 
     python -m tutor.train.whisper_chain --data ../shared/data/speechocean762 --out runs/chain \\
         [--channels 320 --blocks 8 --noisy 0.5] [--trusted-labels 1.5 --synth-takes 4000] \\
-        [--feature-distil 1.0] [--vtlp] \\
+        [--feature-distil 1.0] [--vtlp] [--spectral-front 32] [--noise-injection 0.05] \\
         [--ship-to assets/models]
 
 The stages, each cached or checkpointed under ``--out`` (a rerun resumes):
@@ -26,7 +26,9 @@ The stages, each cached or checkpointed under ``--out`` (a rerun resumes):
    INT8 copies that ship), on validation;
 5. ``int8``: weight-only INT8 copies of both models (:mod:`tutor.train.weight_int8`), and
    the data-free compression rows (:mod:`tutor.train.onnx_compress`: global magnitude
-   pruning, channel-wise k-means, both then INT8), measured for the table;
+   pruning, channel-wise k-means, both then INT8), measured for the table; with
+   ``--noise-injection S`` also the student with each block's width learnt by noisy gates
+   and cut (:mod:`tutor.train.noise_reparam`), then INT8;
 6. ``measure``: ``tutor bench --substitute`` on the validation slice for the float and the
    INT8 models, into ``table.md`` / ``table.json``; with ``--ship-to`` the smaller one that
    keeps phone PCC within 0.005 of the float one, is at most 5 MB and 50 ms p50 is copied.
@@ -97,6 +99,8 @@ def _student_data(args: argparse.Namespace, out: Path) -> list[str]:
         extra += ["--feature-distil", str(args.feature_distil)]
     if args.vtlp:
         extra.append("--vtlp")
+    if args.spectral_front:
+        extra += ["--spectral-front", str(args.spectral_front)]
     if args.synth_takes:
         from . import synth
 
@@ -150,6 +154,26 @@ def _compressed(student: Path, out: Path) -> dict[str, Path]:
     return rows
 
 
+def _noise_injection(args: argparse.Namespace, first: Path, out: Path) -> dict[str, Path]:
+    """The noise-injection row (each block's width learnt, then cut), INT8 like the
+    shipped pair; empty unless ``--noise-injection`` asks for it."""
+    if not args.noise_injection:
+        return {}
+    from . import noise_reparam
+    from .weight_int8 import quantize_weights_int8
+
+    student, cut, row = out / "student", out / "nir", out / "student_nir"
+    if not (cut / "acoustic.onnx").is_file():
+        _step("noise injection", noise_reparam.main,
+              ["--data", str(args.data), "--teacher", str(out / "teacher"), "--models",
+               str(first), "--student", str(student), "--out", str(cut),
+               "--strength", str(args.noise_injection)])  # fmt: skip
+    row.mkdir(exist_ok=True)
+    quantize_weights_int8(cut / "acoustic.onnx", row / "acoustic.onnx")
+    quantize_weights_int8(student / "head.onnx", row / "head.onnx")
+    return {f"noise injection {args.noise_injection:g} + int8": row}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tutor.train.whisper_chain")
     ap.add_argument("--data", type=Path, required=True)
@@ -164,6 +188,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trusted-labels", type=float, help="see distil_whisper --trusted-labels")
     ap.add_argument("--feature-distil", type=float, default=0.0, help="see distil_whisper")
     ap.add_argument("--vtlp", action="store_true", help="see distil_whisper --vtlp")
+    ap.add_argument(
+        "--spectral-front", type=int, default=0, metavar="MAPS", help="see distil_whisper"
+    )
+    ap.add_argument(
+        "--noise-injection",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="add the noise-injection row (tutor.train.noise_reparam --strength S)",
+    )
     ap.add_argument(
         "--synth-takes", type=int, default=0, help="synthetic takes the teacher labels too"
     )
@@ -276,7 +310,12 @@ def main(argv: list[str] | None = None) -> int:
     # 6. measure and ship
     from .quantize import compressed_bytes
 
-    folders = {"float": student, "int8": int8, **_compressed(student, out)}
+    folders = {
+        "float": student,
+        "int8": int8,
+        **_compressed(student, out),
+        **_noise_injection(args, first, out),
+    }
     rows = {}
     for name, folder in folders.items():
         tag = name if folder in (student, int8) else folder.name  # bench_float, bench_int8
