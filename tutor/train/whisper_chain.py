@@ -162,7 +162,8 @@ def _noise_injection(args: argparse.Namespace, first: Path, out: Path) -> dict[s
     from . import noise_reparam
     from .weight_int8 import quantize_weights_int8
 
-    student, cut, row = out / "student", out / "nir", out / "student_nir"
+    tag = f"{args.noise_injection:g}"  # one folder per strength, so rows sit side by side
+    student, cut, row = out / "student", out / f"nir_{tag}", out / f"student_nir_{tag}"
     if not (cut / "acoustic.onnx").is_file():
         _step("noise injection", noise_reparam.main,
               ["--data", str(args.data), "--teacher", str(out / "teacher"), "--models",
