@@ -31,14 +31,15 @@ import torch
 from torch import nn
 
 from tutor.scoring.model import AcousticModel
-from tutor.scoring.speechocean import labels_path, load_split
+from tutor.scoring.speechocean import load_split
 
 from .dataset import valid_speakers
 from .distil_examples import Example, batch_of, examples
 from .distil_whisper import SPEEDS, Stateful, agreement, kd_and_ce, load_state, save_state, step
-from .export import export_acoustic, file_hash
+from .export import export_acoustic
 from .models import ConvNetConfig, ConvPhoneNet, SeparableBlock
 
+INHERITED = ("training_data", "data_hash", "prompt_check")  # from the student it cuts
 CUT_LOG_ALPHA = 3.0  # sigma / theta above e^1.5 ~ 4.5: the channel carries noise, not signal
 _K1, _K2, _K3 = 0.63576, 1.87320, 1.48695  # Molchanov et al.'s fit of the KL term
 
@@ -195,10 +196,10 @@ def fine_tune(
     return net.eval()
 
 
-def load_student(folder: Path) -> ConvPhoneNet:
+def load_student(folder: Path, metadata: dict[str, str]) -> ConvPhoneNet:
     """The distilled student saved by :mod:`tutor.train.distil_whisper` (``ckpt.pt``), built
-    from the settings its ``acoustic.onnx`` records."""
-    settings = json.loads(AcousticModel.load(folder / "acoustic.onnx").metadata["settings"])
+    from the settings its ``acoustic.onnx`` records (``metadata``)."""
+    settings = json.loads(metadata["settings"])
     config = {**settings["student"], "dilations": tuple(settings["student"]["dilations"])}
     net = ConvPhoneNet(ConvNetConfig(**config))
     state = torch.load(folder / "ckpt.pt", weights_only=False)
@@ -224,8 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     train_ex = examples([u for u in utts if u.speaker not in valid], args.teacher, acoustic, SPEEDS)
     valid_ex = examples([u for u in utts if u.speaker in valid], args.teacher, acoustic, (1.0,))
     args.out.mkdir(parents=True, exist_ok=True)
-    student = load_student(args.student)
     source = AcousticModel.load(args.student / "acoustic.onnx").metadata
+    student = load_student(args.student, source)
     net = fine_tune(gated(student), train_ex, args.out, args.epochs, args.strength)
     cut = narrowed(net)
     before, after = agreement(student, valid_ex), agreement(cut, valid_ex)
@@ -237,17 +238,14 @@ def main(argv: list[str] | None = None) -> int:
         {
             "version": f"whisperkd-nir-{time.strftime('%Y%m%d')}",
             "variant": "noise_injection",
-            "training_data": "speechocean762 train (CC BY 4.0) minus validation speakers, "
-            "soft labels from Whisper base (MIT)",
-            "data_hash": file_hash(labels_path(args.data, "train")),
             "settings": json.dumps(
                 {"student": str(args.student), "epochs": args.epochs, "strength": args.strength}
             ),
             "validation": json.dumps(
                 {"teacher_agreement": after, "before": before, "widths": found}
             ),
-            # the prompt check, where the student has one, was calibrated on its posteriors
-            **{k: v for k, v in source.items() if k == "prompt_check"},
+            # the student's provenance, and its prompt check (calibrated on its posteriors)
+            **{k: v for k, v in source.items() if k in INHERITED},
         },
     )
     print(f"noise injection: block widths {found} of {student.config.channels}; teacher agreement "

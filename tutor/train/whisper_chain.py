@@ -172,7 +172,7 @@ def _noise_injection(args: argparse.Namespace, first: Path, out: Path) -> dict[s
     row.mkdir(exist_ok=True)
     quantize_weights_int8(cut / "acoustic.onnx", row / "acoustic.onnx")
     quantize_weights_int8(student / "head.onnx", row / "head.onnx")
-    return {f"noise injection {args.noise_injection:g} + int8": row}
+    return {f"noise injection {tag} + int8": row}
 
 
 def main(argv: list[str] | None = None) -> int:
