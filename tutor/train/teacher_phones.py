@@ -30,10 +30,11 @@ from tutor.scoring.model import AcousticModel
 from tutor.scoring.phones import PHONE_INDEX, PHONE_SET, SILENCE
 from tutor.scoring.speechocean import LabelledUtterance, load_split
 
-from .dataset import valid_speakers
+from .dataset import speaker_fold, valid_speakers
 from .whisper_teacher import Take
 
 CONTEXT = 2  # frames each side
+FOLDS_DIR = "phones_folds"
 DIM = 512
 
 
@@ -131,30 +132,51 @@ def log_posteriors(net: nn.Module, frames: np.ndarray) -> np.ndarray:
     return net(torch.from_numpy(frames.astype(np.float32))[None])[0].numpy()
 
 
+def fold_models(teacher: Path) -> list[Path]:
+    """The cross-fitted phone models (``--cross-fit N``), fold k's never trained on the
+    training speakers of fold k; empty when there are none."""
+    folder = teacher / FOLDS_DIR
+    paths = sorted(folder.glob("fold*.pt")) if folder.is_dir() else []
+    n = len(paths)
+    return paths if paths == [folder / f"fold{k}of{n}.pt" for k in range(n)] else []
+
+
 def teacher_digest(teacher: Path) -> str:
-    """A digest of the teacher's phone model (empty before it is trained): the caches of
-    targets it labels are keyed by it, so a retrained teacher never reuses stale ones."""
+    """A digest of the teacher's phone models (empty before they are trained): the caches
+    of targets they label are keyed by it, so a retrained teacher never reuses stale ones."""
     phones = teacher / "phones.pt"
-    return hashlib.sha1(phones.read_bytes()).hexdigest() if phones.is_file() else ""
+    if not phones.is_file():
+        return ""
+    digest = hashlib.sha1(phones.read_bytes())
+    for path in fold_models(teacher):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
-def trained_teacher(teacher: Path) -> TeacherPhoneNet:
-    """The teacher's phone model from ``teacher / "phones.pt"``, ready to run."""
+def trained_teacher(teacher: Path, weights: Path | None = None) -> TeacherPhoneNet:
+    """The teacher's phone model from ``teacher / "phones.pt"`` (or ``weights``), ready to run."""
     net = TeacherPhoneNet()
-    net.load_state_dict(torch.load(teacher / "phones.pt", weights_only=True))
+    net.load_state_dict(torch.load(weights or teacher / "phones.pt", weights_only=True))
     return net.eval()
 
 
 @torch.no_grad()
 def teacher_posteriors(teacher: Path) -> Callable[[Take, float], np.ndarray | None]:
     """The trained teacher's log posteriors for an utterance (speed 1 only; ``None`` when
-    its frames were not extracted)."""
+    its frames were not extracted). With cross-fitted phone models a training speaker is
+    heard by the one that never trained on them, so the targets show how the teacher
+    hears a new speaker, mispronunciations included, not the labels it has learnt."""
     net = trained_teacher(teacher)
+    folds = [trained_teacher(teacher, path) for path in fold_models(teacher)]
+    held_out = valid_speakers()
 
     def run(utt: Take, speed: float) -> np.ndarray | None:
         path = teacher / "frames" / f"{utt.utt_id}.npy"
         if speed != 1.0 or not path.is_file():
             return None
+        speaker = getattr(utt, "speaker", None)
+        if folds and speaker is not None and speaker not in held_out:
+            return log_posteriors(folds[speaker_fold(speaker, len(folds))], np.load(path))
         return log_posteriors(net, np.load(path))
 
     return run
@@ -192,23 +214,60 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--teacher", type=Path, required=True, help="whisper_teacher's --out")
     ap.add_argument("--models", type=Path, required=True, help="folder with acoustic.onnx")
     ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument(
+        "--cross-fit",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also train N fold models, each blind to a fold of the training speakers",
+    )
     args = ap.parse_args(argv)
     utts = load_split(args.data, "train")
     acoustic = AcousticModel.load(args.models / "acoustic.onnx")
     valid = set(valid_speakers())
     t0 = time.time()
-    train_pairs = load_pairs([u for u in utts if u.speaker not in valid], args.teacher,
-                             acoustic)  # fmt: skip
+    train_utts = [u for u in utts if u.speaker not in valid]
+    train_pairs = load_pairs(train_utts, args.teacher, acoustic)
     valid_pairs = load_pairs([u for u in utts if u.speaker in valid], args.teacher,
                              acoustic)  # fmt: skip
-    net = train(train_pairs, args.epochs)
-    torch.save(net.state_dict(), args.teacher / "phones.pt")
-    acc = frame_accuracy(net, valid_pairs)
-    print(
-        f"teacher phone model: {len(train_pairs)} training utterances, validation frame "
-        f"accuracy {acc:.3f} ({time.time() - t0:.0f} s) -> {args.teacher / 'phones.pt'}"
-    )
+    if not (args.teacher / "phones.pt").is_file() or not args.cross_fit:
+        net = train(train_pairs, args.epochs)
+        torch.save(net.state_dict(), args.teacher / "phones.pt")
+        acc = frame_accuracy(net, valid_pairs)
+        print(
+            f"teacher phone model: {len(train_pairs)} training utterances, validation frame "
+            f"accuracy {acc:.3f} ({time.time() - t0:.0f} s) -> {args.teacher / 'phones.pt'}"
+        )
+    if args.cross_fit:
+        train_folds(args.teacher, train_utts, train_pairs, args.cross_fit, args.epochs)
     return 0
+
+
+def train_folds(
+    teacher: Path,
+    utts: list[LabelledUtterance],
+    pairs: list[tuple[np.ndarray, np.ndarray]],
+    folds: int,
+    epochs: int,
+) -> None:
+    """Fold k's phone model learns every training speaker outside fold k (resumable: a
+    fold already on disk is kept); prints its frame accuracy on the fold it never heard."""
+    (teacher / FOLDS_DIR).mkdir(exist_ok=True)
+    fold_of = [speaker_fold(u.speaker, folds) for u in utts if _has_frames(teacher, u)]
+    for k in range(folds):
+        path = teacher / FOLDS_DIR / f"fold{k}of{folds}.pt"
+        if path.is_file():
+            continue
+        net = train([p for p, f in zip(pairs, fold_of, strict=True) if f != k], epochs, seed=k + 1)
+        tmp = path.with_suffix(".tmp")
+        torch.save(net.state_dict(), tmp)
+        tmp.replace(path)
+        acc = frame_accuracy(net, [p for p, f in zip(pairs, fold_of, strict=True) if f == k])
+        print(f"teacher fold {k}/{folds}: frame accuracy on its unheard speakers {acc:.3f}")
+
+
+def _has_frames(teacher: Path, utt: LabelledUtterance) -> bool:
+    return (teacher / "frames" / f"{utt.utt_id}.npy").is_file()
 
 
 if __name__ == "__main__":
