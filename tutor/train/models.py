@@ -103,7 +103,12 @@ class SeparableBlock(nn.Module):
         self.context = TakeContext(channels) if context else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.act(self.norm(self.pointwise(self.depthwise(x))))
+        return self.update(x, x)
+
+    def update(self, x: torch.Tensor, read: torch.Tensor) -> torch.Tensor:
+        """The residual stream ``x`` plus what the block computes from ``read`` (``x``
+        itself, or a gated view of it in :mod:`tutor.train.noise_reparam`)."""
+        h = self.act(self.norm(self.pointwise(self.depthwise(read))))
         return x + self.drop(self.context(h))
 
 

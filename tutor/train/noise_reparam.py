@@ -81,9 +81,7 @@ class GatedBlock(nn.Module):
         self.gate = NoiseGate(block.pointwise.in_channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        b = self.block
-        h = b.act(b.norm(b.pointwise(b.depthwise(self.gate(x)))))
-        return x + b.drop(b.context(h))
+        return self.block.update(x, self.gate(x))
 
 
 class NarrowBlock(nn.Module):
