@@ -3,13 +3,15 @@
     python -m tutor.train.whisper_chain --data ../shared/data/speechocean762 --out runs/chain \\
         [--channels 320 --blocks 8 --noisy 0.5] [--trusted-labels 1.5 --synth-takes 4000] \\
         [--feature-distil 1.0] [--vtlp] [--spectral-front 32] [--noise-injection 0.05] \\
-        [--ship-to assets/models]
+        [--teacher-cross-fit 4] [--experts-cross-fit] [--rows int8] [--ship-to assets/models]
 
 The stages, each cached or checkpointed under ``--out`` (a rerun resumes):
 
 1. ``teacher``: Whisper base encoder frames for every training utterance
    (:mod:`tutor.train.whisper_teacher`, needs the ``[teacher]`` extra) and the teacher's
-   phone model on them (:mod:`tutor.train.teacher_phones`);
+   phone model on them (:mod:`tutor.train.teacher_phones`); with ``--teacher-cross-fit N``
+   also N fold phone models, so each training speaker's distillation targets come from
+   a teacher that never heard them (how it hears a new learner, errors included);
 2. ``student``: the compact acoustic model distilled from the teacher
    (:mod:`tutor.train.distil_whisper`), with ``--synth-takes N`` also from N synthetic takes
    (:mod:`tutor.train.synth`, a share mispronounced on purpose) that the teacher labels;
@@ -17,8 +19,9 @@ The stages, each cached or checkpointed under ``--out`` (a rerun resumes):
    negatives (:mod:`tutor.train.head_negatives`), blended (:mod:`tutor.train.head_mix`);
    with ``--cross-fit N`` the negatives head learns from the posteriors of N students that
    each never heard the speakers they score (``fold*/``), as the shipped student hears a
-   new learner (the experts' head stays on the full student's: cross-fitting it too cost
-   phone PCC, see the model card);
+   new learner (the experts' head stays on the full student's unless
+   ``--experts-cross-fit``: for the 1-D student that cost phone PCC, for the 2-D front it
+   lifts the green line; see the model card);
 4. ``calibrate``: the confusion line (a phone clearly heard as a sound learners say
    instead is at best amber; :func:`tutor.train.margin_check.confusion_line`), the prompt
    check's thresholds (:mod:`tutor.train.prompt_calibration`) and the phone score's green
@@ -32,6 +35,7 @@ The stages, each cached or checkpointed under ``--out`` (a rerun resumes):
 6. ``measure``: ``tutor bench --substitute`` on the validation slice for the float and the
    INT8 models, into ``table.md`` / ``table.json``; with ``--ship-to`` the smaller one that
    keeps phone PCC within 0.005 of the float one, is at most 5 MB and 50 ms p50 is copied.
+   ``--rows`` measures only the named rows (a quick comparison; nothing is shipped).
 
 Downloads happen only through the package installer (the teacher packages); nothing here
 fetches from the network.
@@ -219,6 +223,13 @@ def main(argv: list[str] | None = None) -> int:
         help="share of untouched phones over the confusion line (of the 3 %% budget)",
     )
     ap.add_argument(
+        "--teacher-cross-fit",
+        type=int,
+        default=0,
+        metavar="N",
+        help="distil from N cross-fitted teacher phone models (teacher_phones --cross-fit)",
+    )
+    ap.add_argument(
         "--experts-cross-fit",
         action="store_true",
         help="the experts'-labels head also learns from the fold students' posteriors",
@@ -248,9 +259,14 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     # 1. the teacher
     _step("teacher frames", whisper_teacher.main, ["--data", data, "--out", str(teacher)])
-    if not (teacher / "phones.pt").is_file():
+    teacher_folds = ["--cross-fit", str(args.teacher_cross_fit)] if args.teacher_cross_fit else []
+    if not (teacher / "phones.pt").is_file() or (
+        args.teacher_cross_fit
+        and len(teacher_phones.fold_models(teacher)) != args.teacher_cross_fit
+    ):
         _step("teacher phones", teacher_phones.main,
-              ["--data", data, "--teacher", str(teacher), "--models", str(first)])  # fmt: skip
+              ["--data", data, "--teacher", str(teacher), "--models", str(first),
+               *teacher_folds])  # fmt: skip
     # 2. the student, and (3.) the fold students the negatives head learns from
     folds = [out / f"fold{k}" for k in range(args.cross_fit)]
     todo: list[tuple[str, Path, list[str]]] = []  # (step, --out, extra options)
