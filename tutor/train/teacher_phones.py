@@ -226,11 +226,11 @@ def main(argv: list[str] | None = None) -> int:
     acoustic = AcousticModel.load(args.models / "acoustic.onnx")
     valid = set(valid_speakers())
     t0 = time.time()
-    train_utts = [u for u in utts if u.speaker not in valid]
+    train_utts = [u for u in utts if u.speaker not in valid and _has_frames(args.teacher, u)]
     train_pairs = load_pairs(train_utts, args.teacher, acoustic)
-    valid_pairs = load_pairs([u for u in utts if u.speaker in valid], args.teacher,
-                             acoustic)  # fmt: skip
     if not (args.teacher / "phones.pt").is_file() or not args.cross_fit:
+        valid_pairs = load_pairs([u for u in utts if u.speaker in valid], args.teacher,
+                                 acoustic)  # fmt: skip
         net = train(train_pairs, args.epochs)
         torch.save(net.state_dict(), args.teacher / "phones.pt")
         acc = frame_accuracy(net, valid_pairs)
@@ -251,9 +251,10 @@ def train_folds(
     epochs: int,
 ) -> None:
     """Fold k's phone model learns every training speaker outside fold k (resumable: a
-    fold already on disk is kept); prints its frame accuracy on the fold it never heard."""
+    fold already on disk is kept); prints its frame accuracy on the fold it never heard.
+    ``pairs`` are ``utts``' frames and labels, one for one."""
     (teacher / FOLDS_DIR).mkdir(exist_ok=True)
-    fold_of = [speaker_fold(u.speaker, folds) for u in utts if _has_frames(teacher, u)]
+    fold_of = [speaker_fold(u.speaker, folds) for u in utts]
     for k in range(folds):
         path = teacher / FOLDS_DIR / f"fold{k}of{folds}.pt"
         if path.is_file():

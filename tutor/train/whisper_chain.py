@@ -341,13 +341,12 @@ def main(argv: list[str] | None = None) -> int:
     # 6. measure and ship
     from .quantize import compressed_bytes
 
-    folders = {
-        "float": student,
-        "int8": int8,
-        **_compressed(student, out),
-        **_noise_injection(args, first, out),
-    }
-    wanted = set(args.rows.split(",")) if args.rows else {*folders, "classroom"}
+    folders = {"float": student, "int8": int8}
+    plain = {*folders, "classroom"}
+    wanted = set(args.rows.split(",")) if args.rows else None
+    if wanted is None or wanted - plain:  # the compression rows are built only to be measured
+        folders |= {**_compressed(student, out), **_noise_injection(args, first, out)}
+    wanted = wanted or {*folders, "classroom"}
     folders = {name: folder for name, folder in folders.items() if name in wanted}
     rows = {}
     for name, folder in folders.items():
