@@ -23,8 +23,11 @@ KINDS = ("substitution", "deletion", "insertion")
 #: Substitutions anywhere in the word: canonical phone -> the phones learners say instead.
 SUBSTITUTIONS: dict[str, tuple[str, ...]] = {
     "TH": ("S", "F", "T"),
-    "DH": ("D", "Z"),
-    "V": ("W",),
+    "DH": ("D", "Z", "S"),  # "sis" for *this*
+    "V": ("W", "B"),
+    "SH": ("S",),
+    "S": ("SH",),
+    "CH": ("SH",),
     "R": ("L",),
     "L": ("R",),
     "IH": ("IY",),

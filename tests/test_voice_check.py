@@ -1,0 +1,44 @@
+"""The synthetic-voice check: what counts as flagged, named and green."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tutor.scoring.audio import Audio
+from tutor.scoring.bands import needs_work
+from tutor.scoring.engine import Scorer
+from tutor.train.voice_check import CASES, Case, cache, check, summary, voices
+
+
+@pytest.fixture(scope="module")
+def scorer(scoring_models: Path) -> Scorer:
+    return Scorer.load(scoring_models, warm_up=False)
+
+
+def test_a_refused_take_counts_as_flagged_but_not_named_and_its_reading_not_green(
+    scorer: Scorer,
+) -> None:
+    noise = np.random.default_rng(0).normal(0, 0.1, 16000).astype(np.float32)
+    rows, right = check(scorer, {"noise": lambda text: Audio(noise, 16000)}, CASES[:2])
+    assert [(r.phone, r.score, r.flagged, r.named) for r in rows] == [
+        ("TH", None, True, False),
+        ("V", None, True, False),
+    ]
+    assert right == {"noise: think": False, "noise: very": False}
+    totals = summary(rows, right)
+    assert totals["flagged"] == 2 and totals["named"] == 0 and totals["correct_all_green"] == 0
+
+
+def test_espeak_wery_row_compares_the_wrong_and_the_right_reading(scorer: Scorer) -> None:
+    speak = {k: cache(v) for k, v in voices().items() if k == "espeak-ng en-us"}
+    if not speak:
+        pytest.fail("espeak-ng is needed (scripts/lib.sh installs it)")
+    wery = Case("very", "wery", ((0, "V", "W"),))
+    (row,), right = check(scorer, speak, [wery])
+    assert row.voice == "espeak-ng en-us" and row.phone == "V" and row.should_hear == "W"
+    assert row.score is not None and row.right_score is not None
+    assert row.flagged == needs_work(row.score) and row.flagged and row.named  # as test_trust
+    assert summary([row], right)["below_right"] == int(row.score < row.right_score)
