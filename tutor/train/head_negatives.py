@@ -29,8 +29,8 @@ import pickle
 import sys
 import time
 import zlib
-from collections.abc import Callable
-from dataclasses import asdict, replace
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -54,9 +54,54 @@ CLEAN = 1.8  # only swap phones the experts rated at least this
 SNR_RANGE = (5.0, 20.0)  # classroom copies: other learners this many dB below the reader
 
 
-def perturb(utt: LabelledUtterance, rng: np.random.Generator, n: int) -> LabelledUtterance | None:
+WRONG = 1.0  # a phone whose experts' mean is under this was said wrong
+
+
+@dataclass(frozen=True)
+class WrongSoundCosts:
+    """What one wrong sound costs a word and a sentence in the experts' own scores, so a
+    perturbed copy's swapped words and its sentence can be labelled too (``--rated``)."""
+
+    word_accuracy: float  # mean accuracy of words with one wrong phone, the rest clean
+    word_total: float
+    sentence_accuracy_slope: float  # sentence score lost per unit share of words with one
+    sentence_total_slope: float
+
+
+def wrong_sound_costs(utts: Sequence[LabelledUtterance]) -> WrongSoundCosts:
+    """Measured on ``utts``: words with exactly one phone under :data:`WRONG` and every other
+    at least :data:`CLEAN`, and the least-squares slope of the sentence accuracy and total
+    on the share of words holding a phone under :data:`WRONG`."""
+    one_wrong, share, accuracy, total = [], [], [], []
+    for u in utts:
+        held = 0
+        for w in u.words:
+            scores = np.asarray(w.phone_scores)
+            wrong = scores < WRONG
+            held += bool(wrong.any())
+            if wrong.sum() == 1 and (scores[~wrong] >= CLEAN).all():
+                one_wrong.append((w.accuracy, w.total))
+        share.append(held / max(len(u.words), 1))
+        accuracy.append(u.accuracy)
+        total.append(u.total)
+    if not one_wrong or np.ptp(share) == 0:
+        raise ValueError("too few wrong sounds to measure what they cost")
+    word = np.mean(one_wrong, axis=0)
+    slope_accuracy, slope_total = (-float(np.polyfit(share, y, 1)[0]) for y in (accuracy, total))
+    return WrongSoundCosts(float(word[0]), float(word[1]), slope_accuracy, slope_total)
+
+
+def perturb(
+    utt: LabelledUtterance,
+    rng: np.random.Generator,
+    n: int,
+    costs: WrongSoundCosts | None = None,
+) -> LabelledUtterance | None:
     """``utt`` with up to ``n`` clean phones (in different words) swapped for confusable
-    ones, labelled 0; word and sentence labels set to NaN (not rated)."""
+    ones, labelled 0. Without ``costs`` the word and sentence labels are NaN (not rated);
+    with them a swapped word scores what such words score in the corpus, and the sentence
+    accuracy and total lose the corpus's slope times the share of words swapped (fluency
+    and prosody stay unrated)."""
     spots = [(w, i) for w, i, _ in confusable_spots(utt, CLEAN)]
     if not spots:
         return None
@@ -77,10 +122,16 @@ def perturb(utt: LabelledUtterance, rng: np.random.Generator, n: int) -> Labelle
         phones = list(word.phones)
         scores = list(word.phone_scores)
         phones[i], scores[i] = swap_token(phones[i], new), 0.0
-        words.append(LabelledWord(word.text, tuple(phones), tuple(scores), nan, nan, nan))
+        acc, tot = (costs.word_accuracy, costs.word_total) if costs else (nan, nan)
+        words.append(LabelledWord(word.text, tuple(phones), tuple(scores), acc, nan, tot))
+    share = len(chosen) / len(utt.words)
+    sentence_accuracy = sentence_total = nan
+    if costs:
+        sentence_accuracy = max(0.0, utt.accuracy - costs.sentence_accuracy_slope * share)
+        sentence_total = max(0.0, utt.total - costs.sentence_total_slope * share)
     return replace(
-        utt, words=tuple(words), accuracy=nan, fluency=nan, prosodic=nan,
-        completeness=nan, total=nan,
+        utt, words=tuple(words), accuracy=sentence_accuracy, fluency=nan, prosodic=nan,
+        completeness=nan, total=sentence_total,
     )  # fmt: skip
 
 
@@ -124,7 +175,7 @@ def classroom_posteriors(
 def build_samples(
     utts: list[LabelledUtterance], posteriors: Posteriors, frame_shift: float,
     speeds: tuple[float, ...], negatives: int, swaps: int,
-    classroom: int = 0, noisy: Posteriors | None = None,
+    classroom: int = 0, noisy: Posteriors | None = None, costs: WrongSoundCosts | None = None,
 ) -> list[HeadSample]:  # fmt: skip
     """GOP samples of every utterance at every speed (with ``negatives`` perturbed copies
     each) and, with ``noisy``, ``classroom`` copies heard through other learners' speech at
@@ -141,7 +192,7 @@ def build_samples(
             log_post = posteriors(utt, speed)
             if log_post is None:
                 continue
-            variants = [utt] + [perturb(utt, rng, swaps) for _ in range(negatives)]
+            variants = [utt] + [perturb(utt, rng, swaps, costs) for _ in range(negatives)]
             for v in variants:
                 if v is None:
                     continue
@@ -169,6 +220,12 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         metavar="N",
         help="also N copies of each training utterance through other learners' speech",
+    )
+    ap.add_argument(
+        "--rated",
+        action="store_true",
+        help="label the perturbed copies' swapped words and sentences with what a wrong "
+        "sound costs in the experts' scores (WrongSoundCosts), not only their phones",
     )
     ap.add_argument("--ship-to", type=Path, help="copy head.onnx here when done")
     ap.add_argument(
@@ -208,15 +265,18 @@ def main(argv: list[str] | None = None) -> int:
         )
     key = [args.negatives, args.swaps, args.limit, acoustic.metadata.get("version"), CLEAN,
            PHONE_FEATURES, UTTERANCE_FEATURES, str(args.teacher), args.classroom,
-           [str(d) for d in args.fold_models or []]]  # fmt: skip
+           [str(d) for d in args.fold_models or []], args.rated]  # fmt: skip
     cached = pickle.loads(cache.read_bytes()) if cache.is_file() else None
     if cached is not None and cached["key"] == key:
         train_s, valid_s = cached["train"], cached["valid"]
     else:
         shift = acoustic.frame_shift  # the teacher's frames are 20 ms too
         noisy = classroom_posteriors(acoustic, train) if args.classroom else None
+        costs = wrong_sound_costs(train) if args.rated else None
+        if costs:
+            print(f"a wrong sound costs: {costs}", file=sys.stderr)
         train_s = build_samples(train, train_posteriors, shift, speeds, args.negatives, args.swaps,
-                                args.classroom, noisy)  # fmt: skip
+                                args.classroom, noisy, costs)  # fmt: skip
         valid_s = build_samples(valid, posteriors, shift, (1.0,), 0, 0)
         tmp = cache.with_suffix(".tmp")
         tmp.write_bytes(pickle.dumps({"key": key, "train": train_s, "valid": valid_s}))
@@ -235,7 +295,13 @@ def main(argv: list[str] | None = None) -> int:
             "validation": json.dumps(metrics),
             "settings": json.dumps(asdict(settings)),
             "negatives": json.dumps(
-                {"copies": args.negatives, "swaps": args.swaps, "clean": CLEAN, "label": 0.0}
+                {
+                    "copies": args.negatives,
+                    "swaps": args.swaps,
+                    "clean": CLEAN,
+                    "label": 0.0,
+                    "rated": args.rated,
+                }
             ),  # fmt: skip
             "acoustic_version": acoustic.metadata.get("version", "?"),
             "cross_fit": json.dumps([str(d) for d in args.fold_models or []]),

@@ -239,6 +239,12 @@ def main(argv: list[str] | None = None) -> int:
         help="measure only these rows, comma-separated (float, int8, classroom, ...); "
         "default: every row, then the ship rule",
     )
+    ap.add_argument(
+        "--rated-negatives",
+        action="store_true",
+        help="the negatives head also learns word and sentence labels for its perturbed "
+        "copies (head_negatives --rated)",
+    )
     ap.add_argument("--ship-to", type=Path)
     args = ap.parse_args(argv)
     from tutor.paths import models_dir
@@ -288,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     experts_cross = cross if args.experts_cross_fit else []
     heads = {
         "experts": ["--negatives", "0", *experts_cross],
-        "negatives": ["--members", "2", *cross],
+        "negatives": ["--members", "2", *cross, *(["--rated"] if args.rated_negatives else [])],
     }
     for name, extra in heads.items():
         if not (out / f"head_{name}" / "head.onnx").is_file():
