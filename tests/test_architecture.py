@@ -184,7 +184,7 @@ LAYERS = {
         "tutor.practice",
         "tutor.feedback",
     },
-    "tutor.train": {"tutor.scoring"},
+    "tutor.train": {"tutor.scoring", "tutor.voice"},  # voice_check speaks with the app's voices
 }
 OPEN = {"tutor", "tutor.paths", "tutor.atomic"}
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from .phones import CMU_PHONES, VOWELS, split_stress
 
 _GROUPS: tuple[tuple[str, ...], ...] = (
-    ("TH", "S"), ("TH", "F"), ("TH", "T"), ("DH", "D"), ("DH", "Z"), ("DH", "V"),
+    ("TH", "S"), ("TH", "F"), ("TH", "T"), ("DH", "D"), ("DH", "Z"), ("DH", "V"), ("DH", "S"),
     ("V", "W"), ("V", "B"), ("W", "B"), ("R", "L"), ("L", "N"),
     ("IY", "IH"), ("AE", "EH"), ("UW", "UH"), ("N", "NG"), ("EH", "EY"),
     ("S", "SH"), ("S", "Z"), ("Z", "ZH"), ("SH", "ZH"), ("CH", "SH"), ("CH", "JH"),
