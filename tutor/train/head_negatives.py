@@ -64,7 +64,7 @@ class WrongSoundCosts:
 
     word_accuracy: float  # mean accuracy of words with one wrong phone, the rest clean
     word_total: float
-    sentence_accuracy_slope: float  # sentence score lost per unit share of words with one
+    sentence_accuracy_slope: float  # sentence score lost per unit share of words with one wrong
     sentence_total_slope: float
 
 

@@ -6,8 +6,8 @@ US and British voices, and the packaged Piper voice when it is installed) agains
 and the correct reading of each prompt by the same voice. A wrong sound counts as *flagged*
 when its phone is amber or red (or the whole take is refused), *named* when heard-as is the
 sound the voice was told to say. The real-speech figures live in ``tutor bench --substitute``;
-this is the synthetic-voice view beside them (``tests/test_trust.py`` holds two of the cases
-as tests for the shipped pair).
+this is the synthetic-voice view beside them (``tests/test_trust.py`` holds the issue's three
+words and its sentence, espeak-ng's US voice, as tests for the shipped pair).
 
     python -m tutor.train.voice_check assets/models runs/chain_x/student_int8 [--json OUT]
 """
