@@ -27,7 +27,8 @@ from tutor.scoring.audio import Audio, load_audio
 from tutor.scoring.engine import Scorer
 from tutor.scoring.errors import NotThePromptError
 from tutor.scoring.result import PhoneResult, UtteranceResult
-from tutor.voice.voices import VoiceInfo
+from tutor.voice.espeak import espeak_available, espeak_wave
+from tutor.voice.voices import VoiceInfo, list_voices
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,6 @@ class Row:
 
 def voices() -> dict[str, Voice]:
     """The voices that can speak here, by name."""
-    from tutor.voice.espeak import espeak_available
-    from tutor.voice.voices import list_voices
-
     out: dict[str, Voice] = {}
     if espeak_available():
         for name in ESPEAK_VOICES:
@@ -91,8 +89,6 @@ def cache(say: Voice) -> Voice:
 
 
 def _espeak(voice: str, text: str) -> Audio:
-    from tutor.voice.espeak import espeak_wave
-
     return load_audio(*espeak_wave(text, voice, ESPEAK_WPM))
 
 
@@ -118,13 +114,11 @@ def check(
             )
             for word, phone, sound in case.targets:
                 before = None if correct is None else _phone(correct, word, phone).score
-                if wrong is None:
-                    rows.append(Row(name, case.prompt, case.said, phone, sound, None, before, "",
-                                    True, False))  # fmt: skip
-                    continue
-                p = _phone(wrong, word, phone)
-                rows.append(Row(name, case.prompt, case.said, phone, sound, round(p.score, 2),
-                                before, p.heard, p.mispronounced, p.heard == sound))  # fmt: skip
+                p = None if wrong is None else _phone(wrong, word, phone)  # None: refused
+                rows.append(Row(name, case.prompt, case.said, phone, sound,
+                                None if p is None else round(p.score, 2), before,
+                                "" if p is None else p.heard, p is None or p.mispronounced,
+                                p is not None and p.heard == sound))  # fmt: skip
     return rows, right
 
 
