@@ -16,6 +16,7 @@ from tutor.train.distil_examples import (  # noqa: E402
     Example,
     hidden_batch,
     noisy_copy,
+    refeatured,
     spec_augment,
     trusted_frames,
     untrusted_out,
@@ -59,6 +60,17 @@ def test_a_classroom_copy_keeps_the_targets_and_the_frame_count() -> None:
     copy = noisy_copy(ex, rng, sources, FeatureConfig())
     assert copy.feats.shape == ex.feats.shape and not np.allclose(copy.feats, ex.feats)
     assert copy.teacher is ex.teacher and copy.labels is ex.labels
+
+
+def test_a_student_with_more_mel_bands_gets_the_same_frames_and_targets() -> None:
+    t = np.arange(16000) / 16000
+    samples = (0.2 * np.sin(2 * np.pi * 300 * t)).astype(np.float32)
+    feats = log_mel(samples, FeatureConfig()).astype(np.float32)
+    ex = Example(samples, feats, np.zeros((50, len(PHONE_SET)), np.float32), np.zeros(50, int))
+    (wide,) = refeatured([ex], FeatureConfig(n_mels=80))
+    assert feats.shape[1] == 40 and wide.feats.shape == (len(feats), 80)
+    assert wide.feats.dtype == np.float32 and wide.teacher is ex.teacher
+    assert np.allclose(wide.feats, log_mel(samples, FeatureConfig(n_mels=80)))
 
 
 def test_hard_labels_teach_only_on_phones_the_experts_passed() -> None:

@@ -186,6 +186,15 @@ def noisy_copy(
     return replace(ex, feats=feats.astype(np.float32))
 
 
+def refeatured(items: list[Example], features: FeatureConfig) -> list[Example]:
+    """``items`` with features computed afresh from their takes (another mel count: the
+    frames are the same, so the teacher's targets and the labels still line up)."""
+    return [
+        replace(e, feats=log_mel(e.samples, features)[: len(e.feats)].astype(np.float32))
+        for e in items
+    ]
+
+
 def in_class(
     items: list[Example],
     share: float,

@@ -39,6 +39,10 @@ hears the aligned phone, its log posterior should beat every sound learners conf
 (:mod:`tutor.scoring.confusions`) by ``CONFUSION_MARGIN`` nats, the contrast the
 substitution check asks of the engine.
 
+With ``--n-mels N`` the student hears N mel bands (Whisper hears 80; the shipped students
+40): finer bands resolve the vowel formants and fricative spectra that tell IY from IH and
+S from SH. The features travel in the model's metadata, so the engine computes them.
+
     python -m tutor.train.distil_whisper --data ../shared/data/speechocean762 \\
         --teacher runs/teacher --models assets/models --out runs/kd
 """
@@ -70,6 +74,7 @@ from .distil_examples import (
     hidden_batch,
     in_class,
     noisy_copy,
+    refeatured,
     spec_augment,
     synth_examples,
     untrusted_out,
@@ -366,6 +371,13 @@ def main(argv: list[str] | None = None) -> int:
         "hidden layer (DistilHuBERT-style feature distillation)",
     )
     ap.add_argument(
+        "--n-mels",
+        type=int,
+        metavar="N",
+        help="the student hears N mel bands (the aligning model's count if not given); "
+        "its features are computed afresh from each take",
+    )
+    ap.add_argument(
         "--vtlp",
         action="store_true",
         help="stretch every example's spectrum by a fresh factor each epoch (VTLP)",
@@ -380,6 +392,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     utts = load_split(args.data, "train")[: args.limit]
     acoustic = AcousticModel.load(args.models / "acoustic.onnx")
+    features = acoustic.features
+    if args.n_mels:
+        features = replace(features, n_mels=args.n_mels)
+        config = replace(config, n_mels=args.n_mels)
     valid = set(valid_speakers())
     args.out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
@@ -393,17 +409,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.feature_distil > 0:
         train_ex = with_teacher_hidden(train_ex, args.teacher)
     valid_ex = examples([u for u in utts if u.speaker in valid], args.teacher, acoustic, (1.0,))
+    if features != acoustic.features:
+        train_ex, valid_ex = refeatured(train_ex, features), refeatured(valid_ex, features)
     net = train(
         train_ex, args.out, args.epochs, args.kd_start, args.kd_end,
-        config, args.noisy, acoustic.features, args.confusion_margin,
+        config, args.noisy, features, args.confusion_margin,
         masking=args.spec_augment, feature_distil=args.feature_distil, warp=args.vtlp,
     )  # fmt: skip
     if args.self_distil:
-        net = self_distil(net, train_ex, args.out, args.self_distil, args.noisy, acoustic.features)
+        net = self_distil(net, train_ex, args.out, args.self_distil, args.noisy, features)
     agree = agreement(net, valid_ex)
     rng = np.random.default_rng(1)
     sources = [e.samples for e in valid_ex]
-    noisy_agree = agreement(net, [noisy_copy(e, rng, sources, acoustic.features) for e in valid_ex])
+    noisy_agree = agreement(net, [noisy_copy(e, rng, sources, features) for e in valid_ex])
     settings = {"student": config.to_dict(), "teacher": "whisper-base encoder + phone model",
                 "epochs": args.epochs, "kd_weight": [args.kd_start, args.kd_end],
                 "speeds": SPEEDS, "noisy": args.noisy,
@@ -413,12 +431,13 @@ def main(argv: list[str] | None = None) -> int:
                 "spec_augment": args.spec_augment,
                 "feature_distil": args.feature_distil,
                 "vtlp": args.vtlp,
+                "n_mels": features.n_mels,
                 "synthetic": str(args.synth.name) if args.synth else None,
                 "self_distillation_epochs": args.self_distil}  # fmt: skip
     export_acoustic(
         net,
         args.out / "acoustic.onnx",
-        acoustic.features,
+        features,
         {
             "version": f"whisperkd-{time.strftime('%Y%m%d')}",
             "variant": "whisper_kd",
