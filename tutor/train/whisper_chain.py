@@ -105,6 +105,8 @@ def _student_data(args: argparse.Namespace, out: Path) -> list[str]:
         extra.append("--vtlp")
     if args.spectral_front:
         extra += ["--spectral-front", str(args.spectral_front)]
+    if args.n_mels:
+        extra += ["--n-mels", str(args.n_mels)]
     if args.synth_takes:
         from . import synth
 
@@ -196,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--spectral-front", type=int, default=0, metavar="MAPS", help="see distil_whisper"
     )
+    ap.add_argument("--n-mels", type=int, metavar="N", help="see distil_whisper --n-mels")
     ap.add_argument(
         "--noise-injection",
         type=float,
