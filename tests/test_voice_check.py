@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
@@ -10,7 +11,17 @@ import pytest
 from tutor.scoring.audio import Audio
 from tutor.scoring.bands import needs_work
 from tutor.scoring.engine import Scorer
-from tutor.train.voice_check import CASES, Case, cache, check, summary, voices
+from tutor.train.voice_check import (
+    CASES,
+    PIPER_PAD_S,
+    Case,
+    cache,
+    check,
+    piper_take,
+    summary,
+    voices,
+)
+from tutor.voice.voices import VoiceInfo
 
 
 @pytest.fixture(scope="module")
@@ -42,3 +53,17 @@ def test_espeak_wery_row_compares_the_wrong_and_the_right_reading(scorer: Scorer
     assert row.score is not None and row.right_score is not None
     assert row.flagged == needs_work(row.score) and row.flagged and row.named  # as test_trust
     assert summary([row], right)["below_right"] == int(row.score < row.right_score)
+
+
+def test_a_short_piper_word_gets_a_recordings_silence_around_it() -> None:
+    class Speech:
+        rate = 16000
+        samples = np.full(3200, 0.1, np.float32)  # 0.2 s: under the engine's shortest take
+
+    class Short:
+        def speak(self, text: str) -> Speech:
+            return Speech()
+
+    audio = piper_take(cast(VoiceInfo, Short()), "sink")
+    assert audio.duration == pytest.approx(0.2 + 2 * PIPER_PAD_S, abs=1e-3)
+    assert not audio.samples[:100].any() and audio.samples[3000:3100].all()

@@ -52,6 +52,7 @@ CASES = (
 )
 ESPEAK_VOICES = ("en-us", "en-gb")
 ESPEAK_WPM = 140  # as the trust tests read them
+PIPER_PAD_S = 0.15  # silence around a Piper take, as a recording has
 
 Voice = Callable[[str], Audio]
 
@@ -78,7 +79,7 @@ def voices() -> dict[str, Voice]:
             out[f"espeak-ng {name}"] = partial(_espeak, name)
     for info in list_voices():
         if info.kind == "piper" and not info.problem():
-            out[f"piper {info.name}"] = partial(_piper, info)
+            out[f"piper {info.name}"] = partial(piper_take, info)
     return out
 
 
@@ -92,9 +93,14 @@ def _espeak(voice: str, text: str) -> Audio:
     return load_audio(*espeak_wave(text, voice, ESPEAK_WPM))
 
 
-def _piper(info: VoiceInfo, text: str) -> Audio:
+def piper_take(info: VoiceInfo, text: str) -> Audio:
+    """Piper's take with the silence a recording has around it: Piper starts and stops on
+    the speech, and a short word can then fall under the engine's shortest take."""
     speech = info.speak(text)
-    return load_audio(np.asarray(speech.samples, np.float32), speech.rate)
+    pad = np.zeros(int(PIPER_PAD_S * speech.rate), np.float32)
+    return load_audio(
+        np.concatenate([pad, np.asarray(speech.samples, np.float32), pad]), speech.rate
+    )
 
 
 def check(
