@@ -15,6 +15,7 @@ from tutor.scoring.phones import PHONE_INDEX, PHONE_SET  # noqa: E402
 from tutor.train.distil_examples import (  # noqa: E402
     Example,
     hidden_batch,
+    in_class,
     noisy_copy,
     refeatured,
     spec_augment,
@@ -71,6 +72,21 @@ def test_a_student_with_more_mel_bands_gets_the_same_frames_and_targets() -> Non
     assert feats.shape[1] == 40 and wide.feats.shape == (len(feats), 80)
     assert wide.feats.dtype == np.float32 and wide.teacher is ex.teacher
     assert np.allclose(wide.feats, log_mel(samples, FeatureConfig(n_mels=80)))
+
+
+def test_clean_synth_leaves_the_synthetic_takes_out_of_the_classroom() -> None:
+    t = np.arange(16000) / 16000
+    samples = (0.2 * np.sin(2 * np.pi * 300 * t)).astype(np.float32)
+    feats = log_mel(samples, FeatureConfig()).astype(np.float32)
+    soft, labels = np.zeros((50, len(PHONE_SET)), np.float32), np.zeros(50, int)
+    real = Example(samples, feats, soft, labels, utt_id="000010011")
+    synthetic = Example(samples, feats, soft, labels)
+    sources = [np.random.default_rng(1).standard_normal(8000).astype(np.float32) * 0.1]
+    rng = np.random.default_rng(0)
+    noisy_real, clean_synth = in_class([real, synthetic], 1.0, rng, sources, FeatureConfig(), False)
+    assert clean_synth is synthetic and not np.allclose(noisy_real.feats, feats)
+    both = in_class([real, synthetic], 1.0, rng, sources, FeatureConfig())
+    assert all(not np.allclose(e.feats, feats) for e in both)
 
 
 def test_hard_labels_teach_only_on_phones_the_experts_passed() -> None:

@@ -201,11 +201,18 @@ def in_class(
     rng: np.random.Generator,
     sources: list[np.ndarray],
     features: FeatureConfig | None,
+    synthetic: bool = True,
 ) -> list[Example]:
-    """``items`` with a ``share`` of them replaced by classroom copies."""
+    """``items`` with a ``share`` of them replaced by classroom copies (``synthetic=False``:
+    only corpus recordings; synthetic takes always stay clean)."""
     if share <= 0 or features is None:
         return items
-    return [noisy_copy(e, rng, sources, features) if rng.random() < share else e for e in items]
+    return [
+        noisy_copy(e, rng, sources, features)
+        if rng.random() < share and (synthetic or e.utt_id)
+        else e
+        for e in items
+    ]
 
 
 FREQ_MASK, TIME_MASK, MASKS = 8, 20, 2

@@ -9,7 +9,9 @@ decays over training, as in the seeds' schedule. Checkpointed every epoch (a rer
 With ``--noisy P`` a share P of the examples in every epoch is heard through a classroom:
 other learners' speech (babble), white or pink noise at 0-25 dB SNR, some of it in a
 reverberant room, drawn afresh each epoch, while the targets stay the teacher's posteriors
-on the clean recording (the student learns to hear the learner through the noise).
+on the clean recording (the student learns to hear the learner through the noise). With
+``--clean-synth`` only the corpus recordings go through the classroom: the synthetic takes
+are there to teach clean synthetic voices, which the trust tests read.
 
 With ``--trusted-labels S`` the hard labels count only on phones the experts scored at
 least S (0-2): where a learner said another sound, the canonical label would teach the
@@ -184,6 +186,7 @@ def train(
     masking: bool = False,
     feature_distil: float = 0.0,
     warp: bool = False,
+    noisy_synthetic: bool = True,
 ) -> ConvPhoneNet:
     torch.manual_seed(seed)
     net = ConvPhoneNet(config)
@@ -217,7 +220,9 @@ def train(
         w = kd_start + (kd_end - kd_start) * epoch / max(epochs - 1, 1)
         total = 0.0
         for b in batches:
-            items = in_class([data[i] for i in b], noisy, noise_rng, sources, features)
+            items = in_class(
+                [data[i] for i in b], noisy, noise_rng, sources, features, noisy_synthetic
+            )
             x, soft, hard = batch_of(items)
             if warp and features is not None:
                 x = vtlp(x, noise_rng, features)
@@ -315,6 +320,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--blocks", type=int, default=STUDENT.blocks, help="student depth")
     ap.add_argument(
         "--noisy", type=float, default=0.0, help="share of examples heard through classroom noise"
+    )
+    ap.add_argument(
+        "--clean-synth",
+        action="store_true",
+        help="synthetic takes are never heard through the classroom (--noisy copies only "
+        "corpus recordings)",
     )
     ap.add_argument(
         "--self-distil",
@@ -415,6 +426,7 @@ def main(argv: list[str] | None = None) -> int:
         train_ex, args.out, args.epochs, args.kd_start, args.kd_end,
         config, args.noisy, features, args.confusion_margin,
         masking=args.spec_augment, feature_distil=args.feature_distil, warp=args.vtlp,
+        noisy_synthetic=not args.clean_synth,
     )  # fmt: skip
     if args.self_distil:
         net = self_distil(net, train_ex, args.out, args.self_distil, args.noisy, features)
@@ -424,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     noisy_agree = agreement(net, [noisy_copy(e, rng, sources, features) for e in valid_ex])
     settings = {"student": config.to_dict(), "teacher": "whisper-base encoder + phone model",
                 "epochs": args.epochs, "kd_weight": [args.kd_start, args.kd_end],
-                "speeds": SPEEDS, "noisy": args.noisy,
+                "speeds": SPEEDS, "noisy": args.noisy, "clean_synth": args.clean_synth,
                 "confusion_margin": args.confusion_margin,
                 "trusted_labels": args.trusted_labels,
                 "left_out_fold": args.leave_out,

@@ -107,6 +107,8 @@ def _student_data(args: argparse.Namespace, out: Path) -> list[str]:
         extra += ["--spectral-front", str(args.spectral_front)]
     if args.n_mels:
         extra += ["--n-mels", str(args.n_mels)]
+    if args.clean_synth:
+        extra.append("--clean-synth")
     if args.synth_takes:
         from . import synth
 
@@ -199,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         "--spectral-front", type=int, default=0, metavar="MAPS", help="see distil_whisper"
     )
     ap.add_argument("--n-mels", type=int, metavar="N", help="see distil_whisper --n-mels")
+    ap.add_argument("--clean-synth", action="store_true", help="see distil_whisper")
     ap.add_argument(
         "--noise-injection",
         type=float,
