@@ -89,3 +89,19 @@ def test_prompt_thresholds_come_from_the_model_or_the_defaults() -> None:
     for bad in ('{"no_such_limit": 1}', "[1, 2]", "not json"):
         with pytest.raises(ModelError, match="prompt_check"):
             PromptThresholds.from_metadata({"prompt_check": bad})
+
+
+def test_a_confusable_sound_costs_the_prompt_match_nothing_another_sound_does() -> None:
+    from tutor.scoring.gop import PHONE_FEATURES, GopFeatures
+    from tutor.scoring.prompt_check import GOP_MAX, prompt_match
+    from tutor.scoring.substitution import Competitor
+
+    features = np.zeros((4, len(PHONE_FEATURES)), np.float32)
+    features[0, GOP_MAX] = -8.0  # V of "very" said as W: far below the best phone
+    gop = GopFeatures(features, np.zeros(4, np.int64), np.zeros(4, np.int64),
+                      np.zeros(1, np.float32), ("W", "EH", "R", "IY"), np.zeros(4))  # fmt: skip
+    quiet = [Competitor("", float("-inf"))] * 3
+    assert prompt_match(gop, [Competitor("W", 8.0), *quiet]) == 0.0
+    assert prompt_match(gop, [Competitor("W", 3.0), *quiet]) == pytest.approx(-5.0 / 4)
+    # no confusable sound explains it (or it is heard below the expected phone): full cost
+    assert prompt_match(gop, [Competitor("B", -1.0), *quiet]) == pytest.approx(-8.0 / 4)

@@ -130,9 +130,10 @@ class Scorer:
         # a reading that stopped early is scored on the words it holds; the rest score 0
         heard_words = words[: sum(said)] or words
         alignment, gop, outputs = self._rate(log_post, [w.variants for w in heard_words])
+        rivals = competitors(log_post, alignment)
         evidence = PromptEvidence(
             *speech_frames(log_post),
-            prompt_match(gop) if any(said) else -np.inf,
+            prompt_match(gop, rivals) if any(said) else -np.inf,
             said,
         )
         if check_prompt:
@@ -140,7 +141,6 @@ class Scorer:
         if not any(said):  # scored on purpose although nothing matched: every word forced in
             evidence = replace(evidence, said=(True,) * len(said))
         outputs = self._average_speeds(audio, heard_words, alignment, outputs)
-        rivals = competitors(log_post, alignment)
         pauses = pause_speech_share(
             log_post[:, PHONE_INDEX[SILENCE]], [(p.start, p.end) for p in alignment.phones]
         )

@@ -35,6 +35,7 @@ from tutor.scoring.gop import gop_features
 from tutor.scoring.model import AcousticModel
 from tutor.scoring.prompt_check import PromptThresholds, prompt_match, speech_frames
 from tutor.scoring.speechocean import load_split
+from tutor.scoring.substitution import competitors
 
 from .dataset import valid_speakers
 from .export import set_metadata
@@ -53,7 +54,8 @@ def measure(data: Path, acoustic: AcousticModel) -> PromptThresholds:
         confidence.append(c)
         share.append(s)
         ali = force_align(log_post, words)
-        match.append(prompt_match(gop_features(log_post, ali, acoustic.frame_shift)))
+        gop = gop_features(log_post, ali, acoustic.frame_shift)
+        match.append(prompt_match(gop, competitors(log_post, ali)))
         for penalty in PENALTIES:
             kept = said_words(force_align(log_post, words, stop_penalty=penalty), len(words))
             dropped[penalty] += sum(not k for k in kept)
