@@ -50,7 +50,7 @@ class PromptThresholds:
     min_speech_share: float = 0.1
     #: Mean frame-normalised GOP (expected vs best phone, less any confusable sound's
     #: margin) over the said phones. Measured per model; with the forgiveness, stop 17's
-    #: pair: real readings median -0.5, lowest 1 % near -1.9; another sentence median -3.9.
+    #: pair: real readings median -0.5, lowest 1 % near -1.8; another sentence median -3.9.
     min_prompt_match: float = -2.6
     #: Log-likelihood per phone left unsaid when the reading stops early (2 / 4 / 6 / 8 /
     #: 10 / 12 tried: at 8, 0.1 % of the words of real readings are left out and 93 % of
