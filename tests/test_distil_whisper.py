@@ -51,12 +51,19 @@ def test_the_hinge_asks_a_margin_over_confusable_sounds_only() -> None:
     assert float(confusion_hinge(_frames("TH", 0.0, "S", 0.0), other.float(), hard)) == 0.0
 
 
-def test_a_classroom_copy_keeps_the_targets_and_the_frame_count() -> None:
-    rng = np.random.default_rng(0)
+def _tone_example(utt_id: str = "") -> Example:
+    """One second of a 300 Hz tone with 40-band features and empty targets (``utt_id``
+    empty: a synthetic take)."""
     t = np.arange(16000) / 16000
     samples = (0.2 * np.sin(2 * np.pi * 300 * t)).astype(np.float32)
     feats = log_mel(samples, FeatureConfig()).astype(np.float32)
-    ex = Example(samples, feats, np.zeros((50, len(PHONE_SET)), np.float32), np.zeros(50, int))
+    soft, labels = np.zeros((50, len(PHONE_SET)), np.float32), np.zeros(50, int)
+    return Example(samples, feats, soft, labels, utt_id=utt_id)
+
+
+def test_a_classroom_copy_keeps_the_targets_and_the_frame_count() -> None:
+    rng = np.random.default_rng(0)
+    ex = _tone_example()
     sources = [rng.standard_normal(8000).astype(np.float32) * 0.1 for _ in range(4)]
     copy = noisy_copy(ex, rng, sources, FeatureConfig())
     assert copy.feats.shape == ex.feats.shape and not np.allclose(copy.feats, ex.feats)
@@ -64,23 +71,16 @@ def test_a_classroom_copy_keeps_the_targets_and_the_frame_count() -> None:
 
 
 def test_a_student_with_more_mel_bands_gets_the_same_frames_and_targets() -> None:
-    t = np.arange(16000) / 16000
-    samples = (0.2 * np.sin(2 * np.pi * 300 * t)).astype(np.float32)
-    feats = log_mel(samples, FeatureConfig()).astype(np.float32)
-    ex = Example(samples, feats, np.zeros((50, len(PHONE_SET)), np.float32), np.zeros(50, int))
+    ex = _tone_example()
     (wide,) = refeatured([ex], FeatureConfig(n_mels=80))
-    assert feats.shape[1] == 40 and wide.feats.shape == (len(feats), 80)
+    assert ex.feats.shape[1] == 40 and wide.feats.shape == (len(ex.feats), 80)
     assert wide.feats.dtype == np.float32 and wide.teacher is ex.teacher
-    assert np.allclose(wide.feats, log_mel(samples, FeatureConfig(n_mels=80)))
+    assert np.allclose(wide.feats, log_mel(ex.samples, FeatureConfig(n_mels=80)))
 
 
 def test_clean_synth_leaves_the_synthetic_takes_out_of_the_classroom() -> None:
-    t = np.arange(16000) / 16000
-    samples = (0.2 * np.sin(2 * np.pi * 300 * t)).astype(np.float32)
-    feats = log_mel(samples, FeatureConfig()).astype(np.float32)
-    soft, labels = np.zeros((50, len(PHONE_SET)), np.float32), np.zeros(50, int)
-    real = Example(samples, feats, soft, labels, utt_id="000010011")
-    synthetic = Example(samples, feats, soft, labels)
+    real, synthetic = _tone_example("000010011"), _tone_example()
+    feats = real.feats
     sources = [np.random.default_rng(1).standard_normal(8000).astype(np.float32) * 0.1]
     rng = np.random.default_rng(0)
     noisy_real, clean_synth = in_class([real, synthetic], 1.0, rng, sources, FeatureConfig(), False)
