@@ -47,6 +47,7 @@ import argparse
 import json
 import shutil
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -70,10 +71,14 @@ MODEL_FILES = ("acoustic.onnx", "head.onnx")
 
 
 def _step(name: str, module_main: Callable[[list[str]], int], argv: list[str]) -> None:
+    """Run one stage's command; its wall time is logged so a run's cost can be quoted."""
     print(f"[chain] {name}: {' '.join(argv)}", file=sys.stderr, flush=True)
+    t0 = time.monotonic()
     code = module_main(argv)
     if code:
         raise SystemExit(f"[chain] {name} failed (exit {code})")
+    print(f"[chain] {name} done in {(time.monotonic() - t0) / 60:.1f} min", file=sys.stderr,
+          flush=True)  # fmt: skip
 
 
 def _bench(
