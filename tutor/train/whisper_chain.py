@@ -45,11 +45,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import os
 import shutil
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from tutor.scoring.bands import PHONE_GOOD as GREEN
 from tutor.scoring.speechocean import LabelledUtterance, load_split
@@ -68,6 +72,7 @@ CROSS_FIT = 2
 PRUNE = 0.5  # the data-free compression rows
 KMEANS = 16
 MODEL_FILES = ("acoustic.onnx", "head.onnx")
+WORKERS = min(2, os.cpu_count() or 1)
 
 
 def _step(name: str, module_main: Callable[[list[str]], int], argv: list[str]) -> None:
@@ -79,6 +84,18 @@ def _step(name: str, module_main: Callable[[list[str]], int], argv: list[str]) -
         raise SystemExit(f"[chain] {name} failed (exit {code})")
     print(f"[chain] {name} done in {(time.monotonic() - t0) / 60:.1f} min", file=sys.stderr,
           flush=True)  # fmt: skip
+
+
+def _side_by_side(calls: list[tuple[Callable[..., Any], tuple]]) -> list[Any]:
+    """Each ``(function, args)`` in a process of its own, :data:`WORKERS` at a time, results
+    in order. The heads' posteriors and the benches run ONNX on one thread each, so on a
+    2-core machine two independent stages take the time of one. A failure is raised here."""
+    if len(calls) < 2 or WORKERS < 2:
+        return [fn(*args) for fn, args in calls]
+    spawn = multiprocessing.get_context("spawn")  # no fork of a process that holds torch
+    with ProcessPoolExecutor(max_workers=WORKERS, mp_context=spawn) as pool:
+        futures = [pool.submit(fn, *args) for fn, args in calls]
+        return [f.result() for f in futures]
 
 
 def _bench(
@@ -307,11 +324,11 @@ def main(argv: list[str] | None = None) -> int:
         "experts": ["--negatives", "0", *experts_cross],
         "negatives": ["--members", "2", *cross, *(["--rated"] if args.rated_negatives else [])],
     }
-    for name, extra in heads.items():
-        if not (out / f"head_{name}" / "head.onnx").is_file():
-            _step(f"head ({name})", head_negatives.main,
-                  ["--data", data, "--models", str(student), "--out",
-                   str(out / f"head_{name}"), *extra])  # fmt: skip
+    _side_by_side([(_step, (f"head ({name})", head_negatives.main,
+                            ["--data", data, "--models", str(student), "--out",
+                             str(out / f"head_{name}"), *extra]))
+                   for name, extra in heads.items()
+                   if not (out / f"head_{name}" / "head.onnx").is_file()])  # fmt: skip
     keep = set(valid_speakers())
     valid = [u for u in load_split(args.data, "train") if u.speaker in keep]  # every figure
     # 4. calibration: the confusion line, the prompt check, then the green line
@@ -365,15 +382,17 @@ def main(argv: list[str] | None = None) -> int:
         folders |= {**_compressed(student, out), **_noise_injection(args, first, out)}
     wanted = wanted or {*folders, "classroom"}
     folders = {name: folder for name, folder in folders.items() if name in wanted}
-    rows = {}
+    benches: dict[str, tuple] = {}  # row -> _bench's arguments
     for name, folder in folders.items():
         tag = name if folder in (student, int8) else folder.name  # bench_float, bench_int8
-        rows[name] = _bench(valid, args.data, folder, out / f"bench_{tag}.json", None)
-        rows[name]["xz_bytes"] = sum(compressed_bytes(folder / m) for m in MODEL_FILES)
+        benches[name] = (valid, args.data, folder, out / f"bench_{tag}.json", None)
     for snr in CLASSROOM_SNR if "classroom" in wanted else ():  # the int8 pair, in noise
-        rows[f"int8, {snr} dB classroom"] = _bench(
+        benches[f"int8, {snr} dB classroom"] = (
             valid, args.data, int8, out / f"bench_int8_{snr}db.json", float(snr)
-        )
+        )  # fmt: skip
+    rows = dict(zip(benches, _side_by_side([(_bench, a) for a in benches.values()]), strict=True))
+    for name, folder in folders.items():
+        rows[name]["xz_bytes"] = sum(compressed_bytes(folder / m) for m in MODEL_FILES)
     (out / "table.json").write_text(json.dumps(rows, indent=2) + "\n")
     keys = ("phone_pcc", "word_accuracy_pcc", "sentence_total_pcc", "mdd_f1", "sub_caught",
             "sub_false_alarms", "sub_heard_as", "garbage_real_flagged", "too_noisy",
