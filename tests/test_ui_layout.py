@@ -269,10 +269,14 @@ def test_the_current_item_stays_in_view_in_the_wrapped_list(
     window.resize(*SCREEN)
     window.show()
     qtbot.waitExposed(window)
-    qtbot.wait(100)
     tree = window.lessons
-    row = tree.visualItemRect(tree.currentItem())
-    assert tree.viewport().rect().contains(row), row
+
+    def current_in_view() -> bool:  # once the rows have settled, however slow the machine
+        return tree.viewport().rect().contains(tree.visualItemRect(tree.currentItem()))
+
+    qtbot.waitUntil(current_in_view, timeout=5000)
+    qtbot.wait(100)  # and it stays there: no later rewrap pushes it out
+    assert current_in_view(), tree.visualItemRect(tree.currentItem())
 
 
 def test_a_message_longer_than_the_bar_ends_in_an_ellipsis(qtbot, tmp_path: Path, big_font) -> None:
