@@ -24,3 +24,49 @@ def test_a_stage_that_exits_stops_the_chain_with_its_message() -> None:
     # _step raises SystemExit("[chain] ... failed") in the worker; the chain must exit too
     with pytest.raises(SystemExit, match="head failed"):
         _side_by_side([(sys.exit, ("[chain] head failed",)), (abs, (1,))])
+
+
+class _Stop(Exception):
+    """Raised where the heads would start: the test only looks at the distillations."""
+
+
+def _distillations(tmp_path, monkeypatch, *options: str) -> dict[str, list[str]]:
+    """The argv each distillation of the chain gets (the stages themselves are faked)."""
+    from tutor.train import distil_whisper, whisper_chain, whisper_teacher
+
+    calls: dict[str, list[str]] = {}
+
+    def distil(argv: list[str]) -> int:
+        out = argv[argv.index("--out") + 1]
+        calls[out.rsplit("/", 1)[-1]] = argv
+        return 0
+
+    def heads(_calls: object) -> None:
+        raise _Stop
+
+    (tmp_path / "teacher").mkdir()
+    (tmp_path / "teacher" / "phones.pt").touch()  # the teacher's phone model is cached
+    monkeypatch.setattr(whisper_teacher, "main", lambda argv: 0)
+    monkeypatch.setattr(distil_whisper, "main", distil)
+    monkeypatch.setattr(whisper_chain, "_side_by_side", heads)
+    argv = ["--data", str(tmp_path), "--out", str(tmp_path), "--models", str(tmp_path)]
+    with pytest.raises(_Stop):
+        whisper_chain.main([*argv, "--cross-fit", "2", "--noisy", "0.5", *options])
+    return calls
+
+
+def test_fold_students_hear_what_the_student_hears(tmp_path, monkeypatch) -> None:
+    calls = _distillations(tmp_path, monkeypatch, "--spectral-front", "32")
+    assert set(calls) == {"student", "fold0", "fold1"}
+    for argv in calls.values():
+        assert "--noisy" in argv and argv[argv.index("--noisy") + 1] == "0.5"
+        assert "--spectral-front" in argv
+
+
+def test_plain_folds_hear_the_clean_corpus_only(tmp_path, monkeypatch) -> None:
+    calls = _distillations(tmp_path, monkeypatch, "--spectral-front", "32", "--plain-folds")
+    assert "--noisy" in calls["student"]
+    for fold in ("fold0", "fold1"):
+        assert "--noisy" not in calls[fold] and "--synth" not in calls[fold]
+        assert "--spectral-front" in calls[fold]  # the same model, only the audio differs
+        assert "--leave-out" in calls[fold]

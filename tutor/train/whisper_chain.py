@@ -21,7 +21,8 @@ The stages, each cached or checkpointed under ``--out`` (a rerun resumes):
    each never heard the speakers they score (``fold*/``), as the shipped student hears a
    new learner (the experts' head stays on the full student's unless
    ``--experts-cross-fit``: for the 1-D student that cost phone PCC, for the 2-D front it
-   lifts the green line; see the model card);
+   lifts the green line; see the model card); ``--plain-folds`` distils those fold students
+   from the clean corpus alone, as the shipped heads' students were;
 4. ``calibrate``: the confusion line (a phone clearly heard as a sound learners say
    instead is at best amber; :func:`tutor.train.margin_check.confusion_line`), the prompt
    check's thresholds (:mod:`tutor.train.prompt_calibration`) and the phone score's green
@@ -116,8 +117,8 @@ def _bench(
     return json.loads(out.read_text())
 
 
-def _student_data(args: argparse.Namespace, out: Path) -> list[str]:
-    """The distillation's data options; makes the synthetic takes first (resumable)."""
+def _student_recipe(args: argparse.Namespace) -> list[str]:
+    """The distillation's model and loss options, shared by the student and the folds."""
     extra = []
     if args.trusted_labels is not None:
         extra += ["--trusted-labels", str(args.trusted_labels)]
@@ -129,6 +130,13 @@ def _student_data(args: argparse.Namespace, out: Path) -> list[str]:
         extra += ["--spectral-front", str(args.spectral_front)]
     if args.n_mels:
         extra += ["--n-mels", str(args.n_mels)]
+    return extra
+
+
+def _student_data(args: argparse.Namespace, out: Path) -> list[str]:
+    """The audio the student hears beyond the clean corpus: classroom copies and the
+    synthetic takes (made first, resumable)."""
+    extra = ["--noisy", str(args.noisy)]
     if args.clean_synth:
         extra.append("--clean-synth")
     if args.synth_takes:
@@ -225,6 +233,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-mels", type=int, metavar="N", help="see distil_whisper --n-mels")
     ap.add_argument("--clean-synth", action="store_true", help="see distil_whisper")
     ap.add_argument(
+        "--plain-folds",
+        action="store_true",
+        help="the fold students hear the clean corpus only (no classroom copies, no "
+        "synthetic takes), as the shipped heads' students did",
+    )
+    ap.add_argument(
         "--noise-injection",
         type=float,
         default=0.0,
@@ -313,10 +327,11 @@ def main(argv: list[str] | None = None) -> int:
     if todo:
         recipe = ["--data", data, "--teacher", str(teacher), "--models", str(first),
                   "--channels", str(args.channels), "--blocks", str(args.blocks),
-                  "--noisy", str(args.noisy), "--epochs", str(args.epochs),
-                  *_student_data(args, out)]  # fmt: skip
+                  "--epochs", str(args.epochs), *_student_recipe(args)]  # fmt: skip
+        heard = _student_data(args, out)
         for name, folder, extra in todo:
-            _step(name, distil_whisper.main, [*recipe, "--out", str(folder), *extra])
+            audio = [] if args.plain_folds and folder in folds else heard
+            _step(name, distil_whisper.main, [*recipe, *audio, "--out", str(folder), *extra])
     # 3. the heads
     cross = ["--fold-models", ",".join(str(f) for f in folds)] if folds else []
     experts_cross = cross if args.experts_cross_fit else []
