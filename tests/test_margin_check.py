@@ -42,3 +42,22 @@ def test_the_confusion_line_leaves_the_given_share_of_untouched_phones_over_it()
     assert confusion_line(untouched, 0.015) == round(line, 2)  # rounded to 0.01 nats
     with pytest.raises(ValueError):
         confusion_line(np.array([]))
+
+
+def test_swaps_are_counted_per_confusion_class_at_the_models_own_line() -> None:
+    import numpy as np
+
+    from tutor.train.margin_check import Margins, caught_by_class, confusion_class
+
+    assert confusion_class("IY", "IH") == "vowels"
+    assert confusion_class("TH", "S") == confusion_class("D", "DH") == "TH/DH"
+    assert confusion_class("T", "D") == confusion_class("Z", "S") == "voicing"
+    assert confusion_class("R", "L") == "other consonants"
+    untouched = np.linspace(0.0, 1.0, 101)  # the 3 % line sits at 0.97
+    m = Margins(
+        swapped=np.array([2.0, 0.5, 2.0, 2.0]),
+        untouched=untouched,
+        named=np.ones(4, bool),
+        classes=np.array(["vowels", "vowels", "TH/DH", "voicing"]),
+    )
+    assert caught_by_class(m) == {"TH/DH": (1, 1.0), "voicing": (1, 1.0), "vowels": (2, 0.5)}

@@ -9,7 +9,7 @@ Whisper teacher's posteriors can be measured the same way. :func:`confusion_line
 shipped head's line from the same margins (``whisper_chain``; ``--line SHARE`` prints it).
 
     python -m tutor.train.margin_check --data ../shared/data/speechocean762 \\
-        runs/kd/acoustic.onnx runs/kdt/acoustic.onnx [--teacher runs/teacher]
+        runs/kd/acoustic.onnx runs/kdt/acoustic.onnx [--teacher runs/teacher] [--by-class]
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from tutor.scoring.alignment import force_align
 from tutor.scoring.audio import load_audio
 from tutor.scoring.features import log_mel
 from tutor.scoring.model import AcousticModel
+from tutor.scoring.phones import VOWELS
 from tutor.scoring.speechocean import LabelledUtterance, load_split
 from tutor.scoring.substitution import competitors
 from tutor.scoring.trust_bench import swapped_words, swaps_for
@@ -34,6 +35,10 @@ from .dataset import valid_speakers
 
 FALSE_ALARMS = 0.03
 LINE_SHARE = 0.01  # of the untouched phones over the confusion line (a third of the budget)
+VOICING: frozenset[frozenset[str]] = frozenset(
+    frozenset(p) for p in (("P", "B"), ("T", "D"), ("K", "G"), ("F", "V"), ("S", "Z"),
+                           ("SH", "ZH"), ("CH", "JH"))
+)  # fmt: skip
 
 Posteriors = Callable[[LabelledUtterance], "np.ndarray | None"]
 
@@ -51,11 +56,24 @@ class Margins:
     swapped: np.ndarray  # each swapped phone's margin
     untouched: np.ndarray  # every untouched phone's (finite) margin
     named: np.ndarray  # whether each swapped phone's best competitor is the sound said
+    classes: np.ndarray  # each swap's confusion class (:func:`confusion_class`)
+
+
+def confusion_class(said: str, expected: str) -> str:
+    """A swap's family for the per-class figures: the vowels, TH and DH with their
+    stand-ins, the voicing pairs, and the other consonants."""
+    if said in VOWELS and expected in VOWELS:
+        return "vowels"
+    if {said, expected} & {"TH", "DH"}:
+        return "TH/DH"
+    if frozenset((said, expected)) in VOICING:
+        return "voicing"
+    return "other consonants"
 
 
 def margins(utts: Sequence[LabelledUtterance], posteriors: Posteriors) -> Margins:
     """The confusable-phone margins of every swapped reading of the substitution check."""
-    swapped, untouched, named = [], [], []
+    swapped, untouched, named, classes = [], [], [], []
     for u in utts:
         swaps = swaps_for(u)
         log_post = posteriors(u) if swaps else None
@@ -68,9 +86,12 @@ def margins(utts: Sequence[LabelledUtterance], posteriors: Posteriors) -> Margin
                 if k == at:
                     swapped.append(c.margin)
                     named.append(c.phone == s.original)
+                    classes.append(confusion_class(s.original, s.expected))
                 elif np.isfinite(c.margin):
                     untouched.append(c.margin)
-    return Margins(np.array(swapped), np.array(untouched), np.array(named, bool))
+    return Margins(
+        np.array(swapped), np.array(untouched), np.array(named, bool), np.array(classes, str)
+    )
 
 
 def margin_check(utts: Sequence[LabelledUtterance], posteriors: Posteriors) -> MarginCheck:
@@ -84,6 +105,17 @@ def summarise(m: Margins) -> MarginCheck:
     threshold = float(np.quantile(m.untouched, 1.0 - FALSE_ALARMS))
     caught = float((m.swapped > threshold).mean())
     return MarginCheck(len(m.swapped), caught, float(m.named.mean()), threshold)
+
+
+def caught_by_class(m: Margins) -> dict[str, tuple[int, float]]:
+    """Per confusion class: its swaps and the share caught at the model's own 3 % line."""
+    if not len(m.swapped) or not len(m.untouched):
+        return {}
+    caught = m.swapped > np.quantile(m.untouched, 1.0 - FALSE_ALARMS)
+    return {
+        c: (int((m.classes == c).sum()), float(caught[m.classes == c].mean()))
+        for c in sorted(set(m.classes.tolist()))
+    }
 
 
 def confusion_line(untouched: np.ndarray, share: float = LINE_SHARE) -> float:
@@ -119,6 +151,11 @@ def main(argv: list[str] | None = None) -> int:
         help="also print each model's confusion line: the margin SHARE of untouched phones "
         f"exceed (the chain uses {LINE_SHARE})",
     )
+    ap.add_argument(
+        "--by-class",
+        action="store_true",
+        help="also print swaps caught per confusion class (vowels, TH/DH, voicing, other)",
+    )
     args = ap.parse_args(argv)
     keep = valid_speakers()
     utts = [u for u in load_split(args.data, "train") if u.speaker in keep][: args.limit]
@@ -133,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
         row = asdict(summarise(m))
         if args.line is not None:
             row["confusion_line"] = confusion_line(m.untouched, args.line)
+        if args.by_class:
+            row["by_class"] = {c: {"swaps": n, "caught": v} for c, (n, v) in
+                               caught_by_class(m).items()}  # fmt: skip
         print(json.dumps({"model": name, **row}))
     return 0
 
