@@ -154,3 +154,29 @@ def test_feature_targets_follow_the_speed_copy_and_only_masked_frames_count() ->
     far[~mask] = 100.0  # frames without a target are not scored, whatever the student says
     assert float(feature_loss(close, target, mask)) < float(feature_loss(far, target, mask))
     assert float(feature_loss(far, target, torch.zeros_like(mask))) == 0.0
+
+
+def test_synth_known_teaches_the_phones_the_engine_was_told_to_say(tmp_path, monkeypatch) -> None:
+    import soundfile as sf
+
+    from tutor.train import distil_examples
+    from tutor.train.distil_examples import known_targets, synth_examples
+
+    labels = np.array([PHONE_INDEX["S"], PHONE_INDEX["IH"], -100])
+    target = np.exp(known_targets(labels))
+    assert np.allclose(target.sum(axis=1), 1.0)
+    assert target.argmax(axis=1)[:2].tolist() == labels[:2].tolist()
+    assert target[0, PHONE_INDEX["S"]] == pytest.approx(0.9)
+    assert np.allclose(target[2], 1.0 / len(PHONE_SET))  # no label: teaches nothing
+    # the teacher heard TH where the engine said S ("sink")
+    teacher = np.full((3, len(PHONE_SET)), -9.0, np.float32)
+    teacher[:, PHONE_INDEX["TH"]] = 0.0
+    wav = tmp_path / "sink.wav"
+    sf.write(str(wav), np.full(8000, 0.01, np.float32), 16000)
+    take = (wav, np.zeros((6, 40), np.float16), teacher, labels)
+    monkeypatch.setattr(distil_examples, "synth_targets", lambda *a: [take])
+    (heard,) = synth_examples(tmp_path / "manifest.jsonl", tmp_path, None)  # type: ignore[arg-type]
+    (known,) = synth_examples(tmp_path / "manifest.jsonl", tmp_path, None, known=True)  # type: ignore[arg-type]
+    assert heard.teacher[0].argmax() == PHONE_INDEX["TH"]
+    assert known.teacher[0].argmax() == PHONE_INDEX["S"]
+    assert known.labels is labels

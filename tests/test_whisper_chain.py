@@ -71,3 +71,9 @@ def test_plain_folds_hear_the_clean_corpus_only(tmp_path, monkeypatch) -> None:
         assert "--noisy" not in calls[fold] and "--synth" not in calls[fold]
         assert "--spectral-front" in calls[fold]  # the same model, only the audio differs
         assert "--leave-out" in calls[fold]
+
+
+def test_synth_known_reaches_the_student_not_the_plain_folds(tmp_path, monkeypatch) -> None:
+    calls = _distillations(tmp_path, monkeypatch, "--synth-known", "--plain-folds")
+    assert "--synth-known" in calls["student"]
+    assert all("--synth-known" not in calls[fold] for fold in ("fold0", "fold1"))

@@ -155,10 +155,34 @@ def trusted_frames(
     return warped(quality, n, speed) >= trust
 
 
-def synth_examples(manifest: Path, teacher: Path, acoustic: AcousticModel) -> list[Example]:
-    """The manifest's synthetic takes as examples (speed 1; labels always trusted)."""
+KNOWN_SMOOTHING = 0.1  # of a known label's probability spread over the other phones
+
+
+def known_targets(labels: np.ndarray, smoothing: float = KNOWN_SMOOTHING) -> np.ndarray:
+    """Log posteriors that put ``1 - smoothing`` on each frame's known phone (uniform where
+    a frame has no label; those frames teach nothing)."""
+    n = len(PHONE_SET)
+    probs = np.full((len(labels), n), smoothing / (n - 1), np.float32)
+    labelled = labels >= 0
+    probs[np.flatnonzero(labelled), labels[labelled]] = 1.0 - smoothing
+    probs[~labelled] = 1.0 / n
+    return np.log(probs)
+
+
+def synth_examples(
+    manifest: Path, teacher: Path, acoustic: AcousticModel, known: bool = False
+) -> list[Example]:
+    """The manifest's synthetic takes as examples (speed 1; labels always trusted). With
+    ``known`` their soft targets are the phones each engine was told to say
+    (:func:`known_targets`) instead of the teacher's posteriors: the teacher hears some
+    synthetic wrong sounds as the right ones (espeak-ng's "sink" as TH)."""
     out = [
-        Example(load_audio(path).samples, feats.astype(np.float32), soft, labels)
+        Example(
+            load_audio(path).samples,
+            feats.astype(np.float32),
+            known_targets(labels) if known else soft,
+            labels,
+        )  # fmt: skip
         for path, feats, soft, labels in synth_targets(manifest, teacher, acoustic)
     ]
     print(f"synthetic examples: {len(out)}", file=sys.stderr, flush=True)

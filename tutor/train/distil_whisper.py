@@ -18,6 +18,11 @@ least S (0-2): where a learner said another sound, the canonical label would tea
 student to hear the expected phone in it, the opposite of what the substitution check asks;
 the teacher's posteriors still cover those frames.
 
+With ``--synth-known`` the synthetic takes' soft targets are the phones each engine was
+told to say (label smoothing 0.1), not the teacher's posteriors: a student that follows the
+teacher closely (16 epochs) also follows it where it is wrong, and the teacher hears
+espeak-ng's "sink" as TH.
+
 With ``--spec-augment`` every example's features are masked afresh each epoch (two bands
 of up to 8 mel channels, two spans of up to 20 frames, as in SpecAugment) while the targets
 stay the teacher's on the unmasked take: the student must match the teacher from partial
@@ -322,6 +327,12 @@ def main(argv: list[str] | None = None) -> int:
         "--noisy", type=float, default=0.0, help="share of examples heard through classroom noise"
     )
     ap.add_argument(
+        "--synth-known",
+        action="store_true",
+        help="the synthetic takes learn the phones each engine was told to say, not the "
+        "teacher's posteriors",
+    )
+    ap.add_argument(
         "--clean-synth",
         action="store_true",
         help="synthetic takes are never heard through the classroom (--noisy copies only "
@@ -416,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
         train_utts = [u for u in train_utts if speaker_fold(u.speaker, folds) != fold]
     train_ex = examples(train_utts, args.teacher, acoustic, SPEEDS, args.trusted_labels)
     if args.synth:
-        train_ex += synth_examples(args.synth, args.teacher, acoustic)
+        train_ex += synth_examples(args.synth, args.teacher, acoustic, args.synth_known)
     if args.feature_distil > 0:
         train_ex = with_teacher_hidden(train_ex, args.teacher)
     valid_ex = examples([u for u in utts if u.speaker in valid], args.teacher, acoustic, (1.0,))
@@ -437,6 +448,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = {"student": config.to_dict(), "teacher": "whisper-base encoder + phone model",
                 "epochs": args.epochs, "kd_weight": [args.kd_start, args.kd_end],
                 "speeds": SPEEDS, "noisy": args.noisy, "clean_synth": args.clean_synth,
+                "synth_known": args.synth_known,
                 "confusion_margin": args.confusion_margin,
                 "trusted_labels": args.trusted_labels,
                 "left_out_fold": args.leave_out,
