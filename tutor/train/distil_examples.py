@@ -182,7 +182,7 @@ def synth_examples(
             feats.astype(np.float32),
             known_targets(labels) if known else soft,
             labels,
-        )  # fmt: skip
+        )
         for path, feats, soft, labels in synth_targets(manifest, teacher, acoustic)
     ]
     print(f"synthetic examples: {len(out)}", file=sys.stderr, flush=True)

@@ -102,16 +102,21 @@ def summarise(m: Margins) -> MarginCheck:
     """Swaps caught at ``FALSE_ALARMS`` on the untouched phones, and heard-as."""
     if not len(m.swapped) or not len(m.untouched):
         return MarginCheck(len(m.swapped), float("nan"), float("nan"), float("nan"))
-    threshold = float(np.quantile(m.untouched, 1.0 - FALSE_ALARMS))
+    threshold = _equal_false_alarms(m)
     caught = float((m.swapped > threshold).mean())
     return MarginCheck(len(m.swapped), caught, float(m.named.mean()), threshold)
+
+
+def _equal_false_alarms(m: Margins) -> float:
+    """The margin that ``FALSE_ALARMS`` of the untouched phones exceed: the model's own line."""
+    return float(np.quantile(m.untouched, 1.0 - FALSE_ALARMS))
 
 
 def caught_by_class(m: Margins) -> dict[str, tuple[int, float]]:
     """Per confusion class: its swaps and the share caught at the model's own 3 % line."""
     if not len(m.swapped) or not len(m.untouched):
         return {}
-    caught = m.swapped > np.quantile(m.untouched, 1.0 - FALSE_ALARMS)
+    caught = m.swapped > _equal_false_alarms(m)
     return {
         c: (int((m.classes == c).sum()), float(caught[m.classes == c].mean()))
         for c in sorted(set(m.classes.tolist()))
