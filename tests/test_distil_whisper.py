@@ -180,3 +180,31 @@ def test_synth_known_teaches_the_phones_the_engine_was_told_to_say(tmp_path, mon
     assert heard.teacher[0].argmax() == PHONE_INDEX["TH"]
     assert known.teacher[0].argmax() == PHONE_INDEX["S"]
     assert known.labels is labels
+
+
+def test_prefetched_batches_draw_the_same_random_numbers_in_the_same_order() -> None:
+    from tutor.train.distil_examples import prefetched
+
+    def make(rng: np.random.Generator) -> object:
+        return lambda k: (k, float(rng.random()))
+
+    draw = make(np.random.default_rng(3))
+    plain = [draw(k) for k in range(7)]
+    for ahead in (1, 2, 10):
+        assert list(prefetched(make(np.random.default_rng(3)), list(range(7)), ahead)) == plain
+    assert list(prefetched(make(np.random.default_rng(3)), [])) == []
+
+
+def test_a_failing_batch_stops_the_prefetched_loop_with_its_error() -> None:
+    from tutor.train.distil_examples import prefetched
+
+    def make(k: int) -> int:
+        if k == 3:
+            raise ValueError("bad take")
+        return k
+
+    seen = []
+    with pytest.raises(ValueError, match="bad take"):
+        for k in prefetched(make, list(range(6))):
+            seen.append(k)
+    assert seen == [0, 1, 2]

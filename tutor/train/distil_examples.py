@@ -10,8 +10,12 @@ import hashlib
 import json
 import pickle
 import sys
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -35,6 +39,8 @@ from .teacher_phones import (
 NOISY_SNR_DB = (0.0, 25.0)
 REVERB_SHARE = 0.3
 BABBLE_SHARE = 0.6  # of the noisy copies; the rest white or pink
+T = TypeVar("T")
+U = TypeVar("U")
 
 
 @dataclass
@@ -317,3 +323,18 @@ def untrusted_out(items: list[Example], hard: torch.Tensor) -> torch.Tensor:
             n = len(e.trusted)
             out[j, :n][~torch.from_numpy(e.trusted)] = -100
     return out
+
+
+def prefetched(make: Callable[[T], U], inputs: Sequence[T], ahead: int = 2) -> Iterator[U]:
+    """``make(x)`` for each input, in order, computed up to ``ahead`` inputs early by one
+    worker thread: the next batch's classroom copies and features (numpy) overlap this
+    batch's optimiser step (torch), which leaves a core idle on small batches. One worker
+    calls ``make`` in input order, so the random draws are those of a plain loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = deque(pool.submit(make, x) for x in inputs[:ahead])
+        for x in inputs[ahead:]:
+            done = pending.popleft().result()
+            pending.append(pool.submit(make, x))
+            yield done
+        while pending:
+            yield pending.popleft().result()

@@ -81,6 +81,7 @@ from .distil_examples import (
     hidden_batch,
     in_class,
     noisy_copy,
+    prefetched,
     refeatured,
     spec_augment,
     synth_examples,
@@ -92,6 +93,7 @@ from .export import export_acoustic, file_hash
 from .models import STUDENT, ConvNetConfig, ConvPhoneNet
 
 SPEEDS = (1.0, 0.9, 1.1)
+Prepared = tuple[list[Example], torch.Tensor, torch.Tensor, torch.Tensor]
 CONFUSION_MARGIN = 2.0  # nats
 
 
@@ -224,15 +226,17 @@ def train(
         net.train()
         w = kd_start + (kd_end - kd_start) * epoch / max(epochs - 1, 1)
         total = 0.0
-        for b in batches:
-            items = in_class(
-                [data[i] for i in b], noisy, noise_rng, sources, features, noisy_synthetic
-            )
+
+        def prepare(b: np.ndarray, rng: np.random.Generator = noise_rng) -> Prepared:
+            items = in_class([data[i] for i in b], noisy, rng, sources, features, noisy_synthetic)
             x, soft, hard = batch_of(items)
             if warp and features is not None:
-                x = vtlp(x, noise_rng, features)
+                x = vtlp(x, rng, features)
             if masking:
-                x = spec_augment(x, noise_rng)
+                x = spec_augment(x, rng)
+            return items, x, soft, hard
+
+        for items, x, soft, hard in prefetched(prepare, batches):
             h = net.hidden(x)
             logp = torch.log_softmax(net.out(h).transpose(1, 2), dim=-1)
             n = min(logp.shape[1], soft.shape[1])
