@@ -32,8 +32,11 @@ class _Stop(Exception):
     """Raised where the heads would start: the test only looks at the distillations."""
 
 
-def _distillations(tmp_path, monkeypatch, *options: str) -> dict[str, list[str]]:
-    """The argv each distillation of the chain gets (the stages themselves are faked)."""
+def _distillations(
+    tmp_path, monkeypatch, *options: str, heads_seen: list | None = None
+) -> dict[str, list[str]]:
+    """The argv each distillation of the chain gets (the stages themselves are faked);
+    ``heads_seen`` receives the head stages the chain asks for."""
     from tutor.train import distil_whisper, whisper_chain, whisper_teacher
 
     calls: dict[str, list[str]] = {}
@@ -42,7 +45,9 @@ def _distillations(tmp_path, monkeypatch, *options: str) -> dict[str, list[str]]
         calls[Path(argv[argv.index("--out") + 1]).name] = argv
         return 0
 
-    def heads(_calls: object) -> None:
+    def heads(calls: list) -> None:
+        if heads_seen is not None:
+            heads_seen.extend(calls)
         raise _Stop
 
     (tmp_path / "teacher").mkdir()
@@ -77,3 +82,60 @@ def test_synth_known_reaches_the_student_not_the_plain_folds(tmp_path, monkeypat
     calls = _distillations(tmp_path, monkeypatch, "--synth-known", "--plain-folds")
     assert "--synth-known" in calls["student"]
     assert all("--synth-known" not in calls[fold] for fold in ("fold0", "fold1"))
+
+
+def test_a_borrowed_head_trains_the_student_alone(tmp_path, monkeypatch) -> None:
+    heads: list = []
+    calls = _distillations(tmp_path, monkeypatch, "--heads-from", str(tmp_path), heads_seen=heads)
+    assert set(calls) == {"student"} and heads == []
+
+
+def test_a_borrowed_head_is_never_shipped(tmp_path) -> None:
+    from tutor.train import whisper_chain
+
+    argv = ["--data", str(tmp_path), "--out", str(tmp_path / "run")]
+    with pytest.raises(SystemExit) as stop:
+        whisper_chain.main([*argv, "--heads-from", str(tmp_path), "--ship-to", str(tmp_path)])
+    assert stop.value.code == 2
+    assert not (tmp_path / "run").exists()
+
+
+def _tiny_model(path: Path, metadata: dict[str, str]) -> None:
+    import onnx
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])
+    graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g", [x], [y])
+    model = helper.make_model(graph)
+    helper.set_model_props(model, metadata)
+    onnx.save(model, str(path))
+
+
+def test_a_borrowed_head_gets_this_students_confusion_line(tmp_path, monkeypatch) -> None:
+    from tutor.train import prompt_calibration, whisper_chain
+    from tutor.train.export import get_metadata
+
+    student, shipped = tmp_path / "student", tmp_path / "shipped"
+    student.mkdir()
+    shipped.mkdir()
+    _tiny_model(student / "acoustic.onnx", {"version": "new"})
+    _tiny_model(shipped / "head.onnx", {"version": "old-head", "confusion_line": "2.75"})
+    checks: list[list[str]] = []
+
+    def calibrate(argv: list[str]) -> int:
+        checks.append(argv)
+        from tutor.train.export import set_metadata
+
+        set_metadata(student / "acoustic.onnx", {"prompt_check": "{}"})
+        return 0
+
+    monkeypatch.setattr(prompt_calibration, "main", calibrate)
+    whisper_chain._borrowed_head("data", student, shipped / "head.onnx", 2.93)
+    head = get_metadata(student / "head.onnx")
+    assert head["confusion_line"] == "2.93" and head["version"] == "old-head"
+    assert get_metadata(shipped / "head.onnx")["confusion_line"] == "2.75"  # a copy changed
+    assert len(checks) == 1  # the student had no prompt check yet
+    whisper_chain._borrowed_head("data", student, shipped / "head.onnx", 3.1)
+    assert len(checks) == 1  # measured once
+    assert get_metadata(student / "head.onnx")["confusion_line"] == "3.1"

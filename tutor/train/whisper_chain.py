@@ -194,6 +194,20 @@ def _compressed(student: Path, out: Path) -> dict[str, Path]:
     return rows
 
 
+def _borrowed_head(data: str, student: Path, head: Path, line: float) -> None:
+    """``student`` paired with an existing blended head (``--heads-from``): the prompt
+    check measured for this student and the head's confusion line set to this student's
+    margins; the head's phone knee stays the one it was calibrated with."""
+    from . import prompt_calibration
+    from .export import get_metadata, set_metadata
+
+    if "prompt_check" not in get_metadata(student / "acoustic.onnx"):
+        _step("prompt check", prompt_calibration.main,
+              ["--data", data, "--models", str(student), "--write"])  # fmt: skip
+    shutil.copy2(head, student / "head.onnx")
+    set_metadata(student / "head.onnx", {"confusion_line": f"{line:g}"})
+
+
 def _noise_injection(args: argparse.Namespace, first: Path, out: Path) -> dict[str, Path]:
     """The noise-injection row (each block's width learnt, then cut), INT8 like the
     shipped pair; empty unless ``--noise-injection`` asks for it."""
@@ -290,8 +304,18 @@ def main(argv: list[str] | None = None) -> int:
         help="the negatives head also learns word and sentence labels for its perturbed "
         "copies (head_negatives --rated)",
     )
+    ap.add_argument(
+        "--heads-from",
+        type=Path,
+        metavar="DIR",
+        help="pair the student with DIR/head.onnx (a blended head, e.g. the shipped one) "
+        "instead of training fold students and heads: a quick comparison of acoustic "
+        "models, never shipped (the head's knee was calibrated on another student)",
+    )
     ap.add_argument("--ship-to", type=Path)
     args = ap.parse_args(argv)
+    if args.heads_from and args.ship_to:
+        ap.error("--heads-from pairs the student with a borrowed head: nothing to ship")
     from tutor.paths import models_dir
 
     from . import (
@@ -323,7 +347,10 @@ def main(argv: list[str] | None = None) -> int:
     todo: list[tuple[str, Path, list[str]]] = []  # (step, --out, extra options)
     if not (student / "acoustic.onnx").is_file():
         todo.append(("distil", student, []))
-    if not all((out / f"head_{h}" / "head.onnx").is_file() for h in ("negatives", "experts")):
+    trained_heads = args.heads_from is None
+    if trained_heads and not all(
+        (out / f"head_{h}" / "head.onnx").is_file() for h in ("negatives", "experts")
+    ):
         todo += [(f"fold student {k}", fold, ["--leave-out", f"{k}/{args.cross_fit}"])
                  for k, fold in enumerate(folds)
                  if not (fold / "acoustic.onnx").is_file()]  # fmt: skip
@@ -345,8 +372,8 @@ def main(argv: list[str] | None = None) -> int:
     _side_by_side([(_step, (f"head ({name})", head_negatives.main,
                             ["--data", data, "--models", str(student), "--out",
                              str(out / f"head_{name}"), *extra]))
-                   for name, extra in heads.items()
-                   if not (out / f"head_{name}" / "head.onnx").is_file()])  # fmt: skip
+                   for name, extra in heads.items() if trained_heads
+                   and not (out / f"head_{name}" / "head.onnx").is_file()])  # fmt: skip
     keep = set(valid_speakers())
     valid = [u for u in load_split(args.data, "train") if u.speaker in keep]  # every figure
     # 4. calibration: the confusion line, the prompt check, then the green line
@@ -364,7 +391,9 @@ def main(argv: list[str] | None = None) -> int:
 
     knee_file = out / "knee.json"
     stale = knee_file.is_file() and json.loads(knee_file.read_text()).get("line") != line
-    if not knee_file.is_file() or stale:
+    if not trained_heads:
+        _borrowed_head(data, student, args.heads_from / "head.onnx", line)
+    elif not knee_file.is_file() or stale:
         _step("prompt check", prompt_calibration.main,
               ["--data", data, "--models", str(student), "--write"])  # fmt: skip
         _step("blend", head_mix.main, [*mix, "--phone-knee", "1.5"])
@@ -386,8 +415,9 @@ def main(argv: list[str] | None = None) -> int:
             if value == knee.knee:
                 break
         knee_file.write_text(json.dumps({**knee.__dict__, "line": line}) + "\n")
-    knee_value = json.loads(knee_file.read_text())["knee"]
-    _step("blend", head_mix.main, [*mix, "--phone-knee", str(knee_value)])
+    if trained_heads:
+        knee_value = json.loads(knee_file.read_text())["knee"]
+        _step("blend", head_mix.main, [*mix, "--phone-knee", str(knee_value)])
     # 5. INT8 copies
     int8_copies()
     # 6. measure and ship
