@@ -90,14 +90,47 @@ def test_a_borrowed_head_trains_the_student_alone(tmp_path, monkeypatch) -> None
     assert set(calls) == {"student"} and heads == []
 
 
-def test_a_borrowed_head_is_never_shipped(tmp_path) -> None:
-    from tutor.train import whisper_chain
+def _row(**changes: float) -> dict:
+    """A bench row like the shipped pair's (stop 27's control), with ``changes``."""
+    row = {"phone_pcc": 0.661, "word_accuracy_pcc": 0.687, "sentence_total_pcc": 0.826,
+           "mdd_f1": 0.545, "sub_caught": 0.747, "sub_heard_as": 0.712,
+           "sub_false_alarms": 0.029, "garbage_real_flagged": 0.006,
+           "garbage_noise_noticed": 1.0, "garbage_other_noticed": 0.992,
+           "garbage_half_noticed": 0.976, "half_unsaid_low": 0.97,
+           "model_bytes": 1_566_002, "latency_ms_p50": 26.0}  # fmt: skip
+    return {**row, **changes}
 
-    argv = ["--data", str(tmp_path), "--out", str(tmp_path / "run")]
-    with pytest.raises(SystemExit) as stop:
-        whisper_chain.main([*argv, "--heads-from", str(tmp_path), "--ship-to", str(tmp_path)])
-    assert stop.value.code == 2
-    assert not (tmp_path / "run").exists()
+
+def test_a_borrowed_pair_replaces_the_reference_only_when_ahead() -> None:
+    from tutor.train.whisper_chain import replaces_reference
+
+    ref = _row()
+    assert replaces_reference(_row(phone_pcc=0.670), ref) == []
+    assert replaces_reference(_row(), ref) == ["no headline figure ahead of the reference"]
+    # ahead on agreement but catching fewer wrong sounds: kept out
+    (why,) = replaces_reference(_row(phone_pcc=0.680, sub_caught=0.73), ref)
+    assert why.startswith("sub_caught")
+    # ahead, but over the trust issue's ceilings and floors
+    assert replaces_reference(_row(sub_caught=0.80, sub_false_alarms=0.035), ref)
+    assert replaces_reference(_row(sub_caught=0.80, garbage_real_flagged=0.03), ref)
+    assert replaces_reference(_row(sub_caught=0.80, garbage_other_noticed=0.94), ref)
+    assert replaces_reference(_row(sub_caught=0.80, latency_ms_p50=51.0), ref)
+
+
+def test_a_shipped_borrowed_head_names_its_new_acoustic_model(tmp_path) -> None:
+    from tutor.train import whisper_chain
+    from tutor.train.export import get_metadata
+
+    pair, to = tmp_path / "pair", tmp_path / "assets"
+    pair.mkdir()
+    _tiny_model(pair / "acoustic.onnx", {"version": "new-student"})
+    _tiny_model(pair / "head.onnx", {"version": "old-head", "acoustic_version": "old-student"})
+    whisper_chain.ship_borrowed(pair, to)
+    head = get_metadata(to / "head.onnx")
+    assert head["acoustic_version"] == "new-student"
+    assert head["knee_calibrated_with"] == "old-student" and head["version"] == "old-head"
+    assert get_metadata(to / "acoustic.onnx")["version"] == "new-student"
+    assert get_metadata(pair / "head.onnx")["acoustic_version"] == "old-student"
 
 
 def _tiny_model(path: Path, metadata: dict[str, str]) -> None:

@@ -37,6 +37,9 @@ The stages, each cached or checkpointed under ``--out`` (a rerun resumes):
    INT8 models, into ``table.md`` / ``table.json``; with ``--ship-to`` the smaller one that
    keeps phone PCC within 0.005 of the float one, is at most 5 MB and 50 ms p50 is copied.
    ``--rows`` measures only the named rows (a quick comparison; nothing is shipped).
+   With ``--heads-from DIR`` (no fold students or heads: the student borrows DIR's head)
+   DIR's own pair is benched beside the INT8 row, and ``--ship-to`` copies the new pair
+   only where :func:`replaces_reference` finds it no worse and ahead somewhere.
 
 Downloads happen only through the package installer (the teacher packages); nothing here
 fetches from the network.
@@ -208,6 +211,49 @@ def _borrowed_head(data: str, student: Path, head: Path, line: float) -> None:
     set_metadata(student / "head.onnx", {"confusion_line": f"{line:g}"})
 
 
+TRUST_FLOORS = {  # the trust issue's targets for takes that are not the prompt
+    "garbage_noise_noticed": 0.99,
+    "garbage_other_noticed": 0.95,
+    "garbage_half_noticed": 0.95,
+    "half_unsaid_low": 0.90,
+}
+HEADLINE = ("phone_pcc", "word_accuracy_pcc", "sentence_total_pcc", "mdd_f1", "sub_caught",
+            "sub_heard_as")  # fmt: skip
+
+
+def replaces_reference(row: dict, ref: dict) -> list[str]:
+    """Why a new student with a borrowed head (``row``) may not replace the pair it
+    borrowed from (``ref``, benched in the same run); empty when it may: no headline
+    figure falls by more than the tolerance, one rises by more, false alarms and refused
+    real readings stay within the trust issue's ceilings, and every garbage floor holds."""
+    why = [f"{k} {row[k]:.3f} < {ref[k]:.3f}" for k in HEADLINE
+           if row[k] < ref[k] - PCC_TOLERANCE]  # fmt: skip
+    if not any(row[k] > ref[k] + PCC_TOLERANCE for k in HEADLINE):
+        why.append("no headline figure ahead of the reference")
+    if row["sub_false_alarms"] > FALSE_ALARMS:
+        why.append(f"false alarms {row['sub_false_alarms']:.3f} > {FALSE_ALARMS}")
+    if row["garbage_real_flagged"] > max(ref["garbage_real_flagged"], 0.02):
+        why.append(f"real readings flagged {row['garbage_real_flagged']:.3f}")
+    why += [f"{k} {row[k]:.3f} < {floor}" for k, floor in TRUST_FLOORS.items() if row[k] < floor]
+    if row["model_bytes"] > MAX_BYTES or row["latency_ms_p50"] > MAX_P50_MS:
+        why.append("over 5 MB or 50 ms")
+    return why
+
+
+def ship_borrowed(pair: Path, to: Path) -> None:
+    """Copy a student and its borrowed head to ``to``; the head's metadata names the
+    acoustic model it now serves and the one its knee was calibrated with."""
+    from .export import get_metadata, set_metadata
+
+    calibrated_with = get_metadata(pair / "head.onnx").get("acoustic_version", "?")
+    to.mkdir(parents=True, exist_ok=True)
+    for name in MODEL_FILES:
+        shutil.copy2(pair / name, to / name)
+    version = get_metadata(to / "acoustic.onnx").get("version", "?")
+    set_metadata(to / "head.onnx", {"acoustic_version": version,
+                                    "knee_calibrated_with": calibrated_with})  # fmt: skip
+
+
 def _noise_injection(args: argparse.Namespace, first: Path, out: Path) -> dict[str, Path]:
     """The noise-injection row (each block's width learnt, then cut), INT8 like the
     shipped pair; empty unless ``--noise-injection`` asks for it."""
@@ -309,13 +355,12 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         metavar="DIR",
         help="pair the student with DIR/head.onnx (a blended head, e.g. the shipped one) "
-        "instead of training fold students and heads: a quick comparison of acoustic "
-        "models, never shipped (the head's knee was calibrated on another student)",
+        "instead of training fold students and heads; DIR's own pair is benched beside it "
+        "(the reference row), and --ship-to copies the new pair only if it replaces the "
+        "reference (replaces_reference): the head's knee was calibrated on another student",
     )
     ap.add_argument("--ship-to", type=Path)
     args = ap.parse_args(argv)
-    if args.heads_from and args.ship_to:
-        ap.error("--heads-from pairs the student with a borrowed head: nothing to ship")
     from tutor.paths import models_dir
 
     from . import (
@@ -429,6 +474,8 @@ def main(argv: list[str] | None = None) -> int:
     if wanted is None or wanted - plain:  # the compression rows are built only to be measured
         folders |= {**_compressed(student, out), **_noise_injection(args, first, out)}
     wanted = wanted or {*folders, "classroom"}
+    if args.heads_from:
+        wanted.add("int8")  # the row compared with the reference
     folders = {name: folder for name, folder in folders.items() if name in wanted}
     benches: dict[str, tuple] = {}  # row -> _bench's arguments
     for name, folder in folders.items():
@@ -438,6 +485,10 @@ def main(argv: list[str] | None = None) -> int:
         benches[f"int8, {snr} dB classroom"] = (
             valid, args.data, int8, out / f"bench_int8_{snr}db.json", float(snr)
         )  # fmt: skip
+    if args.heads_from:  # the pair the student borrows from, measured in the same way
+        folders["reference"] = args.heads_from
+        benches["reference"] = (valid, args.data, args.heads_from, out / "bench_reference.json",
+                                None)  # fmt: skip
     rows = dict(zip(benches, _side_by_side([(_bench, a) for a in benches.values()]), strict=True))
     for name, folder in folders.items():
         rows[name]["xz_bytes"] = sum(compressed_bytes(folder / m) for m in MODEL_FILES)
@@ -453,6 +504,14 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     (out / "table.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+    if args.heads_from:
+        why = replaces_reference(rows["int8"], rows["reference"])
+        print(f"[chain] the int8 pair {'replaces' if not why else 'does not replace'} the "
+              f"reference{': ' + '; '.join(why) if why else ''}", file=sys.stderr)  # fmt: skip
+        if args.ship_to and not why:
+            ship_borrowed(int8, args.ship_to)
+            print(f"[chain] shipped to {args.ship_to}")
+        return 0
     if args.rows:
         print("[chain] only some rows measured: the ship rule needs them all", file=sys.stderr)
         return 0
