@@ -114,7 +114,11 @@ def test_a_borrowed_pair_replaces_the_reference_only_when_ahead() -> None:
     assert replaces_reference(_row(sub_caught=0.80, sub_false_alarms=0.035), ref)
     assert replaces_reference(_row(sub_caught=0.80, garbage_real_flagged=0.03), ref)
     assert replaces_reference(_row(sub_caught=0.80, garbage_other_noticed=0.94), ref)
-    assert replaces_reference(_row(sub_caught=0.80, latency_ms_p50=51.0), ref)
+    assert replaces_reference(_row(sub_caught=0.80, latency_ms_p50=40.0), ref)
+    assert replaces_reference(_row(sub_caught=0.80, model_bytes=5_000_001), ref)
+    # a loaded machine slows both pairs alike: the ratio decides, not the absolute p50
+    busy = _row(latency_ms_p50=90.0)
+    assert replaces_reference(_row(sub_caught=0.80, latency_ms_p50=100.0), busy) == []
 
 
 def test_a_shipped_borrowed_head_names_its_new_acoustic_model(tmp_path) -> None:
