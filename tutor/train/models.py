@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -87,9 +88,34 @@ class SpectralFront(nn.Module):
         return self.project(h.flatten(1, 2))
 
 
+class NumpyDropout(nn.Module):
+    """Dropout with its mask drawn by numpy. torch's CPU Bernoulli draw is single-threaded
+    and about 3x slower than numpy's generator: with ``nn.Dropout`` after each block a
+    2-core training step spent about a sixth of its time drawing masks. ``seed``
+    (:class:`ConvPhoneNet` gives each block torch's seed and its index) keeps each
+    block's masks its own and a run repeatable."""
+
+    def __init__(self, p: float, seed: int | tuple[int, ...] = 0) -> None:
+        super().__init__()
+        self.p = p
+        self.rng = np.random.default_rng(seed)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0:
+            return x
+        keep = self.rng.random(tuple(x.shape), dtype=np.float32) >= self.p
+        return x * torch.from_numpy(keep).to(x.dtype) * (1.0 / (1.0 - self.p))
+
+
 class SeparableBlock(nn.Module):
     def __init__(
-        self, channels: int, kernel: int, dilation: int, dropout: float, context: bool = False
+        self,
+        channels: int,
+        kernel: int,
+        dilation: int,
+        dropout: float,
+        context: bool = False,
+        seed: int | tuple[int, ...] = 0,
     ) -> None:
         super().__init__()
         pad = (kernel - 1) // 2 * dilation
@@ -99,7 +125,7 @@ class SeparableBlock(nn.Module):
         self.pointwise = nn.Conv1d(channels, channels, 1)
         self.norm = nn.BatchNorm1d(channels)
         self.act = nn.ReLU()
-        self.drop = nn.Dropout(dropout)
+        self.drop = NumpyDropout(dropout, seed)
         self.context = TakeContext(channels) if context else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -136,6 +162,7 @@ class ConvPhoneNet(nn.Module):
                     config.dilations[i % len(config.dilations)],
                     config.dropout,
                     config.context,
+                    seed=(torch.initial_seed(), i),  # follows torch.manual_seed
                 )
                 for i in range(config.blocks)
             ]
