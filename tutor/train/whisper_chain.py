@@ -246,15 +246,21 @@ def replaces_reference(row: dict, ref: dict) -> list[str]:
     return why
 
 
+def _ship(pair: Path, to: Path) -> None:
+    """Copy the acoustic model and the head in ``pair`` to ``to``."""
+    to.mkdir(parents=True, exist_ok=True)
+    for name in MODEL_FILES:
+        shutil.copy2(pair / name, to / name)
+    print(f"[chain] shipped to {to}")
+
+
 def ship_borrowed(pair: Path, to: Path) -> None:
     """Copy a student and its borrowed head to ``to``; the head's metadata names the
     acoustic model it now serves and the one its knee was calibrated with."""
     from .export import get_metadata, set_metadata
 
     calibrated_with = get_metadata(pair / "head.onnx").get("acoustic_version", "?")
-    to.mkdir(parents=True, exist_ok=True)
-    for name in MODEL_FILES:
-        shutil.copy2(pair / name, to / name)
+    _ship(pair, to)
     version = get_metadata(to / "acoustic.onnx").get("version", "?")
     set_metadata(to / "head.onnx", {"acoustic_version": version,
                                     "knee_calibrated_with": calibrated_with})  # fmt: skip
@@ -516,7 +522,6 @@ def main(argv: list[str] | None = None) -> int:
               f"reference{': ' + '; '.join(why) if why else ''}", file=sys.stderr)  # fmt: skip
         if args.ship_to and not why:
             ship_borrowed(int8, args.ship_to)
-            print(f"[chain] shipped to {args.ship_to}")
         return 0
     if args.rows:
         print("[chain] only some rows measured: the ship rule needs them all", file=sys.stderr)
@@ -530,10 +535,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = int8 if fits[0] == "int8" else student
     print(f"[chain] chosen: {fits[0]} ({chosen})")
     if args.ship_to:
-        args.ship_to.mkdir(parents=True, exist_ok=True)
-        for name in ("acoustic.onnx", "head.onnx"):
-            shutil.copy2(chosen / name, args.ship_to / name)
-        print(f"[chain] shipped to {args.ship_to}")
+        _ship(chosen, args.ship_to)
     return 0
 
 
