@@ -3,6 +3,8 @@ training step): it must still be dropout, and repeatable."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 
 from tutor.train.models import TINY, ConvPhoneNet, NumpyDropout
@@ -34,7 +36,7 @@ def test_masks_follow_the_seed_and_differ_between_blocks() -> None:
     x = torch.ones(2, 4, 50)
     assert torch.equal(NumpyDropout(0.5, seed=3)(x), NumpyDropout(0.5, seed=3)(x))
     assert not torch.equal(NumpyDropout(0.5, seed=3)(x), NumpyDropout(0.5, seed=4)(x))
-    config = TINY.__class__(**{**TINY.to_dict(), "dropout": 0.5})
+    config = replace(TINY, dropout=0.5)
     torch.manual_seed(7)
     first = [b.drop(x) for b in ConvPhoneNet(config).train().blocks]
     torch.manual_seed(7)

@@ -104,7 +104,8 @@ class NumpyDropout(nn.Module):
         if not self.training or self.p == 0:
             return x
         keep = self.rng.random(tuple(x.shape), dtype=np.float32) >= self.p
-        return x * torch.from_numpy(keep).to(x.dtype) * (1.0 / (1.0 - self.p))
+        scale = torch.from_numpy(keep).to(x.dtype).mul_(1.0 / (1.0 - self.p))
+        return x * scale  # one product on the autograd path, not two
 
 
 class SeparableBlock(nn.Module):
