@@ -176,3 +176,46 @@ def test_a_borrowed_head_gets_this_students_confusion_line(tmp_path, monkeypatch
     whisper_chain._borrowed_head("data", student, shipped / "head.onnx", 3.1)
     assert len(checks) == 1  # measured once
     assert get_metadata(student / "head.onnx")["confusion_line"] == "3.1"
+
+
+def test_classroom_noise_counts_in_the_comparison() -> None:
+    from tutor.train.whisper_chain import classroom_pairs, replaces_reference
+
+    ref = _row()
+    rows = {"int8": _row(), "reference": ref,
+            "int8, 10 dB classroom": {"phone_pcc": 0.560},
+            "reference, 10 dB classroom": {"phone_pcc": 0.540},
+            "int8, 20 dB classroom": {"phone_pcc": 0.630}}  # fmt: skip
+    pairs = classroom_pairs(rows)
+    assert list(pairs) == [10]  # 20 dB: the reference was not measured there
+    # level on clean speech, ahead through noise: that is ahead
+    assert replaces_reference(rows["int8"], ref, pairs) == []
+    # ahead on clean speech, behind through noise: kept out
+    behind = {10: ({"phone_pcc": 0.520}, {"phone_pcc": 0.540})}
+    (why,) = replaces_reference(_row(sub_caught=0.80), ref, behind)
+    assert why == "phone_pcc at 10 dB 0.520 < 0.540"
+
+
+def test_the_reference_is_named_or_the_pair_that_would_be_replaced(tmp_path) -> None:
+    import argparse
+
+    from tutor.train.whisper_chain import MODEL_FILES, main, reference_pair
+
+    shipped, borrowed, named, empty = (tmp_path / n for n in ("shipped", "b", "n", "empty"))
+    for folder in (shipped, borrowed, named):
+        folder.mkdir()
+        for name in MODEL_FILES:
+            (folder / name).touch()
+    empty.mkdir()
+
+    def args(**given: Path) -> argparse.Namespace:
+        return argparse.Namespace(**{"reference": None, "heads_from": None, "ship_to": None,
+                                     **given})  # fmt: skip
+
+    assert reference_pair(args()) is None
+    assert reference_pair(args(ship_to=empty)) is None  # nothing there to beat yet
+    assert reference_pair(args(ship_to=shipped)) == shipped
+    assert reference_pair(args(ship_to=shipped, heads_from=borrowed)) == borrowed
+    assert reference_pair(args(ship_to=shipped, heads_from=borrowed, reference=named)) == named
+    with pytest.raises(SystemExit):  # a named reference without a pair is an error
+        main(["--data", str(tmp_path), "--out", str(tmp_path / "out"), "--reference", str(empty)])

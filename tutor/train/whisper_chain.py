@@ -37,9 +37,12 @@ The stages, each cached or checkpointed under ``--out`` (a rerun resumes):
    INT8 models, into ``table.md`` / ``table.json``; with ``--ship-to`` the smaller one that
    keeps phone PCC within 0.005 of the float one, is at most 5 MB and 50 ms p50 is copied.
    ``--rows`` measures only the named rows (a quick comparison; nothing is shipped).
-   With ``--heads-from DIR`` (no fold students or heads: the student borrows DIR's head)
-   DIR's own pair is benched beside the INT8 row, and ``--ship-to`` copies the new pair
-   only where :func:`replaces_reference` finds it no worse and ahead somewhere.
+   With a reference pair (``--reference DIR``; else ``--heads-from DIR``, where the student
+   borrows DIR's head instead of training fold students and heads; else the pair
+   ``--ship-to`` holds) that pair is benched beside the INT8 row, through classroom noise
+   too when those rows are measured, and ``--ship-to`` copies the new pair only where
+   :func:`replaces_reference` finds it no worse and ahead somewhere: a chain never
+   replaces the shipped pair with one that catches less.
 
 Downloads happen only through the package installer (the teacher packages); nothing here
 fetches from the network.
@@ -222,15 +225,20 @@ HEADLINE = ("phone_pcc", "word_accuracy_pcc", "sentence_total_pcc", "mdd_f1", "s
             "sub_heard_as")  # fmt: skip
 
 
-def replaces_reference(row: dict, ref: dict) -> list[str]:
-    """Why a new student with a borrowed head (``row``) may not replace the pair it
-    borrowed from (``ref``, benched in the same run); empty when it may: no headline
-    figure falls by more than the tolerance, one rises by more, false alarms and refused
-    real readings stay within the trust issue's ceilings, every garbage floor holds, and
-    it is no bigger than 5 MB nor much slower than the reference."""
-    why = [f"{k} {row[k]:.3f} < {ref[k]:.3f}" for k in HEADLINE
-           if row[k] < ref[k] - PCC_TOLERANCE]  # fmt: skip
-    if not any(row[k] > ref[k] + PCC_TOLERANCE for k in HEADLINE):
+def replaces_reference(
+    row: dict, ref: dict, classroom: dict[int, tuple[dict, dict]] | None = None
+) -> list[str]:
+    """Why a new pair (``row``) may not replace the reference pair (``ref``, benched in the
+    same run); empty when it may: no headline figure falls by more than the tolerance, one
+    rises by more, false alarms and refused real readings stay within the trust issue's
+    ceilings, every garbage floor holds, and it is no bigger than 5 MB nor much slower
+    than the reference. ``classroom`` maps an SNR to both pairs' rows through classroom
+    noise: phone PCC there may not fall either, and a rise there counts as ahead."""
+    pairs = [(k, row[k], ref[k]) for k in HEADLINE]
+    pairs += [(f"phone_pcc at {snr} dB", new["phone_pcc"], old["phone_pcc"])
+              for snr, (new, old) in sorted((classroom or {}).items(), reverse=True)]  # fmt: skip
+    why = [f"{k} {new:.3f} < {old:.3f}" for k, new, old in pairs if new < old - PCC_TOLERANCE]
+    if not any(new > old + PCC_TOLERANCE for _, new, old in pairs):
         why.append("no headline figure ahead of the reference")
     if row["sub_false_alarms"] > FALSE_ALARMS:
         why.append(f"false alarms {row['sub_false_alarms']:.2%} > {FALSE_ALARMS:.0%}")
@@ -244,6 +252,26 @@ def replaces_reference(row: dict, ref: dict) -> list[str]:
     if row["latency_ms_p50"] > ref["latency_ms_p50"] * LATENCY_RATIO:
         why.append(f"p50 {row['latency_ms_p50'] / ref['latency_ms_p50']:.2f}x the reference's")
     return why
+
+
+def classroom_pairs(rows: dict[str, dict]) -> dict[int, tuple[dict, dict]]:
+    """The new INT8 pair's and the reference's rows through classroom noise, by SNR,
+    where both were measured."""
+    pairs = {}
+    for snr in CLASSROOM_SNR:
+        new, old = f"int8, {snr} dB classroom", f"reference, {snr} dB classroom"
+        if new in rows and old in rows:
+            pairs[snr] = (rows[new], rows[old])
+    return pairs
+
+
+def reference_pair(args: argparse.Namespace) -> Path | None:
+    """The pair a new one is judged against: ``--reference``, else the pair whose head
+    the student borrows, else the pair ``--ship-to`` would replace (when it holds one)."""
+    for folder in (args.reference, args.heads_from, args.ship_to):
+        if folder is not None and all((folder / m).is_file() for m in MODEL_FILES):
+            return folder
+    return None
 
 
 def _ship(pair: Path, to: Path) -> None:
@@ -371,8 +399,20 @@ def main(argv: list[str] | None = None) -> int:
         "(the reference row), and --ship-to copies the new pair only if it replaces the "
         "reference (replaces_reference): the head's knee was calibrated on another student",
     )
+    ap.add_argument(
+        "--reference",
+        type=Path,
+        metavar="DIR",
+        help="bench DIR's pair beside the new INT8 pair (clean and, with the classroom "
+        "rows, through noise) and let --ship-to copy the new pair only if it replaces "
+        "that reference (replaces_reference); default: --heads-from, else the pair "
+        "--ship-to holds",
+    )
     ap.add_argument("--ship-to", type=Path)
     args = ap.parse_args(argv)
+    if args.reference and not all((args.reference / m).is_file() for m in MODEL_FILES):
+        ap.error(f"--reference {args.reference} does not hold {' and '.join(MODEL_FILES)}")
+    reference = reference_pair(args)
     from tutor.paths import models_dir
 
     from . import (
@@ -486,21 +526,22 @@ def main(argv: list[str] | None = None) -> int:
     if wanted is None or wanted - plain:  # the compression rows are built only to be measured
         folders |= {**_compressed(student, out), **_noise_injection(args, first, out)}
     wanted = wanted or {*folders, "classroom"}
-    if args.heads_from:
+    if reference:
         wanted.add("int8")  # the row compared with the reference
     folders = {name: folder for name, folder in folders.items() if name in wanted}
     benches: dict[str, tuple] = {}  # row -> _bench's arguments
     for name, folder in folders.items():
         tag = name if folder in (student, int8) else folder.name  # bench_float, bench_int8
         benches[name] = (valid, args.data, folder, out / f"bench_{tag}.json", None)
-    for snr in CLASSROOM_SNR if "classroom" in wanted else ():  # the int8 pair, in noise
-        benches[f"int8, {snr} dB classroom"] = (
-            valid, args.data, int8, out / f"bench_int8_{snr}db.json", float(snr)
-        )  # fmt: skip
-    if args.heads_from:  # the pair the student borrows from, measured in the same way
-        folders["reference"] = args.heads_from
-        benches["reference"] = (valid, args.data, args.heads_from, out / "bench_reference.json",
-                                None)  # fmt: skip
+    if reference:  # the pair the new one must beat, measured in the same way
+        folders["reference"] = reference
+        benches["reference"] = (valid, args.data, reference, out / "bench_reference.json", None)
+    for snr in CLASSROOM_SNR if "classroom" in wanted else ():  # the int8 pairs, in noise
+        noisy = {"int8": int8, **({"reference": reference} if reference else {})}
+        for name, pair in noisy.items():
+            benches[f"{name}, {snr} dB classroom"] = (
+                valid, args.data, pair, out / f"bench_{name}_{snr}db.json", float(snr)
+            )  # fmt: skip
     rows = dict(zip(benches, _side_by_side([(_bench, a) for a in benches.values()]), strict=True))
     for name, folder in folders.items():
         rows[name]["xz_bytes"] = sum(compressed_bytes(folder / m) for m in MODEL_FILES)
@@ -516,12 +557,13 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     (out / "table.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
-    if args.heads_from:
-        why = replaces_reference(rows["int8"], rows["reference"])
+    if reference:
+        why = replaces_reference(rows["int8"], rows["reference"], classroom_pairs(rows))
         print(f"[chain] the int8 pair {'replaces' if not why else 'does not replace'} the "
-              f"reference{': ' + '; '.join(why) if why else ''}", file=sys.stderr)  # fmt: skip
+              f"reference {reference}{': ' + '; '.join(why) if why else ''}",
+              file=sys.stderr)  # fmt: skip
         if args.ship_to and not why:
-            ship_borrowed(int8, args.ship_to)
+            (ship_borrowed if args.heads_from else _ship)(int8, args.ship_to)
         return 0
     if args.rows:
         print("[chain] only some rows measured: the ship rule needs them all", file=sys.stderr)
