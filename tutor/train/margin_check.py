@@ -24,9 +24,11 @@ import numpy as np
 
 from tutor.scoring.alignment import force_align
 from tutor.scoring.audio import load_audio
+from tutor.scoring.bands import EXPERT_NEEDS_WORK
+from tutor.scoring.detection import auc
 from tutor.scoring.features import log_mel
 from tutor.scoring.model import AcousticModel
-from tutor.scoring.phones import VOWELS
+from tutor.scoring.phones import PHONE_INDEX, VOWELS
 from tutor.scoring.speechocean import LabelledUtterance, load_split
 from tutor.scoring.substitution import competitors
 from tutor.scoring.trust_bench import swapped_words, swaps_for
@@ -134,6 +136,26 @@ def confusion_line(untouched: np.ndarray, share: float = LINE_SHARE) -> float:
     return float(np.ceil(np.quantile(untouched, 1.0 - share) * 100) / 100)
 
 
+def experts_auc(utts: Sequence[LabelledUtterance], posteriors: Posteriors) -> float:
+    """How well the acoustic model alone finds the phones the experts found wrong (mean
+    under :data:`EXPERT_NEEDS_WORK`): AUC of each canonical phone's GOP, its mean
+    log-posterior margin over the best phone on its aligned frames (no heads, no
+    swaps). A phone model that learnt a learner's S as TH lets that TH pass here too."""
+    gops, wrong = [], []
+    for u in utts:
+        log_post = posteriors(u)
+        if log_post is None:
+            continue
+        best = log_post.max(axis=1)
+        scores = [s for w in u.words for s in w.phone_scores]
+        aligned = force_align(log_post, [[w.phones] for w in u.words]).phones
+        for p, score in zip(aligned, scores, strict=True):
+            frames = slice(p.start, p.end)
+            gops.append(float((log_post[frames, PHONE_INDEX[p.phone]] - best[frames]).mean()))
+            wrong.append(score < EXPERT_NEEDS_WORK)
+    return auc(-np.array(gops), wrong)
+
+
 def model_posteriors(path: Path) -> Posteriors:
     model = AcousticModel.load(path)
 
@@ -143,11 +165,22 @@ def model_posteriors(path: Path) -> Posteriors:
     return run
 
 
+def _heard_once(post: Callable[[LabelledUtterance, float], np.ndarray | None]) -> Posteriors:
+    """A teacher's posteriors at the recording's own speed (its frames were made there)."""
+    return lambda u: post(u, 1.0)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tutor.train.margin_check")
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("models", type=Path, nargs="*", help="acoustic.onnx files")
-    ap.add_argument("--teacher", type=Path, help="whisper_teacher's --out with phones.pt")
+    ap.add_argument(
+        "--teacher",
+        type=Path,
+        action="append",
+        default=[],
+        help="whisper_teacher's --out with phones.pt (repeat to compare teachers)",
+    )
     ap.add_argument("--limit", type=int, help="only the first N validation utterances")
     ap.add_argument(
         "--line",
@@ -161,6 +194,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also print swaps caught per confusion class (vowels, TH/DH, voicing, other)",
     )
+    ap.add_argument(
+        "--experts",
+        action="store_true",
+        help="also print experts_auc: how well each model's GOP finds the phones the "
+        "experts found wrong on the real readings",
+    )
     args = ap.parse_args(argv)
     keep = valid_speakers()
     utts = [u for u in load_split(args.data, "train") if u.speaker in keep][: args.limit]
@@ -168,8 +207,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.teacher:
         from .teacher_phones import teacher_posteriors
 
-        post = teacher_posteriors(args.teacher)
-        runs["teacher"] = lambda u: post(u, 1.0)
+        for teacher in args.teacher:
+            post = teacher_posteriors(teacher)
+            name = "teacher" if len(args.teacher) == 1 else f"teacher {teacher}"
+            runs[name] = _heard_once(post)
     for name, posteriors in runs.items():
         m = margins(utts, posteriors)
         row = asdict(summarise(m))
@@ -178,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.by_class:
             row["by_class"] = {c: {"swaps": n, "caught": v} for c, (n, v) in
                                caught_by_class(m).items()}  # fmt: skip
+        if args.experts:
+            row["experts_auc"] = experts_auc(utts, posteriors)
         print(json.dumps({"model": name, **row}))
     return 0
 

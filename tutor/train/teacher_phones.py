@@ -34,6 +34,7 @@ from .dataset import speaker_fold, valid_speakers
 from .whisper_teacher import Take
 
 CONTEXT = 2  # frames each side
+IGNORED = -100  # a frame label the loss skips (nll_loss's ignore_index)
 FOLDS_DIR = "phones_folds"
 DIM = 512
 
@@ -57,12 +58,20 @@ class TeacherPhoneNet(nn.Module):
         return self.conv[:-1](frames.transpose(1, 2)).transpose(1, 2)
 
 
-def aligned_labels(log_post: np.ndarray, utt: LabelledUtterance) -> np.ndarray:
+def aligned_labels(
+    log_post: np.ndarray, utt: LabelledUtterance, trusted: float | None = None
+) -> np.ndarray:
     """The phone index of every frame of ``log_post``, from the forced alignment of the
-    utterance's canonical phones (silence elsewhere); ValueError if they do not fit."""
+    utterance's canonical phones (silence elsewhere); ValueError if they do not fit.
+    With ``trusted`` the frames of a phone the experts scored under it are ``IGNORED``:
+    a learner who said S for TH left TH's label on an S, and a phone model that learns
+    that label hears S as TH."""
     labels = np.full(len(log_post), PHONE_INDEX[SILENCE], np.int64)
-    for p in force_align(log_post, [[w.phones] for w in utt.words]).phones:
-        labels[p.start : p.end] = PHONE_INDEX[p.phone]
+    scores = [s for w in utt.words for s in w.phone_scores]
+    aligned = force_align(log_post, [[w.phones] for w in utt.words]).phones
+    for p, score in zip(aligned, scores, strict=True):
+        wrong = trusted is not None and score < trusted
+        labels[p.start : p.end] = IGNORED if wrong else PHONE_INDEX[p.phone]
     return labels
 
 
@@ -77,13 +86,18 @@ def aligned_phone_scores(log_post: np.ndarray, utt: LabelledUtterance) -> np.nda
     return scores
 
 
-def frame_labels(utt: LabelledUtterance, acoustic: AcousticModel) -> np.ndarray:
+def frame_labels(
+    utt: LabelledUtterance, acoustic: AcousticModel, trusted: float | None = None
+) -> np.ndarray:
     log_post = acoustic.log_posteriors(log_mel(load_audio(utt.audio).samples, acoustic.features))
-    return aligned_labels(log_post, utt)
+    return aligned_labels(log_post, utt, trusted)
 
 
 def load_pairs(
-    utts: list[LabelledUtterance], teacher: Path, acoustic: AcousticModel
+    utts: list[LabelledUtterance],
+    teacher: Path,
+    acoustic: AcousticModel,
+    trusted: float | None = None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     pairs = []
     for u in utts:
@@ -91,7 +105,7 @@ def load_pairs(
         if not path.is_file():
             continue
         frames = np.load(path).astype(np.float32)
-        labels = frame_labels(u, acoustic)
+        labels = frame_labels(u, acoustic, trusted)
         n = min(len(frames), len(labels))
         pairs.append((frames[:n], labels[:n]))
     return pairs
@@ -112,7 +126,7 @@ def train(pairs: list[tuple[np.ndarray, np.ndarray]], epochs: int = 6, seed: int
             batch = [pairs[i] for i in order[k : k + 16]]
             t = max(len(f) for f, _ in batch)
             x = torch.zeros(len(batch), t, DIM)
-            y = torch.full((len(batch), t), -100, dtype=torch.long)
+            y = torch.full((len(batch), t), IGNORED, dtype=torch.long)
             for j, (f, lab) in enumerate(batch):
                 x[j, : len(f)] = torch.from_numpy(f)
                 y[j, : len(lab)] = torch.from_numpy(lab)
@@ -204,7 +218,7 @@ def frame_accuracy(net: nn.Module, pairs: list[tuple[np.ndarray, np.ndarray]]) -
     for f, lab in pairs:
         pred = log_posteriors(net, f).argmax(1)
         hits += int((pred == lab).sum())
-        total += len(lab)
+        total += int((lab != IGNORED).sum())
     return hits / max(total, 1)
 
 
@@ -221,16 +235,24 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="also train N fold models, each blind to a fold of the training speakers",
     )
+    ap.add_argument(
+        "--trusted",
+        type=float,
+        metavar="S",
+        help="learn no label on the frames of phones the experts scored under S (what "
+        "the learner said there is not the canonical phone); validation accuracy is then "
+        "measured on the trusted frames too",
+    )
     args = ap.parse_args(argv)
     utts = load_split(args.data, "train")
     acoustic = AcousticModel.load(args.models / "acoustic.onnx")
     valid = set(valid_speakers())
     t0 = time.time()
     train_utts = [u for u in utts if u.speaker not in valid and _has_frames(args.teacher, u)]
-    train_pairs = load_pairs(train_utts, args.teacher, acoustic)
+    train_pairs = load_pairs(train_utts, args.teacher, acoustic, args.trusted)
     if not (args.teacher / "phones.pt").is_file() or not args.cross_fit:
         valid_pairs = load_pairs([u for u in utts if u.speaker in valid], args.teacher,
-                                 acoustic)  # fmt: skip
+                                 acoustic, args.trusted)  # fmt: skip
         net = train(train_pairs, args.epochs)
         torch.save(net.state_dict(), args.teacher / "phones.pt")
         acc = frame_accuracy(net, valid_pairs)

@@ -1,0 +1,56 @@
+"""What the teacher's phone model learns from, and how the acoustic models alone are
+measured against the experts (no audio: posteriors made up frame by frame)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from tutor.scoring.phones import PHONE_INDEX, PHONE_SET, SILENCE
+from tutor.scoring.speechocean import LabelledUtterance, LabelledWord
+
+PHONES = ("TH", "IH", "NG", "K")
+FRAMES = 6  # each phone's frames in the made-up posteriors
+
+
+def _utt(scores: tuple[float, ...]) -> LabelledUtterance:
+    word = LabelledWord("thing", PHONES, scores, 10.0, 10.0, 10.0)
+    return LabelledUtterance("u1", "s1", Path("u1.wav"), "THING", (word,), 10, 10, 10, 10, 10)
+
+
+def _posteriors(heard: tuple[str, ...]) -> np.ndarray:
+    """Silence, then each phone of ``heard`` for FRAMES frames, then silence."""
+    frames = [SILENCE] * 4 + [p for p in heard for _ in range(FRAMES)] + [SILENCE] * 4
+    log_post = np.full((len(frames), len(PHONE_SET)), -8.0, np.float32)
+    for t, phone in enumerate(frames):
+        log_post[t, PHONE_INDEX[phone]] = -0.01
+    return log_post
+
+
+def test_a_phone_the_experts_found_wrong_teaches_the_teacher_nothing() -> None:
+    from tutor.train.teacher_phones import IGNORED, aligned_labels
+
+    log_post = _posteriors(PHONES)
+    utt = _utt((0.4, 2.0, 2.0, 1.8))  # the learner said something else for TH
+    plain = aligned_labels(log_post, utt)
+    trusted = aligned_labels(log_post, utt, trusted=1.5)
+    th = plain == PHONE_INDEX["TH"]
+    assert th.sum() >= FRAMES - 1  # the canonical label sits on the wrong sound...
+    assert (trusted[th] == IGNORED).all()  # ...and is dropped when trusted
+    assert (trusted[~th] == plain[~th]).all()  # every other frame keeps its label
+    assert not (aligned_labels(log_post, _utt((2.0,) * 4), trusted=1.5) == IGNORED).any()
+
+
+def test_experts_auc_rewards_a_model_that_hears_the_experts_errors() -> None:
+    from tutor.train.margin_check import experts_auc
+
+    rated = [_utt((2.0, 2.0, 0.5, 2.0)), _utt((1.0, 2.0, 2.0, 2.0))]
+    heard = {  # what each take really sounded like, by the experts' scores
+        id(rated[0]): _posteriors(("TH", "IH", "N", "K")),
+        id(rated[1]): _posteriors(("S", "IH", "NG", "K")),
+    }
+    assert experts_auc(rated, lambda u: heard[id(u)]) == 1.0
+    # a model that hears every canonical phone as said cannot rank the errors
+    assert experts_auc(rated, lambda u: _posteriors(PHONES)) == 0.5
+    assert np.isnan(experts_auc(rated, lambda u: None))
