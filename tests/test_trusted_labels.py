@@ -54,3 +54,22 @@ def test_experts_auc_rewards_a_model_that_hears_the_experts_errors() -> None:
     # a model that hears every canonical phone as said cannot rank the errors
     assert experts_auc(rated, lambda u: _posteriors(PHONES)) == 0.5
     assert np.isnan(experts_auc(rated, lambda u: None))
+
+
+def test_the_synthetic_takes_own_substitutions_are_the_swaps() -> None:
+    from tutor.train.margin_check import summarise, synth_margins
+
+    said_s = {"id": "a", "words": [{"canonical": ["TH", "IH1", "NG", "K"],
+                                    "spoken": ["S", "IH1", "NG", "K"]}]}  # fmt: skip
+    right = {"id": "b", "words": [{"canonical": list(PHONES), "spoken": list(PHONES)}]}
+    dropped = {"id": "c", "words": [{"canonical": list(PHONES), "spoken": ["TH", "IH1", "NG"]}]}
+    heard = {"a": _posteriors(("S", "IH", "NG", "K")), "b": _posteriors(PHONES),
+             "c": _posteriors(("TH", "IH", "NG"))}  # fmt: skip
+    m = synth_margins([said_s, right, dropped, {"id": "d"}], lambda r: heard[r["id"]])
+    assert len(m.swapped) == 1 and m.named.tolist() == [True]  # the take that drops K is out
+    assert m.classes.tolist() == ["TH/DH"]
+    assert m.swapped[0] > m.untouched.max()  # S heard where TH was expected
+    assert summarise(m).caught == 1.0
+    # an ear that hears the canonical TH there misses it
+    deaf = synth_margins([said_s], lambda r: _posteriors(PHONES))
+    assert deaf.swapped[0] < 0 and summarise(deaf).swaps == 1

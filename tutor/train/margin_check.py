@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -28,7 +30,7 @@ from tutor.scoring.bands import EXPERT_NEEDS_WORK
 from tutor.scoring.detection import auc
 from tutor.scoring.features import log_mel
 from tutor.scoring.model import AcousticModel
-from tutor.scoring.phones import PHONE_INDEX, VOWELS
+from tutor.scoring.phones import PHONE_INDEX, VOWELS, base_phone
 from tutor.scoring.speechocean import LabelledUtterance, load_split
 from tutor.scoring.substitution import competitors
 from tutor.scoring.trust_bench import swapped_words, swaps_for
@@ -136,6 +138,44 @@ def confusion_line(untouched: np.ndarray, share: float = LINE_SHARE) -> float:
     return float(np.ceil(np.quantile(untouched, 1.0 - share) * 100) / 100)
 
 
+def synth_margins(
+    records: Sequence[dict], posteriors: Callable[[dict], np.ndarray | None]
+) -> Margins:
+    """The confusable-phone margins of the synthetic takes' own substitutions (a
+    :mod:`tutor.train.synth` manifest's records, ``posteriors`` of a record): the canonical
+    phones aligned, each phone the engine was told to say otherwise is a swap and every
+    other phone untouched. Takes that drop or add a phone are left out (their canonical
+    and spoken phones do not pair up). The teacher never heard these voices, so this is
+    how it hears a synthetic "sink" for *think*, on thousands of takes."""
+    swapped, untouched, named, classes = [], [], [], []
+    for r in records:
+        try:
+            canonical = [[str(p) for p in w["canonical"]] for w in r["words"]]
+            spoken = [[base_phone(str(p)) for p in w["spoken"]] for w in r["words"]]
+        except (KeyError, TypeError, ValueError):
+            continue
+        said = [p for w in spoken for p in w]
+        if list(map(len, canonical)) != list(map(len, spoken)) or not said:
+            continue
+        log_post = posteriors(r)
+        if log_post is None:
+            continue
+        try:
+            aligned = force_align(log_post, [[w] for w in canonical if w])
+        except ValueError:
+            continue
+        for c, p, heard in zip(competitors(log_post, aligned), aligned.phones, said, strict=True):
+            if heard != p.phone:
+                swapped.append(c.margin)
+                named.append(c.phone == heard)
+                classes.append(confusion_class(heard, p.phone))
+            elif np.isfinite(c.margin):
+                untouched.append(c.margin)
+    return Margins(
+        np.array(swapped), np.array(untouched), np.array(named, bool), np.array(classes, str)
+    )
+
+
 def experts_auc(utts: Sequence[LabelledUtterance], posteriors: Posteriors) -> float:
     """How well the acoustic model alone finds the phones the experts found wrong (mean
     under :data:`EXPERT_NEEDS_WORK`): AUC of each canonical phone's GOP, its mean
@@ -163,6 +203,19 @@ def model_posteriors(path: Path) -> Posteriors:
         return model.log_posteriors(log_mel(load_audio(u.audio).samples, model.features))
 
     return run
+
+
+@dataclass(frozen=True)
+class _Take:
+    """A synthetic take as the posteriors functions see a recording."""
+
+    utt_id: str
+    audio: Path
+
+
+def _by_record(manifest: Path, run: Callable[[Any], np.ndarray | None]) -> Callable[[dict], Any]:
+    """``run``'s posteriors for a manifest record (its audio, or the teacher's frames by id)."""
+    return lambda r: run(_Take(str(r.get("id")), manifest.parent / str(r.get("audio"))))
 
 
 def _heard_once(post: Callable[[LabelledUtterance, float], np.ndarray | None]) -> Posteriors:
@@ -195,6 +248,14 @@ def main(argv: list[str] | None = None) -> int:
         help="also print swaps caught per confusion class (vowels, TH/DH, voicing, other)",
     )
     ap.add_argument(
+        "--synth",
+        type=Path,
+        metavar="MANIFEST",
+        help="also print synth_caught / synth_heard_as: the synthetic takes' own "
+        "substitutions (a tutor.train.synth manifest), caught at each model's 3 %% line on "
+        "those takes; the teacher never heard them (a student distilled on them did)",
+    )
+    ap.add_argument(
         "--experts",
         action="store_true",
         help="also print experts_auc: how well each model's GOP finds the phones the "
@@ -211,6 +272,10 @@ def main(argv: list[str] | None = None) -> int:
             post = teacher_posteriors(teacher)
             name = "teacher" if len(args.teacher) == 1 else f"teacher {teacher}"
             runs[name] = _heard_once(post)
+    from .synth_data import read_manifest
+
+    records = read_manifest(args.synth, Counter()) if args.synth else []
+    synth_posteriors = {name: _by_record(args.synth or Path(), run) for name, run in runs.items()}
     for name, posteriors in runs.items():
         m = margins(utts, posteriors)
         row = asdict(summarise(m))
@@ -221,6 +286,10 @@ def main(argv: list[str] | None = None) -> int:
                                caught_by_class(m).items()}  # fmt: skip
         if args.experts:
             row["experts_auc"] = experts_auc(utts, posteriors)
+        if args.synth:
+            heard = summarise(synth_margins(records, synth_posteriors[name]))
+            row |= {"synth_swaps": heard.swaps, "synth_caught": heard.caught,
+                    "synth_heard_as": heard.heard_as}  # fmt: skip
         print(json.dumps({"model": name, **row}))
     return 0
 
