@@ -73,3 +73,20 @@ def test_the_synthetic_takes_own_substitutions_are_the_swaps() -> None:
     # an ear that hears the canonical TH there misses it
     deaf = synth_margins([said_s], lambda r: _posteriors(PHONES))
     assert deaf.swapped[0] < 0 and summarise(deaf).swaps == 1
+
+
+def test_a_teacher_labelled_one_way_is_not_extended_another_way(tmp_path: Path) -> None:
+    import json
+
+    import pytest
+
+    from tutor.train.teacher_phones import OPTIONS_FILE, main, trained_with
+
+    assert trained_with(tmp_path) == {"trusted": None}  # a teacher from before the file
+    (tmp_path / "phones.pt").touch()
+    (tmp_path / OPTIONS_FILE).write_text(json.dumps({"trusted": 1.5}))
+    assert trained_with(tmp_path) == {"trusted": 1.5}
+    argv = ["--data", str(tmp_path), "--teacher", str(tmp_path), "--models", str(tmp_path)]
+    with pytest.raises(SystemExit) as stop:  # its fold models would learn other labels
+        main([*argv, "--cross-fit", "4"])
+    assert stop.value.code == 2

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -36,6 +37,7 @@ from .whisper_teacher import Take
 CONTEXT = 2  # frames each side
 IGNORED = -100  # a frame label the loss skips (nll_loss's ignore_index)
 FOLDS_DIR = "phones_folds"
+OPTIONS_FILE = "phones.json"  # how the phone models' labels were made
 DIM = 512
 
 
@@ -155,6 +157,13 @@ def fold_models(teacher: Path) -> list[Path]:
     return paths if paths == [folder / f"fold{k}of{n}.pt" for k in range(n)] else []
 
 
+def trained_with(teacher: Path) -> dict:
+    """The labelling options the cached phone models were trained with (``phones.json``;
+    ``{"trusted": None}`` for a teacher from before the file existed)."""
+    path = teacher / OPTIONS_FILE
+    return json.loads(path.read_text()) if path.is_file() else {"trusted": None}
+
+
 def teacher_digest(teacher: Path) -> str:
     """A digest of the teacher's phone models (empty before they are trained): the caches
     of targets they label are keyed by it, so a retrained teacher never reuses stale ones."""
@@ -244,6 +253,10 @@ def main(argv: list[str] | None = None) -> int:
         "measured on the trusted frames too",
     )
     args = ap.parse_args(argv)
+    cached = args.teacher / "phones.pt"
+    if cached.is_file() and trained_with(args.teacher) != {"trusted": args.trusted}:
+        ap.error(f"{cached} was trained with {trained_with(args.teacher)}: use another --teacher "
+                 "folder (its frames can be a link) rather than mix two labellings")  # fmt: skip
     utts = load_split(args.data, "train")
     acoustic = AcousticModel.load(args.models / "acoustic.onnx")
     valid = set(valid_speakers())
@@ -255,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
                                  acoustic, args.trusted)  # fmt: skip
         net = train(train_pairs, args.epochs)
         torch.save(net.state_dict(), args.teacher / "phones.pt")
+        (args.teacher / OPTIONS_FILE).write_text(json.dumps({"trusted": args.trusted}) + "\n")
         acc = frame_accuracy(net, valid_pairs)
         print(
             f"teacher phone model: {len(train_pairs)} training utterances, validation frame "

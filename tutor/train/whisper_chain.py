@@ -400,6 +400,13 @@ def main(argv: list[str] | None = None) -> int:
         "reference (replaces_reference): the head's knee was calibrated on another student",
     )
     ap.add_argument(
+        "--teacher-trusted",
+        type=float,
+        metavar="S",
+        help="the teacher's phone models learn no label on phones the experts scored "
+        "under S (teacher_phones --trusted)",
+    )
+    ap.add_argument(
         "--reference",
         type=Path,
         metavar="DIR",
@@ -432,10 +439,16 @@ def main(argv: list[str] | None = None) -> int:
     # 1. the teacher
     _step("teacher frames", whisper_teacher.main, ["--data", data, "--out", str(teacher)])
     teacher_folds = ["--cross-fit", str(args.teacher_cross_fit)] if args.teacher_cross_fit else []
-    if not (teacher / "phones.pt").is_file() or (
-        args.teacher_cross_fit
-        and len(teacher_phones.fold_models(teacher)) != args.teacher_cross_fit
-    ):
+    if args.teacher_trusted is not None:
+        teacher_folds += ["--trusted", str(args.teacher_trusted)]
+    if (
+        not (teacher / "phones.pt").is_file()
+        or (
+            args.teacher_cross_fit
+            and len(teacher_phones.fold_models(teacher)) != args.teacher_cross_fit
+        )
+        or teacher_phones.trained_with(teacher) != {"trusted": args.teacher_trusted}
+    ):  # a teacher labelled otherwise is refused there, not silently reused
         _step("teacher phones", teacher_phones.main,
               ["--data", data, "--teacher", str(teacher), "--models", str(first),
                *teacher_folds])  # fmt: skip
