@@ -18,6 +18,7 @@ import numpy as np
 from tqdm import tqdm
 
 from tutor.atomic import write_bytes
+from tutor.scoring.alignment import AlignedPhone, force_align
 from tutor.scoring.audio import change_speed, load_audio
 from tutor.scoring.features import FeatureConfig, log_mel
 from tutor.scoring.speechocean import LabelledUtterance, load_split
@@ -25,6 +26,16 @@ from tutor.scoring.speechocean import LabelledUtterance, load_split
 SPLITS_DIR = Path(str(resources.files("tutor.train") / "splits"))  # package data
 DEFAULT_FEATURES = FeatureConfig()
 VALID_SPEAKERS_FILE = SPLITS_DIR / "speechocean762_valid_speakers.txt"
+
+
+def rated_alignment(
+    log_post: np.ndarray, utt: LabelledUtterance
+) -> list[tuple[AlignedPhone, float]]:
+    """The forced alignment of the utterance's canonical phones, each with the experts'
+    mean score (0-2); ValueError if they do not fit."""
+    scores = [s for w in utt.words for s in w.phone_scores]
+    aligned = force_align(log_post, [[w.phones] for w in utt.words]).phones
+    return list(zip(aligned, scores, strict=True))
 
 
 def valid_speakers() -> frozenset[str]:

@@ -35,7 +35,7 @@ from tutor.scoring.speechocean import LabelledUtterance, load_split
 from tutor.scoring.substitution import competitors
 from tutor.scoring.trust_bench import swapped_words, swaps_for
 
-from .dataset import valid_speakers
+from .dataset import rated_alignment, valid_speakers
 
 FALSE_ALARMS = 0.03
 LINE_SHARE = 0.01  # of the untouched phones over the confusion line (a third of the budget)
@@ -187,9 +187,7 @@ def experts_auc(utts: Sequence[LabelledUtterance], posteriors: Posteriors) -> fl
         if log_post is None:
             continue
         best = log_post.max(axis=1)
-        scores = [s for w in u.words for s in w.phone_scores]
-        aligned = force_align(log_post, [[w.phones] for w in u.words]).phones
-        for p, score in zip(aligned, scores, strict=True):
+        for p, score in rated_alignment(log_post, u):
             frames = slice(p.start, p.end)
             gops.append(float((log_post[frames, PHONE_INDEX[p.phone]] - best[frames]).mean()))
             wrong.append(score < EXPERT_NEEDS_WORK)

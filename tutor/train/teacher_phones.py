@@ -24,14 +24,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from tutor.scoring.alignment import force_align
 from tutor.scoring.audio import load_audio
 from tutor.scoring.features import log_mel
 from tutor.scoring.model import AcousticModel
 from tutor.scoring.phones import PHONE_INDEX, PHONE_SET, SILENCE
 from tutor.scoring.speechocean import LabelledUtterance, load_split
 
-from .dataset import speaker_fold, valid_speakers
+from .dataset import rated_alignment, speaker_fold, valid_speakers
 from .whisper_teacher import Take
 
 CONTEXT = 2  # frames each side
@@ -69,9 +68,7 @@ def aligned_labels(
     a learner who said S for TH left TH's label on an S, and a phone model that learns
     that label hears S as TH."""
     labels = np.full(len(log_post), PHONE_INDEX[SILENCE], np.int64)
-    scores = [s for w in utt.words for s in w.phone_scores]
-    aligned = force_align(log_post, [[w.phones] for w in utt.words]).phones
-    for p, score in zip(aligned, scores, strict=True):
+    for p, score in rated_alignment(log_post, utt):
         wrong = trusted is not None and score < trusted
         labels[p.start : p.end] = IGNORED if wrong else PHONE_INDEX[p.phone]
     return labels
@@ -81,9 +78,7 @@ def aligned_phone_scores(log_post: np.ndarray, utt: LabelledUtterance) -> np.nda
     """The experts' mean score (0-2) of the phone aligned to every frame of ``log_post``
     (2.0 on silence), from the same forced alignment as :func:`aligned_labels`."""
     scores = np.full(len(log_post), 2.0, np.float32)
-    flat = [s for w in utt.words for s in w.phone_scores]
-    aligned = force_align(log_post, [[w.phones] for w in utt.words]).phones
-    for p, score in zip(aligned, flat, strict=True):
+    for p, score in rated_alignment(log_post, utt):
         scores[p.start : p.end] = score
     return scores
 
