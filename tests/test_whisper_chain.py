@@ -119,6 +119,37 @@ def test_a_borrowed_pair_replaces_the_reference_only_when_ahead() -> None:
     # a loaded machine slows both pairs alike: the ratio decides, not the absolute p50
     busy = _row(latency_ms_p50=90.0)
     assert replaces_reference(_row(sub_caught=0.80, latency_ms_p50=100.0), busy) == []
+    # a ratio measured side by side overrides p50s cached from different runs
+    (why,) = replaces_reference(_row(sub_caught=0.80), ref, latency_ratio=1.5)
+    assert why == "1.50x as slow as the reference"
+    assert replaces_reference(_row(sub_caught=0.80, latency_ms_p50=60.0), ref, None, 1.1) == []
+
+
+def test_the_paired_latency_ratio_times_both_pairs_under_the_same_clock(monkeypatch) -> None:
+    """Two fake scorers on a fake clock: the new one costs 3 ticks, the reference 2."""
+    from types import SimpleNamespace
+
+    from tutor.scoring import bench
+
+    clock = [0.0]
+    monkeypatch.setattr(bench.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(bench, "load_audio", lambda path: path)
+    order = []
+
+    class Fake:
+        def __init__(self, name: str, cost: float) -> None:
+            self.name, self.cost = name, cost
+
+        def score(self, audio, text, words, check_prompt):
+            assert check_prompt is False  # timing must not depend on a refusal
+            order.append(self.name)
+            clock[0] += self.cost
+
+    utts = [SimpleNamespace(audio=f"{k}.flac", text="a", words=[]) for k in range(4)]
+    ratio = bench.paired_latency_ratio(Fake("new", 3.0), Fake("ref", 2.0), utts, rounds=2)
+    assert ratio == 1.5
+    assert order[:4] == ["new", "ref", "ref", "new"]  # who goes first alternates
+    assert order.count("new") == order.count("ref") == 8
 
 
 def test_a_shipped_borrowed_head_names_its_new_acoustic_model(tmp_path) -> None:

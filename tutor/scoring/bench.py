@@ -82,6 +82,26 @@ def run_bench(
     return records
 
 
+def paired_latency_ratio(
+    new: Scorer, reference: Scorer, utts: list[LabelledUtterance], rounds: int = 3
+) -> float:
+    """How much slower ``new`` scores than ``reference``: the median over utterances of
+    their time ratio, the two taking turns on each utterance (which goes first alternates)
+    so that both meet the same load. Benches cached from another run keep that run's p50;
+    this ratio is measured afresh in one process."""
+    ratios = []
+    for k, utt in enumerate(utts):
+        audio, words = load_audio(utt.audio), canonical_words(utt)
+        seconds: dict[int, list[float]] = {id(new): [], id(reference): []}
+        for r in range(rounds):
+            for scorer in (new, reference) if (k + r) % 2 == 0 else (reference, new):
+                t0 = time.perf_counter()
+                scorer.score(audio, utt.text, words=words, check_prompt=False)
+                seconds[id(scorer)].append(time.perf_counter() - t0)
+        ratios.append(min(seconds[id(new)]) / max(min(seconds[id(reference)]), 1e-9))
+    return float(np.median(ratios))
+
+
 def metrics(
     records: list[BenchRecord],
     model_bytes: int,
