@@ -102,7 +102,7 @@ def _row(**changes: float) -> dict:
 
 
 def test_a_borrowed_pair_replaces_the_reference_only_when_ahead() -> None:
-    from tutor.train.whisper_chain import replaces_reference
+    from tutor.train.ship_rule import replaces_reference
 
     ref = _row()
     assert replaces_reference(_row(phone_pcc=0.670), ref) == []
@@ -210,7 +210,7 @@ def test_a_borrowed_head_gets_this_students_confusion_line(tmp_path, monkeypatch
 
 
 def test_classroom_noise_counts_in_the_comparison() -> None:
-    from tutor.train.whisper_chain import classroom_pairs, replaces_reference
+    from tutor.train.ship_rule import classroom_pairs, replaces_reference
 
     ref = _row()
     rows = {"int8": _row(), "reference": ref,

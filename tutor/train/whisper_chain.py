@@ -67,14 +67,18 @@ from tutor.scoring.speechocean import LabelledUtterance, load_split
 
 from .dataset import valid_speakers
 from .margin_check import LINE_SHARE
+from .ship_rule import (
+    CLASSROOM_SNR,
+    FALSE_ALARMS,
+    MAX_BYTES,
+    PCC_TOLERANCE,
+    classroom_pairs,
+    latency_ratio,
+    replaces_reference,
+)
 
-MAX_BYTES = 5_000_000
 MAX_P50_MS = 50.0
-PCC_TOLERANCE = 0.005
-LATENCY_RATIO = 1.25  # a borrowed pair's p50 against the reference's, benched side by side
 BLEND_WEIGHT = 0.5  # share of the experts'-labels head; the model card has the sweep
-FALSE_ALARMS = 0.03  # the trust issue's ceiling on untouched phones turning amber/red
-CLASSROOM_SNR = (20, 10)
 KNEE_ROUNDS = 4
 CROSS_FIT = 2
 PRUNE = 0.5  # the data-free compression rows
@@ -213,74 +217,6 @@ def _borrowed_head(data: str, student: Path, head: Path, line: float) -> None:
               ["--data", data, "--models", str(student), "--write"])  # fmt: skip
     shutil.copy2(head, student / "head.onnx")
     set_metadata(student / "head.onnx", {"confusion_line": f"{line:g}"})
-
-
-TRUST_FLOORS = {  # the trust issue's targets for takes that are not the prompt
-    "garbage_noise_noticed": 0.99,
-    "garbage_other_noticed": 0.95,
-    "garbage_half_noticed": 0.95,
-    "half_unsaid_low": 0.90,
-}
-HEADLINE = ("phone_pcc", "word_accuracy_pcc", "sentence_total_pcc", "mdd_f1", "sub_caught",
-            "sub_heard_as")  # fmt: skip
-
-
-def replaces_reference(
-    row: dict,
-    ref: dict,
-    classroom: dict[int, tuple[dict, dict]] | None = None,
-    latency_ratio: float | None = None,
-) -> list[str]:
-    """Why a new pair (``row``) may not replace the reference pair (``ref``, benched in the
-    same run); empty when it may: no headline figure falls by more than the tolerance, one
-    rises by more, false alarms and refused real readings stay within the trust issue's
-    ceilings, every garbage floor holds, and it is no bigger than 5 MB nor much slower
-    than the reference. ``classroom`` maps an SNR to both pairs' rows through classroom
-    noise: phone PCC there may not fall either, and a rise there counts as ahead.
-    ``latency_ratio`` (:func:`tutor.scoring.bench.paired_latency_ratio`) replaces the
-    ratio of the rows' p50s, which is only fair when both were benched in one run."""
-    pairs = [(k, row[k], ref[k]) for k in HEADLINE]
-    pairs += [(f"phone_pcc at {snr} dB", new["phone_pcc"], old["phone_pcc"])
-              for snr, (new, old) in sorted((classroom or {}).items(), reverse=True)]  # fmt: skip
-    why = [f"{k} {new:.3f} < {old:.3f}" for k, new, old in pairs if new < old - PCC_TOLERANCE]
-    if not any(new > old + PCC_TOLERANCE for _, new, old in pairs):
-        why.append("no headline figure ahead of the reference")
-    if row["sub_false_alarms"] > FALSE_ALARMS:
-        why.append(f"false alarms {row['sub_false_alarms']:.2%} > {FALSE_ALARMS:.0%}")
-    if row["garbage_real_flagged"] > max(ref["garbage_real_flagged"], 0.02):
-        why.append(f"real readings flagged {row['garbage_real_flagged']:.3f}")
-    why += [f"{k} {row[k]:.3f} < {floor}" for k, floor in TRUST_FLOORS.items() if row[k] < floor]
-    if row["model_bytes"] > MAX_BYTES:
-        why.append("over 5 MB")
-    # both pairs are benched side by side on one loaded machine: their p50s compare as a
-    # ratio, where the absolute figure would say how busy the machine was
-    ratio = latency_ratio or row["latency_ms_p50"] / ref["latency_ms_p50"]
-    if ratio > LATENCY_RATIO:
-        why.append(f"{ratio:.2f}x as slow as the reference")
-    return why
-
-
-LATENCY_UTTERANCES = 40
-
-
-def _latency_ratio(new: Path, reference: Path, utts: list[LabelledUtterance]) -> float:
-    from tutor.scoring.bench import paired_latency_ratio
-    from tutor.scoring.engine import Scorer
-
-    return paired_latency_ratio(
-        Scorer.load(new, threads=1), Scorer.load(reference, threads=1), utts[:LATENCY_UTTERANCES]
-    )
-
-
-def classroom_pairs(rows: dict[str, dict]) -> dict[int, tuple[dict, dict]]:
-    """The new INT8 pair's and the reference's rows through classroom noise, by SNR,
-    where both were measured."""
-    pairs = {}
-    for snr in CLASSROOM_SNR:
-        new, old = f"int8, {snr} dB classroom", f"reference, {snr} dB classroom"
-        if new in rows and old in rows:
-            pairs[snr] = (rows[new], rows[old])
-    return pairs
 
 
 def reference_pair(args: argparse.Namespace) -> Path | None:
@@ -589,7 +525,7 @@ def main(argv: list[str] | None = None) -> int:
     (out / "table.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     if reference:
-        ratio = _latency_ratio(int8, reference, valid)
+        ratio = latency_ratio(int8, reference, valid)
         print(f"[chain] the int8 pair takes {ratio:.2f}x the reference's time, side by side",
               file=sys.stderr)  # fmt: skip
         why = replaces_reference(rows["int8"], rows["reference"], classroom_pairs(rows), ratio)
