@@ -82,3 +82,32 @@ def test_the_confusion_line_is_written_only_when_given(
     assert ScoringHead.load(out).confusion_line == float("inf")
     assert main([*pair, "--confusion-line", "0"]) == 2
     assert "--confusion-line" in capsys.readouterr().err
+
+
+def test_a_blended_head_is_re_calibrated_at_a_new_knee(
+    scoring_models: Path, tmp_path: Path
+) -> None:
+    """A borrowed head's knee is re-fitted for a new student: the same as blending the two
+    heads at that knee, without them; a head that was not blended is refused."""
+    import onnx
+
+    from tutor.train.head_mix import knee_of, with_knee
+
+    head = scoring_models / "head.onnx"
+    at_1, at_1_3 = tmp_path / "k1.onnx", tmp_path / "k13.onnx"
+    for knee, out in ((1.0, at_1), (1.3, at_1_3)):
+        assert main([str(head), str(head), "--weight", "0.5", "--phone-knee", str(knee),
+                     "--out", str(out)]) == 0  # fmt: skip
+    assert knee_of(onnx.load(str(at_1))) == pytest.approx(1.0)
+    moved = tmp_path / "moved.onnx"
+    onnx.save(with_knee(onnx.load(str(at_1)), 1.3), str(moved))
+    assert knee_of(onnx.load(str(moved))) == pytest.approx(1.3)
+    x = _inputs()
+    assert np.allclose(
+        ScoringHead.load(moved).run(x)["phone_score"],
+        ScoringHead.load(at_1_3).run(x)["phone_score"],
+        atol=1e-5,
+    )
+    assert ScoringHead.load(moved).metadata == ScoringHead.load(at_1).metadata
+    with pytest.raises(ValueError, match="not a blended head"):
+        with_knee(onnx.load(str(scoring_models / "acoustic.onnx")), 1.3)

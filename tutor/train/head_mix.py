@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import onnx
-from onnx import helper
+from onnx import helper, numpy_helper
 
 from tutor.scoring.bands import PHONE_GOOD as GOOD
 from tutor.scoring.model import HEAD_CONTRACT
@@ -48,6 +48,44 @@ def _prefixed(graph: onnx.GraphProto, prefix: str, keep: set[str]) -> onnx.Graph
     return g
 
 
+KNEE_TENSORS = ("mix/low_slope", "mix/high_slope", "mix/high_at_0")
+
+
+def _knee_tensors(knee: float) -> list[onnx.TensorProto]:
+    """The calibration's slopes below and above ``knee`` and the upper line's intercept."""
+    if not 0.0 < knee < 2.0:
+        raise ValueError("the phone knee must lie between 0 and 2")
+    low, high = GOOD / knee, (2.0 - GOOD) / (2.0 - knee)
+    values = (low, high, GOOD - high * knee)
+    return [
+        helper.make_tensor(n, onnx.TensorProto.FLOAT, [], [v])
+        for n, v in zip(KNEE_TENSORS, values, strict=True)
+    ]
+
+
+def knee_of(model: onnx.ModelProto) -> float:
+    """The phone knee a blended head was calibrated with."""
+    (low,) = (
+        numpy_helper.to_array(t) for t in model.graph.initializer if t.name == KNEE_TENSORS[0]
+    )
+    return round(GOOD / float(low), 6)
+
+
+def with_knee(model: onnx.ModelProto, knee: float) -> onnx.ModelProto:
+    """A copy of a blended head whose phone score is calibrated at ``knee`` instead: the
+    blend's raw score is the same, so a borrowed head can be re-calibrated for a new
+    acoustic model without the two heads it was blended from."""
+    out = onnx.ModelProto()
+    out.CopyFrom(model)
+    new = {t.name: t for t in _knee_tensors(knee)}
+    kept = [t for t in out.graph.initializer if t.name not in new]
+    if len(kept) != len(out.graph.initializer) - len(new):
+        raise ValueError("not a blended head: it has no phone knee")
+    del out.graph.initializer[:]
+    out.graph.initializer.extend([*kept, *new.values()])
+    return out
+
+
 def blend(a_path: Path, b_path: Path, weight: float, phone_knee: float = GOOD) -> onnx.ModelProto:
     """The blend; the phone score then goes through a calibration that keeps 0 and 2 and
     moves ``phone_knee`` to the green line (1.5), linear on each side:
@@ -68,13 +106,8 @@ def blend(a_path: Path, b_path: Path, weight: float, phone_knee: float = GOOD) -
     inits = [*ga.initializer, *gb.initializer,
              helper.make_tensor("mix/wa", onnx.TensorProto.FLOAT, [], [weight]),
              helper.make_tensor("mix/wb", onnx.TensorProto.FLOAT, [], [1.0 - weight])]  # fmt: skip
-    if not 0.0 < phone_knee < 2.0:
-        raise ValueError("the phone knee must lie between 0 and 2")
-    low, high = GOOD / phone_knee, (2.0 - GOOD) / (2.0 - phone_knee)
     inits += [
-        helper.make_tensor("mix/low_slope", onnx.TensorProto.FLOAT, [], [low]),
-        helper.make_tensor("mix/high_slope", onnx.TensorProto.FLOAT, [], [high]),
-        helper.make_tensor("mix/high_at_0", onnx.TensorProto.FLOAT, [], [GOOD - high * phone_knee]),
+        *_knee_tensors(phone_knee),
         helper.make_tensor("mix/lo", onnx.TensorProto.FLOAT, [], [0.0]),
         helper.make_tensor("mix/hi", onnx.TensorProto.FLOAT, [], [2.0]),
     ]

@@ -219,6 +219,42 @@ def _borrowed_head(data: str, student: Path, head: Path, line: float) -> None:
     set_metadata(student / "head.onnx", {"confusion_line": f"{line:g}"})
 
 
+def _borrowed_knee(
+    student: Path,
+    valid: list[LabelledUtterance],
+    int8_copies: Callable[[], Path],
+    knee_file: Path,
+    line: float,
+) -> None:
+    """The borrowed head's knee lowered (:func:`tutor.train.phone_knee.refine_knee`, through
+    the engine on the INT8 copies) until this student's false alarms are under the ceiling;
+    cached in ``knee_file``. A new knee makes the INT8 pair's cached benches stale."""
+    import onnx
+
+    from tutor.scoring.engine import Scorer
+
+    from .head_mix import knee_of, with_knee
+    from .phone_knee import Knee, raw_scores, refine_knee
+
+    head = student / "head.onnx"
+    if knee_file.is_file() and json.loads(knee_file.read_text()).get("line") == line:
+        onnx.save(with_knee(onnx.load(head), json.loads(knee_file.read_text())["knee"]), head)
+        return
+    value = knee_of(onnx.load(head))
+    for _ in range(KNEE_ROUNDS):
+        onnx.save(with_knee(onnx.load(head), value), head)
+        swapped, untouched = raw_scores(Scorer.load(int8_copies(), threads=1), valid)
+        knee = Knee(value, float((swapped < GREEN).mean()), float((untouched < GREEN).mean()))
+        print(f"[chain] borrowed knee {knee.knee}: caught {knee.caught:.3f}, false alarms "
+              f"{knee.false_alarms:.3f}", file=sys.stderr)  # fmt: skip
+        value = refine_knee(value, untouched, FALSE_ALARMS)
+        if value == knee.knee:
+            break
+    knee_file.write_text(json.dumps({**knee.__dict__, "line": line}) + "\n")
+    for stale in knee_file.parent.glob("bench_int8*.json"):
+        stale.unlink()
+
+
 def reference_pair(args: argparse.Namespace) -> Path | None:
     """The pair a new one is judged against: ``--reference``, else the pair whose head
     the student borrows, else the pair ``--ship-to`` would replace (when it holds one)."""
@@ -354,6 +390,12 @@ def main(argv: list[str] | None = None) -> int:
         "reference (replaces_reference): the head's knee was calibrated on another student",
     )
     ap.add_argument(
+        "--refit-knee",
+        action="store_true",
+        help="with --heads-from: lower the borrowed head's phone knee until this student's "
+        "false alarms on the substitution check are under 3%% (the head keeps its blend)",
+    )
+    ap.add_argument(
         "--teacher-trusted",
         type=float,
         metavar="S",
@@ -457,6 +499,8 @@ def main(argv: list[str] | None = None) -> int:
     stale = knee_file.is_file() and json.loads(knee_file.read_text()).get("line") != line
     if not trained_heads:
         _borrowed_head(data, student, args.heads_from / "head.onnx", line)
+        if args.refit_knee:
+            _borrowed_knee(student, valid, int8_copies, knee_file, line)
     elif not knee_file.is_file() or stale:
         _step("prompt check", prompt_calibration.main,
               ["--data", data, "--models", str(student), "--write"])  # fmt: skip
