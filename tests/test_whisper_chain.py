@@ -250,3 +250,27 @@ def test_the_reference_is_named_or_the_pair_that_would_be_replaced(tmp_path) -> 
     assert reference_pair(args(ship_to=shipped, heads_from=borrowed, reference=named)) == named
     with pytest.raises(SystemExit):  # a named reference without a pair is an error
         main(["--data", str(tmp_path), "--out", str(tmp_path / "out"), "--reference", str(empty)])
+
+
+def test_a_pair_ships_only_if_it_hears_the_trust_tests_own_words(
+    scoring_models: Path, tmp_path: Path
+) -> None:
+    """The shipped pair passes the ear check; the same pair with its knee pushed so low and
+    its confusion line so high that almost nothing can turn amber lets "sink" pass, and the
+    chain must not ship it."""
+    import shutil
+
+    import onnx
+
+    from tutor.train.export import set_metadata
+    from tutor.train.head_mix import with_knee
+    from tutor.train.ship_rule import ear_failures
+
+    assert ear_failures(scoring_models) == []
+    deaf = tmp_path / "deaf"
+    deaf.mkdir()
+    shutil.copy2(scoring_models / "acoustic.onnx", deaf / "acoustic.onnx")
+    onnx.save(with_knee(onnx.load(str(scoring_models / "head.onnx")), 0.2), str(deaf / "head.onnx"))
+    set_metadata(deaf / "head.onnx", {"confusion_line": "99"})
+    why = ear_failures(deaf)
+    assert why and any("'sink' for 'think'" in w for w in why), why

@@ -76,7 +76,7 @@ def voices() -> dict[str, Voice]:
     out: dict[str, Voice] = {}
     if espeak_available():
         for name in ESPEAK_VOICES:
-            out[f"espeak-ng {name}"] = partial(_espeak, name)
+            out[f"espeak-ng {name}"] = partial(espeak_take, name)
     for info in list_voices():
         if info.kind == "piper" and not info.problem():
             out[f"piper {info.name}"] = partial(piper_take, info)
@@ -89,7 +89,7 @@ def cache(say: Voice) -> Voice:
     return lru_cache(maxsize=None)(say)
 
 
-def _espeak(voice: str, text: str) -> Audio:
+def espeak_take(voice: str, text: str) -> Audio:
     return load_audio(*espeak_wave(text, voice, ESPEAK_WPM))
 
 
