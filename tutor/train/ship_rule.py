@@ -1,6 +1,7 @@
 """The chain's rule for replacing a shipped pair: a new pair must be ahead of the reference
 on a headline figure (the experts' correlations, error detection, classroom noise), behind
-on none, inside the trust issue's ceilings and floors, and no bigger nor much slower."""
+on none, inside the trust issue's ceilings and floors, no bigger nor much slower, and it
+must hear the trust tests' own words (:func:`ear_failures`)."""
 
 from __future__ import annotations
 
