@@ -15,8 +15,10 @@ calibrated scores until the false alarms are under the ceiling.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -62,3 +64,26 @@ def refine_knee(knee: float, untouched: np.ndarray, false_alarms: float) -> floa
         return knee
     t = float(np.quantile(untouched, false_alarms, method="lower"))
     return math.floor(min(knee - 0.01, t * knee / GREEN) * 100) / 100
+
+
+def refined_knee(
+    value: float,
+    apply: Callable[[float], None],
+    pair: Callable[[], Path],
+    utts: Sequence[LabelledUtterance],
+    false_alarms: float,
+    rounds: int = 4,
+) -> Knee:
+    """The knee lowered from ``value`` (:func:`refine_knee`) until the false alarms,
+    measured through the engine on the folder ``pair()`` returns with the knee in place
+    (``apply`` writes it into the head), are under ``false_alarms``."""
+    for _ in range(rounds):
+        apply(value)
+        swapped, untouched = raw_scores(Scorer.load(pair(), threads=1), utts)
+        knee = Knee(value, float((swapped < GREEN).mean()), float((untouched < GREEN).mean()))
+        print(f"[chain] knee {knee.knee}: caught {knee.caught:.3f}, false alarms "
+              f"{knee.false_alarms:.3f}", file=sys.stderr)  # fmt: skip
+        value = refine_knee(value, untouched, false_alarms)
+        if value == knee.knee:
+            break
+    return knee

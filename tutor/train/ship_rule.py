@@ -54,7 +54,9 @@ def replaces_reference(
         why.append("over 5 MB")
     # both pairs are benched side by side on one loaded machine: their p50s compare as a
     # ratio, where the absolute figure would say how busy the machine was
-    ratio = latency_ratio or row["latency_ms_p50"] / ref["latency_ms_p50"]
+    ratio = latency_ratio
+    if ratio is None:
+        ratio = row["latency_ms_p50"] / ref["latency_ms_p50"]
     if ratio > LATENCY_RATIO:
         why.append(f"{ratio:.2f}x as slow as the reference")
     return why
@@ -63,7 +65,8 @@ def replaces_reference(
 LATENCY_UTTERANCES = 40
 
 
-def latency_ratio(new: Path, reference: Path, utts: list[LabelledUtterance]) -> float:
+def side_by_side_ratio(new: Path, reference: Path, utts: list[LabelledUtterance]) -> float:
+    """The new pair's scoring time against the reference's, the two taking turns."""
     from tutor.scoring.bench import paired_latency_ratio
     from tutor.scoring.engine import Scorer
 

@@ -62,11 +62,11 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from tutor.scoring.bands import PHONE_GOOD as GREEN
 from tutor.scoring.speechocean import LabelledUtterance, load_split
 
 from .dataset import valid_speakers
 from .margin_check import LINE_SHARE
+from .phone_knee import refined_knee
 from .ship_rule import (
     CLASSROOM_SNR,
     FALSE_ALARMS,
@@ -74,13 +74,12 @@ from .ship_rule import (
     PCC_TOLERANCE,
     classroom_pairs,
     ear_failures,
-    latency_ratio,
     replaces_reference,
+    side_by_side_ratio,
 )
 
 MAX_P50_MS = 50.0
 BLEND_WEIGHT = 0.5  # share of the experts'-labels head; the model card has the sweep
-KNEE_ROUNDS = 4
 CROSS_FIT = 2
 PRUNE = 0.5  # the data-free compression rows
 KMEANS = 16
@@ -232,25 +231,17 @@ def _borrowed_knee(
     cached in ``knee_file``. A new knee makes the INT8 pair's cached benches stale."""
     import onnx
 
-    from tutor.scoring.engine import Scorer
-
     from .head_mix import knee_of, with_knee
-    from .phone_knee import Knee, raw_scores, refine_knee
 
     head = student / "head.onnx"
     if knee_file.is_file() and json.loads(knee_file.read_text()).get("line") == line:
         onnx.save(with_knee(onnx.load(head), json.loads(knee_file.read_text())["knee"]), head)
         return
-    value = knee_of(onnx.load(head))
-    for _ in range(KNEE_ROUNDS):
+
+    def apply(value: float) -> None:
         onnx.save(with_knee(onnx.load(head), value), head)
-        swapped, untouched = raw_scores(Scorer.load(int8_copies(), threads=1), valid)
-        knee = Knee(value, float((swapped < GREEN).mean()), float((untouched < GREEN).mean()))
-        print(f"[chain] borrowed knee {knee.knee}: caught {knee.caught:.3f}, false alarms "
-              f"{knee.false_alarms:.3f}", file=sys.stderr)  # fmt: skip
-        value = refine_knee(value, untouched, FALSE_ALARMS)
-        if value == knee.knee:
-            break
+
+    knee = refined_knee(knee_of(onnx.load(head)), apply, int8_copies, valid, FALSE_ALARMS)
     knee_file.write_text(json.dumps({**knee.__dict__, "line": line}) + "\n")
     for stale in knee_file.parent.glob("bench_int8*.json"):
         stale.unlink()
@@ -508,21 +499,16 @@ def main(argv: list[str] | None = None) -> int:
         _step("blend", head_mix.main, [*mix, "--phone-knee", "1.5"])
         from tutor.scoring.engine import Scorer
 
-        from .phone_knee import Knee, choose_knee, raw_scores, refine_knee
+        from .phone_knee import choose_knee, raw_scores
 
         # measured on the INT8 copies, which are what ships
         knee = choose_knee(*raw_scores(Scorer.load(int8_copies(), threads=1), valid),
                            FALSE_ALARMS)  # fmt: skip
-        value = knee.knee
-        for _ in range(KNEE_ROUNDS):  # measured through the engine with the knee in place
+
+        def blend_at(value: float) -> None:
             _step("blend", head_mix.main, [*mix, "--phone-knee", str(value)])
-            swapped, untouched = raw_scores(Scorer.load(int8_copies(), threads=1), valid)
-            knee = Knee(value, float((swapped < GREEN).mean()), float((untouched < GREEN).mean()))
-            print(f"[chain] knee {knee.knee}: caught {knee.caught:.3f}, false alarms "
-                  f"{knee.false_alarms:.3f}", file=sys.stderr)  # fmt: skip
-            value = refine_knee(value, untouched, FALSE_ALARMS)
-            if value == knee.knee:
-                break
+
+        knee = refined_knee(knee.knee, blend_at, int8_copies, valid, FALSE_ALARMS)
         knee_file.write_text(json.dumps({**knee.__dict__, "line": line}) + "\n")
     if trained_heads:
         knee_value = json.loads(knee_file.read_text())["knee"]
@@ -570,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
     (out / "table.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     if reference:
-        ratio = latency_ratio(int8, reference, valid)
+        ratio = side_by_side_ratio(int8, reference, valid)
         print(f"[chain] the int8 pair takes {ratio:.2f}x the reference's time", file=sys.stderr)
         why = replaces_reference(rows["int8"], rows["reference"], classroom_pairs(rows), ratio)
         why = why or ear_failures(int8)  # the trust tests' own words, before anything ships
