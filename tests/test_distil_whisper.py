@@ -176,10 +176,43 @@ def test_synth_known_teaches_the_phones_the_engine_was_told_to_say(tmp_path, mon
     take = (wav, np.zeros((6, 40), np.float16), teacher, labels)
     monkeypatch.setattr(distil_examples, "synth_targets", lambda *a: [take])
     (heard,) = synth_examples(tmp_path / "manifest.jsonl", tmp_path, None)  # type: ignore[arg-type]
-    (known,) = synth_examples(tmp_path / "manifest.jsonl", tmp_path, None, known=True)  # type: ignore[arg-type]
+    (known,) = synth_examples(tmp_path / "manifest.jsonl", tmp_path, None, known="all")  # type: ignore[arg-type]
     assert heard.teacher[0].argmax() == PHONE_INDEX["TH"]
     assert known.teacher[0].argmax() == PHONE_INDEX["S"]
     assert known.labels is labels
+
+
+def test_synth_known_swaps_teaches_the_told_phone_only_where_a_sound_was_swapped(
+    tmp_path, monkeypatch
+) -> None:
+    import json
+
+    import soundfile as sf
+
+    from tutor.train import distil_examples
+    from tutor.train.distil_examples import synth_examples
+
+    # "sink" for "think", then "is": S IH NG K | IH Z, the S in place of TH
+    record = {"id": "t1", "audio": "audio/espeak/t1.flac", "words": [
+        {"text": "think", "canonical": ["TH", "IH1", "NG", "K"], "spoken": ["S", "IH1", "NG", "K"]},
+        {"text": "is", "canonical": ["IH1", "Z"], "spoken": ["IH1", "Z"]}],
+        "errors": [{"word_index": 0, "canonical_index": 0, "kind": "substitution",
+                    "from": "TH", "to": "S"}]}  # fmt: skip
+    (tmp_path / "manifest.jsonl").write_text(json.dumps(record) + "\n")
+    wav = tmp_path / "elsewhere" / "espeak" / "t1.flac"  # the cache kept another run's path
+    wav.parent.mkdir(parents=True)
+    sf.write(str(wav), np.full(8000, 0.01, np.float32), 16000)
+    spoken = ["SIL", "S", "S", "IH", "NG", "K", "SIL", "IH", "Z", "SIL"]
+    labels = np.array([PHONE_INDEX[p] for p in spoken])
+    teacher = np.full((len(spoken), len(PHONE_SET)), -9.0, np.float32)
+    teacher[:, PHONE_INDEX["TH"]] = 0.0  # hears the word, not the sound
+    take = (wav, np.zeros((2 * len(spoken), 40), np.float16), teacher, labels)
+    monkeypatch.setattr(distil_examples, "synth_targets", lambda *a: [take])
+    (ex,) = synth_examples(tmp_path / "manifest.jsonl", tmp_path, None, known="swaps")  # type: ignore[arg-type]
+    best = ex.teacher.argmax(axis=1)
+    assert best[1] == best[2] == PHONE_INDEX["S"]  # the swapped phone: what was said
+    untouched = [0, 3, 4, 5, 6, 7, 8, 9]
+    assert (best[untouched] == PHONE_INDEX["TH"]).all()  # elsewhere the teacher's posteriors
 
 
 def test_prefetched_batches_draw_the_same_random_numbers_in_the_same_order() -> None:

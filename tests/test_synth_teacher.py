@@ -15,7 +15,7 @@ pytest.importorskip("torch")
 from tutor.scoring.audio import load_audio  # noqa: E402
 from tutor.scoring.features import log_mel  # noqa: E402
 from tutor.scoring.model import AcousticModel  # noqa: E402
-from tutor.scoring.phones import PHONE_SET, SILENCE, split_stress  # noqa: E402
+from tutor.scoring.phones import PHONE_INDEX, PHONE_SET, SILENCE, split_stress  # noqa: E402
 from tutor.train import synth  # noqa: E402
 from tutor.train.synth_teacher import SynthTake, read_takes, take_labels  # noqa: E402
 
@@ -72,3 +72,30 @@ def test_synthetic_takes_are_labelled_with_the_phones_spoken(
             take, log_mel(load_audio(take.audio).samples, acoustic.features), acoustic
         )
         assert split_stress(err["to"])[0] in _runs(labels)
+
+
+def test_swapped_positions_count_the_spoken_phones_after_inserted_and_dropped_ones() -> None:
+    from tutor.train.synth_teacher import swapped_positions
+
+    record = {"words": [
+        {"canonical": ["AO1", "L", "D"], "spoken": ["AO1", "L"]},  # "old" loses its D
+        {"canonical": ["B", "IH1", "G"], "spoken": ["B", "IH1", "G", "AH0"]},  # gains a vowel
+        {"canonical": ["V", "EH1", "R", "IY0"], "spoken": ["W", "EH1", "R", "IY0"]}],
+        "errors": [
+            {"word_index": 0, "canonical_index": 2, "kind": "deletion", "from": "D", "to": None},
+            {"word_index": 1, "canonical_index": 3, "kind": "insertion", "from": None, "to": "AH0"},
+            {"word_index": 2, "canonical_index": 0, "kind": "substitution", "from": "V", "to": "W"},
+        ]}  # fmt: skip
+    assert swapped_positions(record) == (6,)  # AO L | B IH G AH | *W* EH R IY
+    record["errors"][2]["from"] = "F"  # does not match the prompt: not trusted at all
+    assert swapped_positions(record) == ()
+    assert swapped_positions({"words": "garbage"}) == ()
+
+
+def test_swapped_frames_mark_the_swapped_run_or_nothing_when_runs_do_not_count_up() -> None:
+    from tutor.train.synth_teacher import swapped_frames
+
+    labels = np.array([PHONE_INDEX[p] for p in ["SIL", "W", "W", "EH", "R", "R", "IY", "SIL"]])
+    assert swapped_frames(labels, (0,), 4).tolist() == [0, 1, 1, 0, 0, 0, 0, 0]
+    assert swapped_frames(labels, (3,), 4).nonzero()[0].tolist() == [6]
+    assert not swapped_frames(labels, (0,), 5).any()  # a phone lost between frames

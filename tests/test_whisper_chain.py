@@ -50,7 +50,7 @@ def _distillations(
             heads_seen.extend(calls)
         raise _Stop
 
-    (tmp_path / "teacher").mkdir()
+    (tmp_path / "teacher").mkdir(parents=True)
     (tmp_path / "teacher" / "phones.pt").touch()  # the teacher's phone model is cached
     monkeypatch.setattr(whisper_teacher, "main", lambda argv: 0)
     monkeypatch.setattr(distil_whisper, "main", distil)
@@ -82,6 +82,10 @@ def test_synth_known_reaches_the_student_not_the_plain_folds(tmp_path, monkeypat
     calls = _distillations(tmp_path, monkeypatch, "--synth-known", "--plain-folds")
     assert "--synth-known" in calls["student"]
     assert all("--synth-known" not in calls[fold] for fold in ("fold0", "fold1"))
+    argv = calls["student"]
+    assert argv[argv.index("--synth-known") + 1] == "all"
+    swaps = _distillations(tmp_path / "swaps", monkeypatch, "--synth-known", "swaps")["student"]
+    assert swaps[swaps.index("--synth-known") + 1] == "swaps"
 
 
 def test_a_borrowed_head_trains_the_student_alone(tmp_path, monkeypatch) -> None:

@@ -27,7 +27,7 @@ from tutor.scoring.phones import PHONE_SET
 from tutor.scoring.speechocean import LabelledUtterance
 
 from .augment import add_noise, reverberate
-from .synth_teacher import synth_targets
+from .synth_teacher import audio_key, swapped_frames, swaps_by_audio, synth_targets
 from .teacher_phones import (
     aligned_labels,
     aligned_phone_scores,
@@ -175,23 +175,31 @@ def known_targets(labels: np.ndarray, smoothing: float = KNOWN_SMOOTHING) -> np.
     return np.log(probs)
 
 
+KNOWN_MODES = ("all", "swaps")
+
+
 def synth_examples(
-    manifest: Path, teacher: Path, acoustic: AcousticModel, known: bool = False
+    manifest: Path, teacher: Path, acoustic: AcousticModel, known: str | None = None
 ) -> list[Example]:
-    """The manifest's synthetic takes as examples (speed 1; labels always trusted). With
-    ``known`` their soft targets are the phones each engine was told to say
-    (:func:`known_targets`) instead of the teacher's posteriors: the teacher hears some
-    synthetic wrong sounds as the right ones (espeak-ng's "sink" as TH)."""
-    out = [
-        Example(
-            load_audio(path).samples,
-            feats.astype(np.float32),
-            known_targets(labels) if known else soft,
-            labels,
-        )
-        for path, feats, soft, labels in synth_targets(manifest, teacher, acoustic)
-    ]
-    print(f"synthetic examples: {len(out)}", file=sys.stderr, flush=True)
+    """The manifest's synthetic takes as examples (speed 1; labels always trusted). Their
+    soft targets are the teacher's posteriors, except with ``known``: ``"all"`` puts the
+    phones each engine was told to say (:func:`known_targets`) on every frame, ``"swaps"``
+    only on the frames of the phones said in place of the prompt's. The teacher hears the
+    whole word, so it hears some synthetic wrong sounds as the right ones (espeak-ng's
+    "sink" as TH); elsewhere its posteriors teach more than a one-hot label."""
+    swaps = swaps_by_audio(manifest) if known == "swaps" else {}
+    out, overridden = [], 0
+    for path, feats, soft, labels in synth_targets(manifest, teacher, acoustic):
+        target = soft
+        if known == "all":
+            target = known_targets(labels)
+        elif audio_key(path) in swaps:
+            mask = swapped_frames(labels, *swaps[audio_key(path)])
+            target = np.where(mask[:, None], known_targets(labels), soft).astype(np.float32)
+            overridden += int(mask.sum())
+        out.append(Example(load_audio(path).samples, feats.astype(np.float32), target, labels))
+    print(f"synthetic examples: {len(out)}" + (f" ({overridden} swapped frames taught their "
+          "told phone)" if known == "swaps" else ""), file=sys.stderr, flush=True)  # fmt: skip
     return out
 
 

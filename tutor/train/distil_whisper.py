@@ -21,7 +21,9 @@ the teacher's posteriors still cover those frames.
 With ``--synth-known`` the synthetic takes' soft targets are the phones each engine was
 told to say (label smoothing 0.1), not the teacher's posteriors: a student that follows the
 teacher closely (16 epochs) also follows it where it is wrong, and the teacher hears
-espeak-ng's "sink" as TH.
+espeak-ng's "sink" as TH. ``--synth-known swaps`` does so only on the frames of the phones
+said in place of the prompt's (the teacher names the said sound on under half of them) and
+keeps the teacher's posteriors elsewhere.
 
 With ``--spec-augment`` every example's features are masked afresh each epoch (two bands
 of up to 8 mel channels, two spans of up to 20 frames, as in SpecAugment) while the targets
@@ -75,6 +77,7 @@ from tutor.scoring.speechocean import labels_path, load_split
 
 from .dataset import parse_fold, speaker_fold, valid_speakers
 from .distil_examples import (
+    KNOWN_MODES,
     Example,
     batch_of,
     examples,
@@ -332,9 +335,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument(
         "--synth-known",
-        action="store_true",
+        nargs="?",
+        const="all",
+        choices=KNOWN_MODES,
         help="the synthetic takes learn the phones each engine was told to say, not the "
-        "teacher's posteriors",
+        "teacher's posteriors (all: every frame; swaps: only the phones said in place of "
+        "the prompt's)",
     )
     ap.add_argument(
         "--clean-synth",

@@ -116,6 +116,13 @@ def candidates(canonical: Sequence[str]) -> list[Candidate]:
 
 def apply_errors(canonical: Sequence[str], errors: Sequence[PhoneError]) -> list[str]:
     """The spoken phones of one word after its errors (all must share one word index)."""
+    return [phone for phone, _ in spoken_with_origin(canonical, errors)]
+
+
+def spoken_with_origin(
+    canonical: Sequence[str], errors: Sequence[PhoneError]
+) -> list[tuple[str, PhoneError | None]]:
+    """Each spoken phone of one word with the error that put it there (None: as written)."""
     by_index: dict[int, list[PhoneError]] = {}
     for e in errors:
         if not 0 <= e.canonical_index <= len(canonical):
@@ -127,19 +134,19 @@ def apply_errors(canonical: Sequence[str], errors: Sequence[PhoneError]) -> list
                 f"error {e} does not match canonical phone {canonical[e.canonical_index]!r}"
             )
         by_index.setdefault(e.canonical_index, []).append(e)
-    spoken: list[str] = []
+    spoken: list[tuple[str, PhoneError | None]] = []
     for i in range(len(canonical) + 1):
         here = by_index.get(i, [])
-        spoken.extend(e.to for e in here if e.kind == "insertion" and e.to)
+        spoken.extend((e.to, e) for e in here if e.kind == "insertion" and e.to)
         if i == len(canonical):
             break
         changed = [e for e in here if e.kind != "insertion"]
         if len(changed) > 1:
             raise ValueError(f"two changes to phone {i} of {list(canonical)}")
         if not changed:
-            spoken.append(canonical[i])
+            spoken.append((canonical[i], None))
         elif changed[0].kind == "substitution" and changed[0].to:
-            spoken.append(changed[0].to)
+            spoken.append((changed[0].to, changed[0]))
     return spoken
 
 

@@ -16,6 +16,7 @@ import hashlib
 import pickle
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from tutor.scoring.features import log_mel
 from tutor.scoring.model import AcousticModel
 from tutor.scoring.phones import PHONE_INDEX, SILENCE
 
+from .mispronounce import PhoneError, spoken_with_origin
 from .models import output_frames
 from .synth_data import frame_labels, manifest_hash, parse_segments, read_manifest
 from .teacher_phones import teacher_digest, teacher_posteriors
@@ -58,6 +60,59 @@ def read_takes(manifest: Path) -> list[SynthTake]:
         if audio.is_file() and any(words):
             takes.append(SynthTake(str(r["id"]), audio, words, r.get("segments")))
     return takes
+
+
+def swapped_positions(record: dict) -> tuple[int, ...]:
+    """Where in the record's spoken phones (flat, silence left out) the engine said a
+    substitute for the prompt's phone; () when the record's errors do not parse."""
+    try:
+        errors = [PhoneError.from_dict(e) for e in record.get("errors") or []]
+        spoken = [
+            origin
+            for i, word in enumerate(record["words"])
+            for _, origin in spoken_with_origin(
+                list(word["canonical"]), [e for e in errors if e.word_index == i]
+            )
+        ]
+    except (KeyError, TypeError, ValueError):
+        return ()
+    return tuple(k for k, e in enumerate(spoken) if e is not None and e.kind == "substitution")
+
+
+def swapped_frames(labels: np.ndarray, positions: Sequence[int], n_spoken: int) -> np.ndarray:
+    """Which frames of a take's ``labels`` lie on its swapped phones (``positions`` among
+    ``n_spoken`` spoken phones). The labels' runs of one phone between silences are the
+    spoken phones in order; where they do not count ``n_spoken`` (a phone too short for a
+    frame, two equal phones run together) no frame is marked."""
+    mask = np.zeros(len(labels), bool)
+    speech = labels != PHONE_INDEX[SILENCE]
+    change = np.flatnonzero(np.diff(labels) != 0) + 1
+    starts = np.concatenate(([0], change))
+    ends = np.concatenate((change, [len(labels)]))
+    runs = [(a, b) for a, b in zip(starts, ends, strict=True) if speech[a]]
+    if len(runs) != n_spoken:
+        return mask
+    for k in positions:
+        a, b = runs[k]
+        mask[a:b] = True
+    return mask
+
+
+def audio_key(path: Path) -> tuple[str, str]:
+    """A take's audio file by engine folder and name: the cached examples keep the path of
+    the run that made them, which may be another run folder's link to the same takes."""
+    return path.parent.name, path.name
+
+
+def swaps_by_audio(manifest: Path) -> dict[tuple[str, str], tuple[tuple[int, ...], int]]:
+    """Each take's swapped positions and its count of spoken phones, by :func:`audio_key`."""
+    out = {}
+    for r in read_manifest(manifest, Counter()):
+        positions = swapped_positions(r)
+        if positions:
+            n_spoken = sum(len(w["spoken"]) for w in r["words"])
+            out[audio_key(manifest.parent / str(r["audio"]))] = (positions, n_spoken)
+    return out
 
 
 def take_labels(take: SynthTake, feats: np.ndarray, acoustic: AcousticModel) -> np.ndarray:

@@ -151,7 +151,7 @@ def _student_data(args: argparse.Namespace, out: Path) -> list[str]:
     if args.clean_synth:
         extra.append("--clean-synth")
     if args.synth_known:
-        extra.append("--synth-known")
+        extra += ["--synth-known", args.synth_known]
     if args.synth_takes:
         from . import synth
 
@@ -316,7 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--n-mels", type=int, metavar="N", help="see distil_whisper --n-mels")
     ap.add_argument("--clean-synth", action="store_true", help="see distil_whisper")
-    ap.add_argument("--synth-known", action="store_true", help="see distil_whisper")
+    ap.add_argument("--synth-known", nargs="?", const="all", choices=("all", "swaps"),
+                    help="see distil_whisper")  # fmt: skip
     ap.add_argument(
         "--plain-folds",
         action="store_true",
