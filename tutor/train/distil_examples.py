@@ -53,6 +53,7 @@ class Example:
     utt_id: str = ""  # the corpus utterance (empty for a synthetic take)
     speed: float = 1.0
     hidden: np.ndarray | None = None  # teacher's hidden layer per label frame (float16)
+    weight: np.ndarray | None = None  # per label frame: how much its loss counts (1 if None)
 
 
 def examples(
@@ -179,25 +180,33 @@ KNOWN_MODES = ("all", "swaps")
 
 
 def synth_examples(
-    manifest: Path, teacher: Path, acoustic: AcousticModel, known: str | None = None
+    manifest: Path,
+    teacher: Path,
+    acoustic: AcousticModel,
+    known: str | None = None,
+    swap_weight: float = 1.0,
 ) -> list[Example]:
     """The manifest's synthetic takes as examples (speed 1; labels always trusted). Their
     soft targets are the teacher's posteriors, except with ``known``: ``"all"`` puts the
     phones each engine was told to say (:func:`known_targets`) on every frame, ``"swaps"``
     only on the frames of the phones said in place of the prompt's. The teacher hears the
     whole word, so it hears some synthetic wrong sounds as the right ones (espeak-ng's
-    "sink" as TH); elsewhere its posteriors teach more than a one-hot label."""
+    "sink" as TH); elsewhere its posteriors teach more than a one-hot label. With
+    ``"swaps"`` those frames' loss counts ``swap_weight`` times (they are about 2 % of the
+    synthetic frames)."""
     swaps = swaps_by_audio(manifest) if known == "swaps" else {}
     out, overridden = [], 0
     for path, feats, soft, labels in synth_targets(manifest, teacher, acoustic):
-        target = soft
+        target, weight = soft, None
         if known == "all":
             target = known_targets(labels)
         elif audio_key(path) in swaps:
             mask = swapped_frames(labels, *swaps[audio_key(path)])
             target = np.where(mask[:, None], known_targets(labels), soft).astype(np.float32)
+            weight = np.where(mask, swap_weight, 1.0).astype(np.float32)
             overridden += int(mask.sum())
-        out.append(Example(load_audio(path).samples, feats.astype(np.float32), target, labels))
+        samples = load_audio(path).samples
+        out.append(Example(samples, feats.astype(np.float32), target, labels, weight=weight))
     print(f"synthetic examples: {len(out)}" + (f" ({overridden} swapped frames taught their "
           "told phone)" if known == "swaps" else ""), file=sys.stderr, flush=True)  # fmt: skip
     return out
@@ -321,6 +330,16 @@ def hidden_batch(items: list[Example], n: int) -> tuple[torch.Tensor, torch.Tens
             target[j, :m] = torch.from_numpy(e.hidden[:m].astype(np.float32))
             mask[j, :m] = True
     return target, mask
+
+
+def frame_weights(items: list[Example], n: int) -> torch.Tensor:
+    """How much each of ``n`` label frames of each item counts in the loss, ``(batch, n)``."""
+    out = torch.ones(len(items), n)
+    for j, e in enumerate(items):
+        if e.weight is not None:
+            m = min(n, len(e.weight))
+            out[j, :m] = torch.from_numpy(e.weight[:m])
+    return out
 
 
 def untrusted_out(items: list[Example], hard: torch.Tensor) -> torch.Tensor:

@@ -81,6 +81,7 @@ from .distil_examples import (
     Example,
     batch_of,
     examples,
+    frame_weights,
     hidden_batch,
     in_class,
     noisy_copy,
@@ -157,14 +158,21 @@ def save_state(ckpt: Path, parts: dict[str, Stateful], epoch: int) -> None:
 
 
 def kd_and_ce(
-    logp: torch.Tensor, soft: torch.Tensor, hard: torch.Tensor, ce_labels: torch.Tensor
+    logp: torch.Tensor,
+    soft: torch.Tensor,
+    hard: torch.Tensor,
+    ce_labels: torch.Tensor,
+    weights: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Soft-target cross-entropy over the labelled frames (``hard >= 0``), and the hard-label
-    loss on ``ce_labels`` (-100 where a label must not teach)."""
-    mask = (hard >= 0).float()
+    loss on ``ce_labels`` (-100 where a label must not teach); ``weights`` per frame."""
+    mask = (hard >= 0).float() * (1.0 if weights is None else weights)
     kd = ((-(soft * logp).sum(-1)) * mask).sum() / mask.sum()
-    ce = F.nll_loss(logp.reshape(-1, len(PHONE_SET)), ce_labels.reshape(-1))
-    return kd, ce
+    if weights is None:
+        return kd, F.nll_loss(logp.reshape(-1, len(PHONE_SET)), ce_labels.reshape(-1))
+    per_frame = F.nll_loss(logp.transpose(1, 2), ce_labels, reduction="none")
+    teach = (ce_labels >= 0).float() * weights
+    return kd, (per_frame * teach).sum() / teach.sum().clamp(min=1e-8)
 
 
 def step(
@@ -197,9 +205,13 @@ def train(
     feature_distil: float = 0.0,
     warp: bool = False,
     noisy_synthetic: bool = True,
+    init: Path | None = None,
+    max_lr: float = 2e-3,
 ) -> ConvPhoneNet:
     torch.manual_seed(seed)
     net = ConvPhoneNet(config)
+    if init is not None:  # fine-tune a finished student (its checkpoint's weights)
+        net.load_state_dict(torch.load(init, weights_only=False)["model"])
     # feature distillation: a 1x1 projection from the student's last block to the teacher's
     # hidden layer, used in training only (the exported net has no trace of it); made only
     # when asked, so the other recipes draw the same random numbers as before
@@ -208,14 +220,15 @@ def train(
         dim = next(e.hidden.shape[1] for e in data if e.hidden is not None)
         project = torch.nn.Conv1d(config.channels, dim, 1)
     params = [*net.parameters(), *(project.parameters() if project is not None else [])]
-    opt = torch.optim.AdamW(params, lr=2e-3, weight_decay=1e-2)
+    opt = torch.optim.AdamW(params, lr=max_lr, weight_decay=1e-2)
     batch = 16
     steps = epochs * -(-len(data) // batch)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=steps)
     parts: dict[str, Stateful] = {"model": net, "opt": opt, "sched": sched}
     if project is not None:
         parts["project"] = project
     start = load_state(out / "ckpt.pt", parts)
+    swap_weighted = any(e.weight is not None for e in data)
     order_rng = np.random.default_rng(seed)
     lengths = np.array([len(e.feats) for e in data])
     sources = [e.samples for e in data]
@@ -244,7 +257,8 @@ def train(
             logp = torch.log_softmax(net.out(h).transpose(1, 2), dim=-1)
             n = min(logp.shape[1], soft.shape[1])
             logp, soft, hard = logp[:, :n], soft[:, :n], hard[:, :n]
-            kd, ce = kd_and_ce(logp, soft, hard, untrusted_out(items, hard)[:, :n])
+            weights = frame_weights(items, n) if swap_weighted else None
+            kd, ce = kd_and_ce(logp, soft, hard, untrusted_out(items, hard)[:, :n], weights)
             loss = w * kd + (1 - w) * ce
             if project is not None:
                 target, mask = hidden_batch(items, n)
@@ -343,6 +357,14 @@ def main(argv: list[str] | None = None) -> int:
         "the prompt's)",
     )
     ap.add_argument(
+        "--swap-weight",
+        type=float,
+        default=1.0,
+        help="with --synth-known swaps: how much a swapped phone's frames count in the loss",
+    )
+    ap.add_argument("--init", type=Path, help="start from this finished student's ckpt.pt")
+    ap.add_argument("--max-lr", type=float, default=2e-3, help="the one-cycle schedule's peak")
+    ap.add_argument(
         "--clean-synth",
         action="store_true",
         help="synthetic takes are never heard through the classroom (--noisy copies only "
@@ -437,7 +459,9 @@ def main(argv: list[str] | None = None) -> int:
         train_utts = [u for u in train_utts if speaker_fold(u.speaker, folds) != fold]
     train_ex = examples(train_utts, args.teacher, acoustic, SPEEDS, args.trusted_labels)
     if args.synth:
-        train_ex += synth_examples(args.synth, args.teacher, acoustic, args.synth_known)
+        train_ex += synth_examples(
+            args.synth, args.teacher, acoustic, args.synth_known, args.swap_weight
+        )
     if args.feature_distil > 0:
         train_ex = with_teacher_hidden(train_ex, args.teacher)
     valid_ex = examples([u for u in utts if u.speaker in valid], args.teacher, acoustic, (1.0,))
@@ -447,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
         train_ex, args.out, args.epochs, args.kd_start, args.kd_end,
         config, args.noisy, features, args.confusion_margin,
         masking=args.spec_augment, feature_distil=args.feature_distil, warp=args.vtlp,
-        noisy_synthetic=not args.clean_synth,
+        noisy_synthetic=not args.clean_synth, init=args.init, max_lr=args.max_lr,
     )  # fmt: skip
     if args.self_distil:
         net = self_distil(net, train_ex, args.out, args.self_distil, args.noisy, features)
@@ -458,7 +482,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = {"student": config.to_dict(), "teacher": "whisper-base encoder + phone model",
                 "epochs": args.epochs, "kd_weight": [args.kd_start, args.kd_end],
                 "speeds": SPEEDS, "noisy": args.noisy, "clean_synth": args.clean_synth,
-                "synth_known": args.synth_known,
+                "synth_known": args.synth_known, "swap_weight": args.swap_weight,
+                "init": str(args.init) if args.init else None, "max_lr": args.max_lr,
                 "confusion_margin": args.confusion_margin,
                 "trusted_labels": args.trusted_labels,
                 "left_out_fold": args.leave_out,
