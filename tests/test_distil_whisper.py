@@ -28,6 +28,7 @@ from tutor.train.distil_whisper import (  # noqa: E402
     CONFUSION_MARGIN,
     confusion_hinge,
     feature_loss,
+    kd_and_ce,
 )
 
 
@@ -213,6 +214,35 @@ def test_synth_known_swaps_teaches_the_told_phone_only_where_a_sound_was_swapped
     assert best[1] == best[2] == PHONE_INDEX["S"]  # the swapped phone: what was said
     untouched = [0, 3, 4, 5, 6, 7, 8, 9]
     assert (best[untouched] == PHONE_INDEX["TH"]).all()  # elsewhere the teacher's posteriors
+    (weighted,) = synth_examples(tmp_path / "manifest.jsonl", tmp_path, None, "swaps", 10.0)  # type: ignore[arg-type]
+    assert weighted.weight is not None
+    assert weighted.weight.tolist() == [1, 10, 10, 1, 1, 1, 1, 1, 1, 1]
+
+
+def test_frame_weights_scale_a_frames_share_of_both_losses() -> None:
+    import torch
+
+    from tutor.train.distil_examples import Example, frame_weights
+
+    labels = np.array([PHONE_INDEX["S"], PHONE_INDEX["TH"]])
+    flat = np.zeros((2, 4), np.float32)
+    items = [Example(flat, flat, flat, labels, weight=np.array([5.0, 1.0], np.float32)),
+             Example(flat, flat, flat, labels)]  # fmt: skip
+    weights = frame_weights(items, 3)
+    assert weights.tolist() == [[5.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+    # the student hears S on both frames; the teacher and the labels say S then TH
+    logp = torch.log_softmax(torch.zeros(1, 2, len(PHONE_SET)), -1).clone()
+    logp[0, :, PHONE_INDEX["S"]] = -0.05
+    logp[0, :, PHONE_INDEX["TH"]] = -5.0
+    soft = torch.zeros(1, 2, len(PHONE_SET))
+    soft[0, 0, PHONE_INDEX["S"]] = soft[0, 1, PHONE_INDEX["TH"]] = 1.0
+    hard = torch.tensor([[PHONE_INDEX["S"], PHONE_INDEX["TH"]]])
+    kd, ce = kd_and_ce(logp, soft, hard, hard)
+    same = kd_and_ce(logp, soft, hard, hard, torch.ones(1, 2))
+    assert torch.allclose(kd, same[0]) and torch.allclose(ce, same[1])
+    kd_right, ce_right = kd_and_ce(logp, soft, hard, hard, torch.tensor([[10.0, 1.0]]))
+    kd_wrong, ce_wrong = kd_and_ce(logp, soft, hard, hard, torch.tensor([[1.0, 10.0]]))
+    assert kd_right < kd < kd_wrong and ce_right < ce < ce_wrong
 
 
 def test_prefetched_batches_draw_the_same_random_numbers_in_the_same_order() -> None:
@@ -241,3 +271,28 @@ def test_a_failing_batch_stops_the_prefetched_loop_with_its_error() -> None:
         for k in prefetched(make, list(range(6))):
             seen.append(k)
     assert seen == [0, 1, 2]
+
+
+def test_a_fine_tune_starts_from_the_finished_students_weights(tmp_path) -> None:
+    from tutor.train.distil_examples import Example
+    from tutor.train.distil_whisper import train
+    from tutor.train.models import ConvNetConfig, ConvPhoneNet
+
+    config = ConvNetConfig(channels=8, blocks=1)
+    torch.manual_seed(7)
+    finished = ConvPhoneNet(config)
+    torch.save({"model": finished.state_dict()}, tmp_path / "finished.pt")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, len(PHONE_SET), 10)
+    data = [Example(np.zeros(1600, np.float32), rng.normal(size=(20, 40)).astype(np.float32),
+                    np.log(np.full((10, len(PHONE_SET)), 1 / len(PHONE_SET), np.float32)),
+                    labels)]  # fmt: skip
+    tuned = train(data, tmp_path / "a", 1, 0.5, 0.5, config, init=tmp_path / "finished.pt",
+                  max_lr=1e-9)  # fmt: skip
+    fresh = train(data, tmp_path / "b", 1, 0.5, 0.5, config, max_lr=1e-9)
+    weights = list(finished.named_parameters())  # not the norms' running statistics
+    tuned_state, fresh_state = dict(tuned.named_parameters()), dict(fresh.named_parameters())
+    assert all(torch.allclose(p, tuned_state[n], atol=1e-5) for n, p in weights)
+    assert not all(torch.allclose(p, fresh_state[n], atol=1e-5) for n, p in weights)
