@@ -197,11 +197,11 @@ def synth_examples(
     swaps = swaps_by_audio(manifest) if known == "swaps" else {}
     out, overridden = [], 0
     for path, feats, soft, labels in synth_targets(manifest, teacher, acoustic):
-        target, weight = soft, None
+        target, weight, swap = soft, None, swaps.get(audio_key(path))
         if known == "all":
             target = known_targets(labels)
-        elif audio_key(path) in swaps:
-            mask = swapped_frames(labels, *swaps[audio_key(path)])
+        elif swap is not None:
+            mask = swapped_frames(labels, *swap)
             target = np.where(mask[:, None], known_targets(labels), soft).astype(np.float32)
             weight = np.where(mask, swap_weight, 1.0).astype(np.float32)
             overridden += int(mask.sum())

@@ -226,21 +226,22 @@ def _borrowed_knee(
     knee_file: Path,
     line: float,
 ) -> None:
-    """The borrowed head's knee lowered (:func:`tutor.train.phone_knee.refine_knee`, through
-    the engine on the INT8 copies) until this student's false alarms are under the ceiling;
-    cached in ``knee_file``. A new knee makes the INT8 pair's cached benches stale."""
+    """The borrowed head's knee lowered (:func:`tutor.train.phone_knee.refined_knee`,
+    through the engine on the INT8 copies) until this student's false alarms are under the
+    ceiling; cached in ``knee_file``. A new knee makes the INT8 pair's cached benches stale."""
     import onnx
 
     from .head_mix import knee_of, with_knee
 
     head = student / "head.onnx"
-    if knee_file.is_file() and json.loads(knee_file.read_text()).get("line") == line:
-        onnx.save(with_knee(onnx.load(head), json.loads(knee_file.read_text())["knee"]), head)
-        return
 
     def apply(value: float) -> None:
         onnx.save(with_knee(onnx.load(head), value), head)
 
+    cached = json.loads(knee_file.read_text()) if knee_file.is_file() else {}
+    if cached.get("line") == line:
+        apply(cached["knee"])
+        return
     knee = refined_knee(knee_of(onnx.load(head)), apply, int8_copies, valid, FALSE_ALARMS)
     knee_file.write_text(json.dumps({**knee.__dict__, "line": line}) + "\n")
     for stale in knee_file.parent.glob("bench_int8*.json"):
