@@ -92,10 +92,14 @@ def test_swapped_positions_count_the_spoken_phones_after_inserted_and_dropped_on
     assert swapped_positions({"words": "garbage"}) == ()
 
 
-def test_swapped_frames_mark_the_swapped_run_or_nothing_when_runs_do_not_count_up() -> None:
+def test_swapped_frames_mark_the_swapped_phone_even_between_equal_neighbours() -> None:
     from tutor.train.synth_teacher import swapped_frames
 
     labels = np.array([PHONE_INDEX[p] for p in ["SIL", "W", "W", "EH", "R", "R", "IY", "SIL"]])
-    assert swapped_frames(labels, (0,), 4).tolist() == [0, 1, 1, 0, 0, 0, 0, 0]
-    assert swapped_frames(labels, (3,), 4).nonzero()[0].tolist() == [6]
-    assert not swapped_frames(labels, (0,), 5).any()  # a phone lost between frames
+    spoken = ("W", "EH", "R", "IY1")
+    assert swapped_frames(labels, (0,), spoken).tolist() == [0, 1, 1, 0, 0, 0, 0, 0]
+    assert swapped_frames(labels, (3,), spoken).nonzero()[0].tolist() == [6]
+    # "S S" run together ("this sink"): the run is shared, the second S gets its half
+    labels = np.array([PHONE_INDEX[p] for p in ["SIL", "IH", "S", "S", "S", "S", "IH", "SIL"]])
+    assert swapped_frames(labels, (2,), ("IH", "S", "S", "IH")).nonzero()[0].tolist() == [4, 5]
+    assert not swapped_frames(labels, (0,), ("W", "EH", "R")).any()  # labels of another take

@@ -29,6 +29,7 @@ from tutor.scoring.features import log_mel
 from tutor.scoring.model import AcousticModel
 from tutor.scoring.phones import PHONE_INDEX, SILENCE
 
+from .acoustic import phone_positions
 from .mispronounce import PhoneError, spoken_with_origin
 from .models import output_frames
 from .synth_data import frame_labels, manifest_hash, parse_segments, read_manifest
@@ -79,23 +80,15 @@ def swapped_positions(record: dict) -> tuple[int, ...]:
     return tuple(k for k, e in enumerate(spoken) if e is not None and e.kind == "substitution")
 
 
-def swapped_frames(labels: np.ndarray, positions: Sequence[int], n_spoken: int) -> np.ndarray:
-    """Which frames of a take's ``labels`` lie on its swapped phones (``positions`` among
-    ``n_spoken`` spoken phones). The labels' runs of one phone between silences are the
-    spoken phones in order; where they do not count ``n_spoken`` (a phone too short for a
-    frame, two equal phones run together) no frame is marked."""
-    mask = np.zeros(len(labels), bool)
-    speech = labels != PHONE_INDEX[SILENCE]
-    change = np.flatnonzero(np.diff(labels) != 0) + 1
-    starts = np.concatenate(([0], change))
-    ends = np.concatenate((change, [len(labels)]))
-    runs = [(a, b) for a, b in zip(starts, ends, strict=True) if speech[a]]
-    if len(runs) != n_spoken:
-        return mask
-    for k in positions:
-        a, b = runs[k]
-        mask[a:b] = True
-    return mask
+def swapped_frames(
+    labels: np.ndarray, positions: Sequence[int], spoken: Sequence[str]
+) -> np.ndarray:
+    """Which frames of a take's ``labels`` lie on its swapped phones (``positions`` among the
+    ``spoken`` phones); nothing is marked where the labels do not follow ``spoken``."""
+    pos = phone_positions(labels, spoken)
+    if pos is None:
+        return np.zeros(len(labels), bool)
+    return np.isin(pos, list(positions))
 
 
 def audio_key(path: Path) -> tuple[str, str]:
@@ -104,14 +97,16 @@ def audio_key(path: Path) -> tuple[str, str]:
     return path.parent.name, path.name
 
 
-def swaps_by_audio(manifest: Path) -> dict[tuple[str, str], tuple[tuple[int, ...], int]]:
-    """Each take's swapped positions and its count of spoken phones, by :func:`audio_key`."""
+def swaps_by_audio(
+    manifest: Path,
+) -> dict[tuple[str, str], tuple[tuple[int, ...], tuple[str, ...]]]:
+    """Each take's swapped positions and its spoken phones, by :func:`audio_key`."""
     out = {}
     for r in read_manifest(manifest, Counter()):
         positions = swapped_positions(r)
         if positions:
-            n_spoken = sum(len(w["spoken"]) for w in r["words"])
-            out[audio_key(manifest.parent / str(r["audio"]))] = (positions, n_spoken)
+            spoken = tuple(p for w in r["words"] for p in w["spoken"])
+            out[audio_key(manifest.parent / str(r["audio"]))] = (positions, spoken)
     return out
 
 
