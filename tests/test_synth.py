@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 import shutil
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from tutor.train.mispronounce import (
     EPENTHETIC_VOWEL,
     PhoneError,
     apply_errors,
+    balanced,
     candidates,
+    confusion,
     mispronounce,
     mispronounce_word,
 )
@@ -171,6 +174,25 @@ def test_word_without_applicable_rule_is_left_alone():
     assert PhoneError.from_dict(record).to_dict() == record
 
 
+def test_balanced_errors_come_from_rare_confusions_as_often_as_common_ones():
+    words = [["TH", "IH1", "NG", "K"]] + [["N", "OW1"]] * 20  # TH: once, N: twenty times
+    weight = balanced(words)
+    by_confusion = {confusion(c): weight(c) for w in words for c in candidates(w)}
+    assert by_confusion["TH>S"] == 1.0 and by_confusion["N>NG"] == pytest.approx(1 / 20)
+    assert confusion(candidates(["B", "UH1", "K"])[-1]) == "insertion"
+
+    def picked(weight):  # which word of "no ... no think" each seed mispronounces
+        return Counter(
+            mispronounce(words, np.random.default_rng(s), weight=weight)[1][0].word_index == 0
+            for s in range(200)
+        )[True]
+
+    assert picked(None) < 30 < 120 < picked(weight)  # uniform: 1 in 21; balanced: most
+    spoken, errors = mispronounce(words, np.random.default_rng(0), 30, weight=weight,
+                                  spare=frozenset({0}))  # fmt: skip
+    assert errors and spoken[0] == words[0] and all(e.word_index for e in errors)
+
+
 # -- labels ----------------------------------------------------------------------------------
 
 
@@ -202,70 +224,15 @@ def test_plan_is_deterministic_and_mixes_errors():
         synth.plan(texts, engines=["sam"])
 
 
-# -- festival --------------------------------------------------------------------------------
+def test_balanced_plan_says_the_rare_confusions_and_spares_the_kept_words():
+    texts = ["no nine think now", "nine no thank net", "very nice noon"] * 20
+    kw = {"engines": ["flite", "espeak"], "seed": 1, "mispronounce_rate": 1.0}
+    plain, even = synth.plan(texts, **kw), synth.plan(texts, **kw, balance=True)
+    spared = synth.plan(texts, **kw, balance=True, spare=frozenset({"think", "very"}))
 
+    def th(items):
+        return sum(e.from_ == "TH" for i in items for e in i.errors)
 
-@needs_festival
-def test_festival_timings_match_audio_and_mispronunciation_is_spoken(tmp_path):
-    item = _item(
-        {"think": "TH IH1 NG K", "about": "AH0 B AW1 T", "it": "IH1 T"},
-        {"think": "S IH1 NG K"},
-        [PhoneError(0, 0, "substitution", "TH", "S")],
-    )
-    rendered = Festival().render([item], tmp_path)[0]
-    assert not isinstance(rendered, Exception), rendered
-    duration = rendered.samples.size / synth.RATE
-    assert rendered.reported_end == pytest.approx(duration, abs=0.1)
-    assert rendered.segments[-1][2] == pytest.approx(duration, abs=1e-3)
-    assert rendered.phones == ["S", "IH", "NG", "K", "AH", "B", "AW", "T", "IH", "T"]
-    reconcile(item, rendered.phones)
-    starts = [s for _, s, _ in rendered.segments]
-    assert starts == sorted(starts) and all(e > s for _, s, e in rendered.segments)
-    assert rendered.segments[0][0] == SILENCE
-
-
-@needs_festival
-def test_synthesise_writes_manifest_and_resumes(tmp_path):
-    items = synth.plan(["we call it bear", "book"], engines=["festival"], seed=0,
-                       mispronounce_rate=0.0)  # fmt: skip
-    manifest = synth.synthesise(items, tmp_path, progress=False)
-    records = [json.loads(line) for line in manifest.read_text().splitlines()]
-    assert {r["id"] for r in records} == {i.id for i in items}
-    for r in records:
-        assert set(r) == {"id", "audio", "text", "engine", "voice", "words", "segments", "errors"}
-        info = sf.info(tmp_path / r["audio"])
-        assert (info.samplerate, info.channels) == (16000, 1)
-        assert r["segments"][-1][2] == pytest.approx(info.duration, abs=1e-3)
-        spoken = [split_stress(p)[0] for w in r["words"] for p in w["spoken"]]
-        assert [p for p, _, _ in r["segments"] if p != SILENCE] == spoken
-    before = manifest.read_text()
-    synth.synthesise(items, tmp_path, progress=False)  # everything done: nothing added
-    assert manifest.read_text() == before
-
-
-@needs_espeak
-def test_espeak_says_the_requested_phones(tmp_path):
-    item = _item({"think": "TH IH1 NG K", "the": "DH AH0", "right": "R AY1 T"},
-                 engine="espeak", voice="en-us")  # fmt: skip
-    rendered = synth.Espeak().render_one(item, tmp_path)
-    assert rendered.segments is None and rendered.samples.size > 0.4 * synth.RATE
-    reconcile(item, rendered.phones)
-
-
-# -- fixtures --------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", ["festival_think", "festival_sink"])
-def test_fixture_labels_are_consistent(name):
-    meta = json.loads((FIXTURES / f"{name}.json").read_text())
-    info = sf.info(FIXTURES / meta["audio"])
-    assert (info.samplerate, info.channels) == (16000, 1) and info.duration < 3.0
-    assert (FIXTURES / meta["audio"]).stat().st_size < 150_000
-    assert meta["segments"][-1][2] == pytest.approx(info.duration, abs=1e-3)
-    spoken = [split_stress(p)[0] for w in meta["words"] for p in w["spoken"]]
-    assert [p for p, _, _ in meta["segments"] if p != SILENCE] == spoken
-    for e in meta["errors"]:
-        word = meta["words"][e["word_index"]]
-        assert word["spoken"] == apply_errors(word["canonical"], [PhoneError.from_dict(e)])
-    if name == "festival_sink":
-        assert meta["words"][1]["spoken"] == ["S", "IH1", "NG", "K"]
+    assert th(plain) + 5 < th(even)  # N>NG is offered seven times as often as TH>*
+    wrong = {i.words[e.word_index].text for i in spared for e in i.errors}
+    assert "thank" in wrong and not wrong & {"think", "very"}

@@ -11,7 +11,8 @@ Everything is deterministic given the ``numpy.random.Generator`` passed in.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -86,6 +87,24 @@ class Candidate:
     to: str | None
 
 
+Weight = Callable[[Candidate], float]
+
+
+def confusion(c: Candidate) -> str:
+    """The error's family, stress aside: ``"TH>S"``, ``"deletion"``, ``"insertion"``."""
+    if c.kind != "substitution":
+        return c.kind
+    return f"{split_stress(str(c.from_))[0]}>{split_stress(str(c.to))[0]}"
+
+
+def balanced(words: Iterable[Sequence[str]]) -> Weight:
+    """A candidate's weight: one over how often its confusion (:func:`confusion`) is
+    possible in ``words`` (canonical phones), so every confusion gets about as many
+    errors. Uniform choice follows the texts: "TH>S" is rare (TH is), "N>NG" common."""
+    counts = Counter(confusion(c) for w in words for c in candidates(w))
+    return lambda c: 1.0 / counts.get(confusion(c), 1)
+
+
 def _with_stress(base: str, like: str) -> str:
     """``base`` carrying the stress digit of ``like`` when both are vowels."""
     _, stress = split_stress(like)
@@ -151,16 +170,21 @@ def spoken_with_origin(
 
 
 def mispronounce_word(
-    canonical: Sequence[str], rng: np.random.Generator, word_index: int = 0, max_errors: int = 1
+    canonical: Sequence[str],
+    rng: np.random.Generator,
+    word_index: int = 0,
+    max_errors: int = 1,
+    weight: Weight | None = None,
 ) -> tuple[list[str], list[PhoneError]]:
     """Up to ``max_errors`` errors on different phones of one word; ``(spoken, errors)``.
+    Each error is drawn with probability in proportion to ``weight`` (uniform if None).
 
     A word with no applicable rule comes back unchanged with no errors.
     """
     pool = candidates(canonical)
     chosen: list[Candidate] = []
     used: set[int] = set()
-    for index in rng.permutation(len(pool)):
+    for index in _order(pool, rng, weight):
         c = pool[int(index)]
         if c.canonical_index in used:
             continue
@@ -175,23 +199,40 @@ def mispronounce_word(
     return apply_errors(canonical, errors), errors
 
 
+def _order(pool: Sequence[Candidate], rng: np.random.Generator, weight: Weight | None) -> list:
+    """The candidates' indices in a random order, drawn by ``weight`` without replacement."""
+    if weight is None or not pool:
+        return list(rng.permutation(len(pool)))
+    w = np.array([weight(c) for c in pool], float)
+    return list(rng.choice(len(pool), size=len(pool), replace=False, p=w / w.sum()))
+
+
 def mispronounce(
     words: Sequence[Sequence[str]],
     rng: np.random.Generator,
     n_words: int = 1,
     max_errors_per_word: int = 1,
+    weight: Weight | None = None,
+    spare: frozenset[int] = frozenset(),
 ) -> tuple[list[list[str]], list[PhoneError]]:
     """Mispronounce up to ``n_words`` of an utterance's words.
 
     ``words`` holds the canonical phones of each word.  Returns the spoken phones of every
     word and the error records, sorted by word then phone.  Words with no applicable rule
-    are never picked, so fewer than ``n_words`` may change.
+    and the word indices in ``spare`` are never picked, so fewer than ``n_words`` may
+    change. With ``weight`` a word is picked in proportion to its candidates' total weight
+    and its errors by their own (:func:`balanced`).
     """
     spoken = [list(w) for w in words]
-    eligible = [i for i, w in enumerate(words) if candidates(w)]
-    picked = sorted(int(i) for i in rng.permutation(eligible)[:n_words]) if eligible else []
+    eligible = [i for i, w in enumerate(words) if candidates(w) and i not in spare]
+    if weight is None or not eligible:
+        picked = sorted(int(i) for i in rng.permutation(eligible)[:n_words]) if eligible else []
+    else:
+        w = np.array([sum(map(weight, candidates(words[i]))) for i in eligible], float)
+        k = min(n_words, len(eligible))
+        picked = sorted(int(eligible[j]) for j in rng.choice(len(eligible), k, False, w / w.sum()))
     errors: list[PhoneError] = []
     for i in picked:
-        spoken[i], word_errors = mispronounce_word(words[i], rng, i, max_errors_per_word)
+        spoken[i], word_errors = mispronounce_word(words[i], rng, i, max_errors_per_word, weight)
         errors.extend(word_errors)
     return spoken, errors

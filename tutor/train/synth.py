@@ -41,7 +41,7 @@ import numpy as np
 import soundfile as sf
 
 from tutor.scoring.lexicon import Lexicon
-from tutor.train.mispronounce import PhoneError, mispronounce
+from tutor.train.mispronounce import PhoneError, balanced, mispronounce
 
 from .synth_engines import ENGINES, Engine, Espeak, Festival, Flite
 from .synth_items import RATE, Rendered, SynthError, SynthItem, WordSpec
@@ -117,12 +117,19 @@ def plan(
     mispronounce_rate: float = 0.25,
     lexicon: Lexicon | None = None,
     prefix: str = "syn",
+    balance: bool = False,
+    spare: frozenset[str] = frozenset(),
 ) -> list[SynthItem]:
     """One item per text (in shuffled order): engines take turns, each cycling through its
     voices; canonical phones come from the lexicon, and with probability
-    ``mispronounce_rate`` the item gets labelled learner errors."""
+    ``mispronounce_rate`` the item gets labelled learner errors: with ``balance`` every
+    confusion about as often (:func:`tutor.train.mispronounce.balanced`), never on the
+    words in ``spare`` (those kept unseen said wrong, for a check that says them so)."""
     lexicon = lexicon or Lexicon.default()
     rng = np.random.default_rng(seed)
+    weight = None
+    if balance:
+        weight = balanced(lexicon.lookup(w)[0] for t in texts for w in _clean_words(t) or [])
     choices = _engine_choices(engines)
     order = rng.permutation(len(texts))
     items = []
@@ -137,7 +144,10 @@ def plan(
         spoken: list[list[str]] = [list(c) for c in canonical]
         errors: list[PhoneError] = []
         if rng.random() < mispronounce_rate:
-            spoken, errors = mispronounce(canonical, rng, n_words=1 + int(len(words) > 4))
+            spared = frozenset(i for i, w in enumerate(words) if w in spare)
+            spoken, errors = mispronounce(
+                canonical, rng, n_words=1 + int(len(words) > 4), weight=weight, spare=spared
+            )
             said: dict[str, list[str]] = {}
             if any(said.setdefault(w, s) != s for w, s in zip(words, spoken, strict=True)):
                 # One lexicon entry per word form: a repeated word must be said one way.
@@ -257,6 +267,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--sentences", type=int, default=2000, help="sentence utterances")
     p.add_argument("--engines", default="festival,flite,espeak")
     p.add_argument("--mispronounce", type=float, default=0.25, help="share with errors")
+    p.add_argument(
+        "--balance",
+        action="store_true",
+        help="draw the errors so that every confusion comes about as often (TH>S as N>NG)",
+    )
+    p.add_argument(
+        "--spare",
+        default="",
+        metavar="WORDS",
+        help="comma-separated words never said wrong (kept unseen for the trust tests)",
+    )
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
@@ -279,6 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             engines=[e.strip() for e in args.engines.split(",") if e.strip()],
             seed=args.seed,
             mispronounce_rate=args.mispronounce,
+            balance=args.balance,
+            spare=frozenset(w.strip().lower() for w in args.spare.split(",") if w.strip()),
         )
         manifest = synthesise(items, out, workers=args.workers)
     except (SynthError, ValueError) as exc:
