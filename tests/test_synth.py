@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -236,3 +236,72 @@ def test_balanced_plan_says_the_rare_confusions_and_spares_the_kept_words():
     assert th(plain) + 5 < th(even)  # N>NG is offered seven times as often as TH>*
     wrong = {i.words[e.word_index].text for i in spared for e in i.errors}
     assert "thank" in wrong and not wrong & {"think", "very"}
+
+
+# -- festival --------------------------------------------------------------------------------
+
+
+@needs_festival
+def test_festival_timings_match_audio_and_mispronunciation_is_spoken(tmp_path):
+    item = _item(
+        {"think": "TH IH1 NG K", "about": "AH0 B AW1 T", "it": "IH1 T"},
+        {"think": "S IH1 NG K"},
+        [PhoneError(0, 0, "substitution", "TH", "S")],
+    )
+    rendered = Festival().render([item], tmp_path)[0]
+    assert not isinstance(rendered, Exception), rendered
+    duration = rendered.samples.size / synth.RATE
+    assert rendered.reported_end == pytest.approx(duration, abs=0.1)
+    assert rendered.segments[-1][2] == pytest.approx(duration, abs=1e-3)
+    assert rendered.phones == ["S", "IH", "NG", "K", "AH", "B", "AW", "T", "IH", "T"]
+    reconcile(item, rendered.phones)
+    starts = [s for _, s, _ in rendered.segments]
+    assert starts == sorted(starts) and all(e > s for _, s, e in rendered.segments)
+    assert rendered.segments[0][0] == SILENCE
+
+
+@needs_festival
+def test_synthesise_writes_manifest_and_resumes(tmp_path):
+    items = synth.plan(["we call it bear", "book"], engines=["festival"], seed=0,
+                       mispronounce_rate=0.0)  # fmt: skip
+    manifest = synth.synthesise(items, tmp_path, progress=False)
+    records = [json.loads(line) for line in manifest.read_text().splitlines()]
+    assert {r["id"] for r in records} == {i.id for i in items}
+    for r in records:
+        assert set(r) == {"id", "audio", "text", "engine", "voice", "words", "segments", "errors"}
+        info = sf.info(tmp_path / r["audio"])
+        assert (info.samplerate, info.channels) == (16000, 1)
+        assert r["segments"][-1][2] == pytest.approx(info.duration, abs=1e-3)
+        spoken = [split_stress(p)[0] for w in r["words"] for p in w["spoken"]]
+        assert [p for p, _, _ in r["segments"] if p != SILENCE] == spoken
+    before = manifest.read_text()
+    synth.synthesise(items, tmp_path, progress=False)  # everything done: nothing added
+    assert manifest.read_text() == before
+
+
+@needs_espeak
+def test_espeak_says_the_requested_phones(tmp_path):
+    item = _item({"think": "TH IH1 NG K", "the": "DH AH0", "right": "R AY1 T"},
+                 engine="espeak", voice="en-us")  # fmt: skip
+    rendered = synth.Espeak().render_one(item, tmp_path)
+    assert rendered.segments is None and rendered.samples.size > 0.4 * synth.RATE
+    reconcile(item, rendered.phones)
+
+
+# -- fixtures --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["festival_think", "festival_sink"])
+def test_fixture_labels_are_consistent(name):
+    meta = json.loads((FIXTURES / f"{name}.json").read_text())
+    info = sf.info(FIXTURES / meta["audio"])
+    assert (info.samplerate, info.channels) == (16000, 1) and info.duration < 3.0
+    assert (FIXTURES / meta["audio"]).stat().st_size < 150_000
+    assert meta["segments"][-1][2] == pytest.approx(info.duration, abs=1e-3)
+    spoken = [split_stress(p)[0] for w in meta["words"] for p in w["spoken"]]
+    assert [p for p, _, _ in meta["segments"] if p != SILENCE] == spoken
+    for e in meta["errors"]:
+        word = meta["words"][e["word_index"]]
+        assert word["spoken"] == apply_errors(word["canonical"], [PhoneError.from_dict(e)])
+    if name == "festival_sink":
+        assert meta["words"][1]["spoken"] == ["S", "IH1", "NG", "K"]
