@@ -67,3 +67,16 @@ def test_a_short_piper_word_gets_a_recordings_silence_around_it() -> None:
     audio = piper_take(cast(VoiceInfo, Short()), "sink")
     assert audio.duration == pytest.approx(0.2 + 2 * PIPER_PAD_S, abs=1e-3)
     assert not audio.samples[:100].any() and audio.samples[3000:3100].all()
+
+
+def test_the_report_names_each_correct_reading_that_is_not_all_green(
+    scoring_models: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import tutor.train.voice_check as voice_check
+
+    noise = np.random.default_rng(1).normal(0, 0.1, 16000).astype(np.float32)
+    monkeypatch.setattr(voice_check, "voices", lambda: {"noise": lambda t: Audio(noise, 16000)})
+    assert voice_check.main([str(scoring_models)]) == 0
+    out = capsys.readouterr().out
+    assert f"correct readings all green 0/{len(CASES)}" in out  # noise is refused: none green
+    assert "refused or not all green: noise: think; noise: very; noise: ship" in out

@@ -183,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{totals['named']}, both {totals['flagged_and_named']}, scored below the right "
               f"reading {totals['below_right']}; correct readings all "
               f"green {totals['correct_all_green']}/{totals['correct_readings']}")  # fmt: skip
+        if not_green := [reading for reading, green in right.items() if not green]:
+            print("  correct readings refused or not all green: " + "; ".join(not_green))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 0
