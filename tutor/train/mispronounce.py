@@ -230,7 +230,8 @@ def mispronounce(
     else:
         w = np.array([sum(map(weight, candidates(words[i]))) for i in eligible], float)
         k = min(n_words, len(eligible))
-        picked = sorted(int(eligible[j]) for j in rng.choice(len(eligible), k, False, w / w.sum()))
+        draw = rng.choice(len(eligible), size=k, replace=False, p=w / w.sum())
+        picked = sorted(int(eligible[j]) for j in draw)
     errors: list[PhoneError] = []
     for i in picked:
         spoken[i], word_errors = mispronounce_word(words[i], rng, i, max_errors_per_word, weight)
