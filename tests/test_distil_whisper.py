@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -26,9 +28,11 @@ from tutor.train.distil_examples import (  # noqa: E402
 )
 from tutor.train.distil_whisper import (  # noqa: E402
     CONFUSION_MARGIN,
+    SWAP_MARGIN,
     confusion_hinge,
     feature_loss,
     kd_and_ce,
+    swap_contrast,
 )
 
 
@@ -50,6 +54,26 @@ def test_the_hinge_asks_a_margin_over_confusable_sounds_only() -> None:
     # frames where the teacher hears another phone are left to the KD term
     other = torch.nn.functional.one_hot(torch.tensor([[PHONE_INDEX["S"]]]), len(PHONE_SET))
     assert float(confusion_hinge(_frames("TH", 0.0, "S", 0.0), other.float(), hard)) == 0.0
+
+
+def test_the_swap_contrast_puts_the_said_sound_ahead_of_the_prompts_phone() -> None:
+    from tutor.train.distil_examples import rival_batch
+
+    said = torch.tensor([[PHONE_INDEX["S"]]])
+    prompt = torch.tensor([[PHONE_INDEX["TH"]]])
+    # "sink" for *think*: S only 2 nats ahead of TH costs the rest of the margin
+    close = swap_contrast(_frames("S", 0.0, "TH", -2.0), prompt, said)
+    assert float(close) == pytest.approx(SWAP_MARGIN - 2.0, abs=1e-4)
+    assert float(swap_contrast(_frames("S", 0.0, "TH", -SWAP_MARGIN - 1), prompt, said)) == 0.0
+    # frames that are not a swap (-1) cost nothing, however close the phones are
+    assert float(swap_contrast(_frames("S", 0.0, "TH", 0.0), torch.tensor([[-1]]), said)) == 0.0
+    # the batch's rivals come from each example's own frames, -1 where it has none
+    ex = _tone_example()
+    rival = np.full(len(ex.labels), -1)
+    rival[3:5] = PHONE_INDEX["TH"]
+    rivals = rival_batch([replace(ex, rival=rival), ex], 6)
+    assert rivals[0].tolist() == [-1, -1, -1, PHONE_INDEX["TH"], PHONE_INDEX["TH"], -1]
+    assert (rivals[1] == -1).all()
 
 
 def _tone_example(utt_id: str = "") -> Example:

@@ -103,3 +103,21 @@ def test_swapped_frames_mark_the_swapped_phone_even_between_equal_neighbours() -
     labels = np.array([PHONE_INDEX[p] for p in ["SIL", "IH", "S", "S", "S", "S", "IH", "SIL"]])
     assert swapped_frames(labels, (2,), ("IH", "S", "S", "IH")).nonzero()[0].tolist() == [4, 5]
     assert not swapped_frames(labels, (0,), ("W", "EH", "R")).any()  # labels of another take
+
+
+def test_swapped_prompt_phones_name_the_phone_the_prompt_asked_for_on_the_swap() -> None:
+    from tutor.train.synth_teacher import swapped_origins, swapped_prompt_phones
+
+    record = {"words": [
+        {"canonical": ["TH", "IH1", "NG", "K"], "spoken": ["S", "IH1", "NG", "K"]}],
+        "errors": [
+            {"word_index": 0, "canonical_index": 0, "kind": "substitution",
+             "from": "TH", "to": "S"}]}  # fmt: skip
+    assert swapped_origins(record) == ((0, "TH"),)
+    labels = np.array([PHONE_INDEX[p] for p in ["SIL", "S", "S", "IH", "NG", "K", "SIL"]])
+    spoken = ("S", "IH1", "NG", "K")
+    th = PHONE_INDEX["TH"]
+    assert swapped_prompt_phones(labels, (0,), spoken, ("TH",)).tolist() == [
+        -1, th, th, -1, -1, -1, -1]  # fmt: skip
+    # labels of another take: no frame is marked
+    assert (swapped_prompt_phones(labels, (0,), ("W", "EH"), ("V",)) == -1).all()

@@ -27,7 +27,13 @@ from tutor.scoring.phones import PHONE_SET
 from tutor.scoring.speechocean import LabelledUtterance
 
 from .augment import add_noise, reverberate
-from .synth_teacher import audio_key, swapped_frames, swaps_by_audio, synth_targets
+from .synth_teacher import (
+    audio_key,
+    swapped_frames,
+    swapped_prompt_phones,
+    swaps_by_audio,
+    synth_targets,
+)
 from .teacher_phones import (
     aligned_labels,
     aligned_phone_scores,
@@ -54,6 +60,7 @@ class Example:
     speed: float = 1.0
     hidden: np.ndarray | None = None  # teacher's hidden layer per label frame (float16)
     weight: np.ndarray | None = None  # per label frame: how much its loss counts (1 if None)
+    rival: np.ndarray | None = None  # per label frame: the prompt's phone a swap replaced, or -1
 
 
 def examples(
@@ -197,16 +204,20 @@ def synth_examples(
     swaps = swaps_by_audio(manifest) if known == "swaps" else {}
     out, overridden = [], 0
     for path, feats, soft, labels in synth_targets(manifest, teacher, acoustic):
-        target, weight, swap = soft, None, swaps.get(audio_key(path))
+        target, weight, rival = soft, None, None
+        swap = swaps.get(audio_key(path))
         if known == "all":
             target = known_targets(labels)
         elif swap is not None:
-            mask = swapped_frames(labels, *swap)
+            positions, spoken, prompt = swap
+            mask = swapped_frames(labels, positions, spoken)
             target = np.where(mask[:, None], known_targets(labels), soft).astype(np.float32)
             weight = np.where(mask, swap_weight, 1.0).astype(np.float32)
+            rival = swapped_prompt_phones(labels, positions, spoken, prompt)
             overridden += int(mask.sum())
         samples = load_audio(path).samples
-        out.append(Example(samples, feats.astype(np.float32), target, labels, weight=weight))
+        ex = Example(samples, feats.astype(np.float32), target, labels, weight=weight, rival=rival)
+        out.append(ex)
     print(f"synthetic examples: {len(out)}" + (f" ({overridden} swapped frames taught their "
           "told phone)" if known == "swaps" else ""), file=sys.stderr, flush=True)  # fmt: skip
     return out
@@ -339,6 +350,17 @@ def frame_weights(items: list[Example], n: int) -> torch.Tensor:
         if e.weight is not None:
             m = min(n, len(e.weight))
             out[j, :m] = torch.from_numpy(e.weight[:m])
+    return out
+
+
+def rival_batch(items: list[Example], n: int) -> torch.Tensor:
+    """The prompt's phone under each of ``n`` label frames where a synthetic take said
+    another, ``(batch, n)``, -1 elsewhere."""
+    out = torch.full((len(items), n), -1, dtype=torch.long)
+    for j, e in enumerate(items):
+        if e.rival is not None:
+            m = min(n, len(e.rival))
+            out[j, :m] = torch.from_numpy(e.rival[:m])
     return out
 
 

@@ -48,6 +48,12 @@ hears the aligned phone, its log posterior should beat every sound learners conf
 (:mod:`tutor.scoring.confusions`) by ``CONFUSION_MARGIN`` nats, the contrast the
 substitution check asks of the engine.
 
+With ``--swap-contrast W`` (and ``--synth-known swaps``) the loss gains a second hinge,
+weight W: on a synthetic take's swapped phone the said sound's log posterior should beat the
+prompt's phone by ``SWAP_MARGIN`` nats. That is the margin the engine reads to flag a wrong
+sound; cross-entropy on the said sound alone left espeak-ng's "sink" S ahead of TH by about
+2 nats, under the line the learners' own correct phones set (about 2.8).
+
 With ``--n-mels N`` the student hears N mel bands (Whisper hears 80; the shipped students
 40): finer bands resolve the vowel formants and fricative spectra that tell IY from IH and
 S from SH. The features travel in the model's metadata, so the engine computes them.
@@ -87,6 +93,7 @@ from .distil_examples import (
     noisy_copy,
     prefetched,
     refeatured,
+    rival_batch,
     spec_augment,
     synth_examples,
     untrusted_out,
@@ -99,6 +106,7 @@ from .models import STUDENT, ConvNetConfig, ConvPhoneNet
 SPEEDS = (1.0, 0.9, 1.1)
 Prepared = tuple[list[Example], torch.Tensor, torch.Tensor, torch.Tensor]
 CONFUSION_MARGIN = 2.0  # nats
+SWAP_MARGIN = 4.0  # nats: above the engine's confusion line (2.8-2.9 for the 12-epoch students)
 
 
 def confusion_mask() -> torch.Tensor:
@@ -124,6 +132,17 @@ def confusion_hinge(logp: torch.Tensor, soft: torch.Tensor, hard: torch.Tensor) 
     best = logp.masked_fill(~rivals, float("-inf")).max(-1).values
     gap = torch.relu(CONFUSION_MARGIN - (own - best))
     return gap[ok].mean()
+
+
+def swap_contrast(logp: torch.Tensor, rival: torch.Tensor, hard: torch.Tensor) -> torch.Tensor:
+    """Mean hinge ``relu(SWAP_MARGIN - (log p[said] - log p[prompt's]))`` over the frames of
+    swapped phones (``rival >= 0``, the said phone's label in ``hard``)."""
+    ok = (rival >= 0) & (hard >= 0)
+    if not bool(ok.any()):
+        return logp.sum() * 0.0
+    said = logp.gather(-1, hard.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+    prompt = logp.gather(-1, rival.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+    return torch.relu(SWAP_MARGIN - (said - prompt))[ok].mean()
 
 
 def feature_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -207,6 +226,7 @@ def train(
     noisy_synthetic: bool = True,
     init: Path | None = None,
     max_lr: float = 2e-3,
+    contrast: float = 0.0,
 ) -> ConvPhoneNet:
     torch.manual_seed(seed)
     net = ConvPhoneNet(config)
@@ -266,6 +286,8 @@ def train(
                 loss = loss + feature_distil * feature_loss(pred, target, mask)
             if confusion > 0:
                 loss = loss + confusion * confusion_hinge(logp, soft, hard)
+            if contrast > 0:
+                loss = loss + contrast * swap_contrast(logp, rival_batch(items, n), hard)
             total += step(net, opt, sched, loss)
         save_state(out / "ckpt.pt", parts, epoch + 1)
         print(f"distil epoch {epoch + 1}/{epochs}: teacher weight {w:.2f}, "
@@ -361,6 +383,14 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=1.0,
         help="with --synth-known swaps: how much a swapped phone's frames count in the loss",
+    )
+    ap.add_argument(
+        "--swap-contrast",
+        type=float,
+        default=0.0,
+        metavar="W",
+        help="with --synth-known swaps: weight of a hinge that puts each swapped phone's "
+        f"said sound {SWAP_MARGIN:g} nats ahead of the prompt's phone",
     )
     ap.add_argument("--init", type=Path, help="start from this finished student's ckpt.pt")
     ap.add_argument("--max-lr", type=float, default=2e-3, help="the one-cycle schedule's peak")
@@ -472,6 +502,7 @@ def main(argv: list[str] | None = None) -> int:
         config, args.noisy, features, args.confusion_margin,
         masking=args.spec_augment, feature_distil=args.feature_distil, warp=args.vtlp,
         noisy_synthetic=not args.clean_synth, init=args.init, max_lr=args.max_lr,
+        contrast=args.swap_contrast,
     )  # fmt: skip
     if args.self_distil:
         net = self_distil(net, train_ex, args.out, args.self_distil, args.noisy, features)
@@ -483,6 +514,7 @@ def main(argv: list[str] | None = None) -> int:
                 "epochs": args.epochs, "kd_weight": [args.kd_start, args.kd_end],
                 "speeds": SPEEDS, "noisy": args.noisy, "clean_synth": args.clean_synth,
                 "synth_known": args.synth_known, "swap_weight": args.swap_weight,
+                "swap_contrast": args.swap_contrast,
                 "init": str(args.init) if args.init else None, "max_lr": args.max_lr,
                 "confusion_margin": args.confusion_margin,
                 "trusted_labels": args.trusted_labels,

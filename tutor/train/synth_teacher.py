@@ -27,7 +27,7 @@ from tutor.scoring.audio import load_audio
 from tutor.scoring.errors import AudioError
 from tutor.scoring.features import log_mel
 from tutor.scoring.model import AcousticModel
-from tutor.scoring.phones import PHONE_INDEX, SILENCE
+from tutor.scoring.phones import PHONE_INDEX, SILENCE, base_phone
 
 from .acoustic import phone_positions
 from .mispronounce import PhoneError, spoken_with_origin
@@ -63,9 +63,10 @@ def read_takes(manifest: Path) -> list[SynthTake]:
     return takes
 
 
-def swapped_positions(record: dict) -> tuple[int, ...]:
-    """Where in the record's spoken phones (flat, silence left out) the engine said a
-    substitute for the prompt's phone; () when the record's errors do not parse."""
+def swapped_origins(record: dict) -> tuple[tuple[int, str], ...]:
+    """``(position, prompt's phone)`` for each phone the engine said in place of the
+    prompt's (positions among the record's spoken phones, flat, silence left out); () when
+    the record's errors do not parse."""
     try:
         errors = [PhoneError.from_dict(e) for e in record.get("errors") or []]
         spoken = [
@@ -77,7 +78,16 @@ def swapped_positions(record: dict) -> tuple[int, ...]:
         ]
     except (KeyError, TypeError, ValueError):
         return ()
-    return tuple(k for k, e in enumerate(spoken) if e is not None and e.kind == "substitution")
+    return tuple(
+        (k, str(e.from_))
+        for k, e in enumerate(spoken)
+        if e is not None and e.kind == "substitution"
+    )
+
+
+def swapped_positions(record: dict) -> tuple[int, ...]:
+    """Where in the record's spoken phones the engine said a substitute for the prompt's."""
+    return tuple(k for k, _ in swapped_origins(record))
 
 
 def swapped_frames(
@@ -91,6 +101,21 @@ def swapped_frames(
     return np.isin(pos, list(positions))
 
 
+def swapped_prompt_phones(
+    labels: np.ndarray, positions: Sequence[int], spoken: Sequence[str], prompt: Sequence[str]
+) -> np.ndarray:
+    """Per frame of ``labels``, the index of the phone the prompt asked for where the take
+    said another (``prompt[j]`` in place of ``spoken[positions[j]]``), -1 elsewhere and
+    everywhere when the labels do not follow ``spoken``."""
+    out = np.full(len(labels), -1, dtype=np.int64)
+    pos = phone_positions(labels, spoken)
+    if pos is None:
+        return out
+    for k, phone in zip(positions, prompt, strict=True):
+        out[pos == k] = PHONE_INDEX[base_phone(phone)]
+    return out
+
+
 def audio_key(path: Path) -> tuple[str, str]:
     """A take's audio file by engine folder and name: the cached examples keep the path of
     the run that made them, which may be another run folder's link to the same takes."""
@@ -99,14 +124,16 @@ def audio_key(path: Path) -> tuple[str, str]:
 
 def swaps_by_audio(
     manifest: Path,
-) -> dict[tuple[str, str], tuple[tuple[int, ...], tuple[str, ...]]]:
-    """Each take's swapped positions and its spoken phones, by :func:`audio_key`."""
+) -> dict[tuple[str, str], tuple[tuple[int, ...], tuple[str, ...], tuple[str, ...]]]:
+    """Each take's swapped positions, its spoken phones and the prompt's phones at those
+    positions, by :func:`audio_key`."""
     out = {}
     for r in read_manifest(manifest, Counter()):
-        positions = swapped_positions(r)
-        if positions:
+        origins = swapped_origins(r)
+        if origins:
             spoken = tuple(p for w in r["words"] for p in w["spoken"])
-            out[audio_key(manifest.parent / str(r["audio"]))] = (positions, spoken)
+            positions, prompt = zip(*origins, strict=True)
+            out[audio_key(manifest.parent / str(r["audio"]))] = (positions, spoken, prompt)
     return out
 
 
