@@ -88,6 +88,18 @@ def test_synth_known_reaches_the_student_not_the_plain_folds(tmp_path, monkeypat
     assert swaps[swaps.index("--synth-known") + 1] == "swaps"
 
 
+def test_a_made_manifest_and_the_swap_options_reach_the_student(tmp_path, monkeypatch) -> None:
+    manifest = tmp_path / "bal" / "manifest.jsonl"
+    options = ["--synth-known", "swaps", "--swap-weight", "3", "--swap-contrast", "1"]
+    argv = _distillations(
+        tmp_path / "run", monkeypatch, *options, "--synth", str(manifest), "--synth-takes", "8"
+    )["student"]
+    assert argv[argv.index("--swap-weight") + 1] == "3.0"
+    assert argv[argv.index("--swap-contrast") + 1] == "1.0"
+    assert argv[argv.index("--synth") + 1] == str(manifest)  # not takes made by the chain
+    assert not (tmp_path / "run" / "synth").exists()
+
+
 def test_a_borrowed_head_trains_the_student_alone(tmp_path, monkeypatch) -> None:
     heads: list = []
     calls = _distillations(tmp_path, monkeypatch, "--heads-from", str(tmp_path), heads_seen=heads)

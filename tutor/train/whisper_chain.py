@@ -151,8 +151,11 @@ def _student_data(args: argparse.Namespace, out: Path) -> list[str]:
     if args.clean_synth:
         extra.append("--clean-synth")
     if args.synth_known:
-        extra += ["--synth-known", args.synth_known]
-    if args.synth_takes:
+        extra += ["--synth-known", args.synth_known, "--swap-weight", str(args.swap_weight),
+                  "--swap-contrast", str(args.swap_contrast)]  # fmt: skip
+    if args.synth:  # takes made beforehand (e.g. tutor.train.synth --balance)
+        extra += ["--synth", str(args.synth)]
+    elif args.synth_takes:
         from . import synth
 
         words = args.synth_takes // 4
@@ -319,6 +322,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clean-synth", action="store_true", help="see distil_whisper")
     ap.add_argument("--synth-known", nargs="?", const="all", choices=("all", "swaps"),
                     help="see distil_whisper")  # fmt: skip
+    ap.add_argument("--swap-weight", type=float, default=1.0, help="see distil_whisper")
+    ap.add_argument("--swap-contrast", type=float, default=0.0, help="see distil_whisper")
+    ap.add_argument("--synth", type=Path, metavar="MANIFEST",
+                    help="these synthetic takes instead of --synth-takes")  # fmt: skip
     ap.add_argument(
         "--plain-folds",
         action="store_true",
