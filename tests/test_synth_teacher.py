@@ -74,8 +74,8 @@ def test_synthetic_takes_are_labelled_with_the_phones_spoken(
         assert split_stress(err["to"])[0] in _runs(labels)
 
 
-def test_swapped_positions_count_the_spoken_phones_after_inserted_and_dropped_ones() -> None:
-    from tutor.train.synth_teacher import swapped_positions
+def test_swapped_origins_count_the_spoken_phones_after_inserted_and_dropped_ones() -> None:
+    from tutor.train.synth_teacher import swapped_origins
 
     record = {"words": [
         {"canonical": ["AO1", "L", "D"], "spoken": ["AO1", "L"]},  # "old" loses its D
@@ -86,10 +86,10 @@ def test_swapped_positions_count_the_spoken_phones_after_inserted_and_dropped_on
             {"word_index": 1, "canonical_index": 3, "kind": "insertion", "from": None, "to": "AH0"},
             {"word_index": 2, "canonical_index": 0, "kind": "substitution", "from": "V", "to": "W"},
         ]}  # fmt: skip
-    assert swapped_positions(record) == (6,)  # AO L | B IH G AH | *W* EH R IY
+    assert swapped_origins(record) == ((6, "V"),)  # AO L | B IH G AH | *W* EH R IY
     record["errors"][2]["from"] = "F"  # does not match the prompt: not trusted at all
-    assert swapped_positions(record) == ()
-    assert swapped_positions({"words": "garbage"}) == ()
+    assert swapped_origins(record) == ()
+    assert swapped_origins({"words": "garbage"}) == ()
 
 
 def test_swapped_frames_mark_the_swapped_phone_even_between_equal_neighbours() -> None:

@@ -85,11 +85,6 @@ def swapped_origins(record: dict) -> tuple[tuple[int, str], ...]:
     )
 
 
-def swapped_positions(record: dict) -> tuple[int, ...]:
-    """Where in the record's spoken phones the engine said a substitute for the prompt's."""
-    return tuple(k for k, _ in swapped_origins(record))
-
-
 def swapped_frames(
     labels: np.ndarray, positions: Sequence[int], spoken: Sequence[str]
 ) -> np.ndarray:
