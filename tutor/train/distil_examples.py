@@ -29,7 +29,6 @@ from tutor.scoring.speechocean import LabelledUtterance
 from .augment import add_noise, reverberate
 from .synth_teacher import (
     audio_key,
-    swapped_frames,
     swapped_prompt_phones,
     swaps_by_audio,
     synth_targets,
@@ -210,10 +209,10 @@ def synth_examples(
             target = known_targets(labels)
         elif swap is not None:
             positions, spoken, prompt = swap
-            mask = swapped_frames(labels, positions, spoken)
+            rival = swapped_prompt_phones(labels, positions, spoken, prompt)
+            mask = rival >= 0
             target = np.where(mask[:, None], known_targets(labels), soft).astype(np.float32)
             weight = np.where(mask, swap_weight, 1.0).astype(np.float32)
-            rival = swapped_prompt_phones(labels, positions, spoken, prompt)
             overridden += int(mask.sum())
         samples = load_audio(path).samples
         ex = Example(samples, feats.astype(np.float32), target, labels, weight=weight, rival=rival)

@@ -85,23 +85,12 @@ def swapped_origins(record: dict) -> tuple[tuple[int, str], ...]:
     )
 
 
-def swapped_frames(
-    labels: np.ndarray, positions: Sequence[int], spoken: Sequence[str]
-) -> np.ndarray:
-    """Which frames of a take's ``labels`` lie on its swapped phones (``positions`` among the
-    ``spoken`` phones); nothing is marked where the labels do not follow ``spoken``."""
-    pos = phone_positions(labels, spoken)
-    if pos is None:
-        return np.zeros(len(labels), bool)
-    return np.isin(pos, list(positions))
-
-
 def swapped_prompt_phones(
     labels: np.ndarray, positions: Sequence[int], spoken: Sequence[str], prompt: Sequence[str]
 ) -> np.ndarray:
     """Per frame of ``labels``, the index of the phone the prompt asked for where the take
     said another (``prompt[j]`` in place of ``spoken[positions[j]]``), -1 elsewhere and
-    everywhere when the labels do not follow ``spoken``."""
+    everywhere when the labels do not follow ``spoken``: ``>= 0`` marks the swapped frames."""
     out = np.full(len(labels), -1, dtype=np.int64)
     pos = phone_positions(labels, spoken)
     if pos is None:
