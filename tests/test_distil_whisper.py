@@ -76,6 +76,35 @@ def test_the_swap_contrast_puts_the_said_sound_ahead_of_the_prompts_phone() -> N
     assert (rivals[1] == -1).all()
 
 
+def test_the_synthetic_hinge_holds_a_told_phone_over_its_confusable_sounds() -> None:
+    from tutor.train.distil_examples import said_as_told
+
+    hard = torch.tensor([[PHONE_INDEX["TH"]]])
+    teacher_hears_s = torch.nn.functional.one_hot(
+        torch.tensor([[PHONE_INDEX["S"]]]), len(PHONE_SET)
+    )
+    told = torch.tensor([[True]])
+    # a voice's own TH, heard level with S: the hinge asks the margin whatever the teacher says
+    close = confusion_hinge(_frames("TH", 0.0, "S", 0.0), teacher_hears_s.float(), hard, told)
+    assert float(close) == pytest.approx(CONFUSION_MARGIN, abs=1e-4)
+    nowhere = torch.tensor([[False]])
+    assert (
+        float(confusion_hinge(_frames("TH", 0.0, "S", 0.0), teacher_hears_s.float(), hard, nowhere))
+        == 0.0
+    )
+    # the frames said as told: a synthetic take's labelled frames, not its swaps, never a
+    # corpus recording's
+    ex = _tone_example()
+    labels = np.full(6, PHONE_INDEX["TH"])
+    labels[0] = -1
+    rival = np.full(6, -1)
+    rival[3:5] = PHONE_INDEX["TH"]
+    take = replace(ex, labels=labels, rival=rival)
+    said = said_as_told([take, replace(take, utt_id="spk1_utt1")], 6)
+    assert said[0].tolist() == [False, True, True, False, False, True]
+    assert not said[1].any()
+
+
 def _tone_example(utt_id: str = "") -> Example:
     """One second of a 300 Hz tone with 40-band features and empty targets (``utt_id``
     empty: a synthetic take)."""

@@ -363,6 +363,20 @@ def rival_batch(items: list[Example], n: int) -> torch.Tensor:
     return out
 
 
+def said_as_told(items: list[Example], n: int) -> torch.Tensor:
+    """True under each of ``n`` label frames of a synthetic take that says the prompt's phone
+    (its label known, no swap there), ``(batch, n)``; False on the corpus's recordings."""
+    out = torch.zeros(len(items), n, dtype=torch.bool)
+    for j, e in enumerate(items):
+        if not e.utt_id:
+            m = min(n, len(e.labels))
+            told = torch.from_numpy(e.labels[:m] >= 0)
+            if e.rival is not None:
+                told &= torch.from_numpy(e.rival[:m] < 0)
+            out[j, :m] = told
+    return out
+
+
 def untrusted_out(items: list[Example], hard: torch.Tensor) -> torch.Tensor:
     """``hard`` with the frames whose label is not trusted set to ignore (-100)."""
     out = hard.clone()

@@ -54,6 +54,11 @@ prompt's phone by ``SWAP_MARGIN`` nats. That is the margin the engine reads to f
 sound; cross-entropy on the said sound alone left espeak-ng's "sink" S ahead of TH by about
 2 nats, under the line the learners' own correct phones set (about 2.8).
 
+With ``--synth-confusion W`` the confusion hinge (``CONFUSION_MARGIN``) also runs, weight W,
+on every synthetic frame said as told: the other direction of the swap contrast. With the
+swaps alone a voice's TH said as S, F or T is taught "not TH", and its own correct TH was
+heard as S (stop 34); here the correct TH is held over S, F and T too.
+
 With ``--n-mels N`` the student hears N mel bands (Whisper hears 80; the shipped students
 40): finer bands resolve the vowel formants and fricative spectra that tell IY from IH and
 S from SH. The features travel in the model's metadata, so the engine computes them.
@@ -94,6 +99,7 @@ from .distil_examples import (
     prefetched,
     refeatured,
     rival_batch,
+    said_as_told,
     spec_augment,
     synth_examples,
     untrusted_out,
@@ -118,11 +124,17 @@ def confusion_mask() -> torch.Tensor:
     return mask
 
 
-def confusion_hinge(logp: torch.Tensor, soft: torch.Tensor, hard: torch.Tensor) -> torch.Tensor:
+def confusion_hinge(
+    logp: torch.Tensor,
+    soft: torch.Tensor,
+    hard: torch.Tensor,
+    where: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Mean hinge ``relu(margin - (log p[label] - max log p[confusable]))`` over the frames
-    whose label is the teacher's top phone and has confusable sounds."""
+    whose label has confusable sounds and is the teacher's top phone, or, given ``where``,
+    over those frames of ``where`` (frames whose label is known to be what was said)."""
     mask = confusion_mask()
-    ok = (hard >= 0) & (soft.argmax(-1) == hard)
+    ok = (hard >= 0) & ((soft.argmax(-1) == hard) if where is None else where)
     label = hard.clamp(min=0)
     rivals = mask[label]  # (batch, frames, classes)
     ok &= rivals.any(-1)
@@ -227,6 +239,7 @@ def train(
     init: Path | None = None,
     max_lr: float = 2e-3,
     contrast: float = 0.0,
+    synth_confusion: float = 0.0,
 ) -> ConvPhoneNet:
     torch.manual_seed(seed)
     net = ConvPhoneNet(config)
@@ -288,6 +301,9 @@ def train(
                 loss = loss + confusion * confusion_hinge(logp, soft, hard)
             if contrast > 0:
                 loss = loss + contrast * swap_contrast(logp, rival_batch(items, n), hard)
+            if synth_confusion > 0:
+                said = said_as_told(items, n)
+                loss = loss + synth_confusion * confusion_hinge(logp, soft, hard, said)
             total += step(net, opt, sched, loss)
         save_state(out / "ckpt.pt", parts, epoch + 1)
         print(f"distil epoch {epoch + 1}/{epochs}: teacher weight {w:.2f}, "
@@ -415,6 +431,14 @@ def main(argv: list[str] | None = None) -> int:
         help="weight of the hinge that keeps each phone ahead of its confusable sounds",
     )
     ap.add_argument(
+        "--synth-confusion",
+        type=float,
+        default=0.0,
+        metavar="W",
+        help="weight of the same hinge on the synthetic takes' phones said as told (the "
+        "other direction of --swap-contrast)",
+    )
+    ap.add_argument(
         "--trusted-labels",
         type=float,
         metavar="S",
@@ -502,7 +526,7 @@ def main(argv: list[str] | None = None) -> int:
         config, args.noisy, features, args.confusion_margin,
         masking=args.spec_augment, feature_distil=args.feature_distil, warp=args.vtlp,
         noisy_synthetic=not args.clean_synth, init=args.init, max_lr=args.max_lr,
-        contrast=args.swap_contrast,
+        contrast=args.swap_contrast, synth_confusion=args.synth_confusion,
     )  # fmt: skip
     if args.self_distil:
         net = self_distil(net, train_ex, args.out, args.self_distil, args.noisy, features)
@@ -515,6 +539,7 @@ def main(argv: list[str] | None = None) -> int:
                 "speeds": SPEEDS, "noisy": args.noisy, "clean_synth": args.clean_synth,
                 "synth_known": args.synth_known, "swap_weight": args.swap_weight,
                 "swap_contrast": args.swap_contrast,
+                "synth_confusion": args.synth_confusion,
                 "init": str(args.init) if args.init else None, "max_lr": args.max_lr,
                 "confusion_margin": args.confusion_margin,
                 "trusted_labels": args.trusted_labels,
