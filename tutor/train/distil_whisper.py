@@ -431,6 +431,13 @@ def main(argv: list[str] | None = None) -> int:
         help="weight of the hinge that keeps each phone ahead of its confusable sounds",
     )
     ap.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="the draw: initial weights, batch order and classroom copies (a second student "
+        "of one recipe tells a change from the draw-to-draw spread)",
+    )
+    ap.add_argument(
         "--synth-confusion",
         type=float,
         default=0.0,
@@ -526,7 +533,7 @@ def main(argv: list[str] | None = None) -> int:
         config, args.noisy, features, args.confusion_margin,
         masking=args.spec_augment, feature_distil=args.feature_distil, warp=args.vtlp,
         noisy_synthetic=not args.clean_synth, init=args.init, max_lr=args.max_lr,
-        contrast=args.swap_contrast, synth_confusion=args.synth_confusion,
+        contrast=args.swap_contrast, synth_confusion=args.synth_confusion, seed=args.seed,
     )  # fmt: skip
     if args.self_distil:
         net = self_distil(net, train_ex, args.out, args.self_distil, args.noisy, features)
@@ -539,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
                 "speeds": SPEEDS, "noisy": args.noisy, "clean_synth": args.clean_synth,
                 "synth_known": args.synth_known, "swap_weight": args.swap_weight,
                 "swap_contrast": args.swap_contrast,
-                "synth_confusion": args.synth_confusion,
+                "synth_confusion": args.synth_confusion, "seed": args.seed,
                 "init": str(args.init) if args.init else None, "max_lr": args.max_lr,
                 "confusion_margin": args.confusion_margin,
                 "trusted_labels": args.trusted_labels,
