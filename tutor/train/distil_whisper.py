@@ -536,7 +536,9 @@ def main(argv: list[str] | None = None) -> int:
         contrast=args.swap_contrast, synth_confusion=args.synth_confusion, seed=args.seed,
     )  # fmt: skip
     if args.self_distil:
-        net = self_distil(net, train_ex, args.out, args.self_distil, args.noisy, features)
+        net = self_distil(
+            net, train_ex, args.out, args.self_distil, args.noisy, features, seed=args.seed
+        )
     agree = agreement(net, valid_ex)
     rng = np.random.default_rng(1)
     sources = [e.samples for e in valid_ex]
