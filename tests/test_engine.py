@@ -253,3 +253,22 @@ def test_a_phone_heard_as_a_confusable_sound_over_the_line_is_at_best_amber(
     for bad in ("wide", "0", "-1", "nan"):
         with pytest.raises(ModelError, match="confusion_line"):
             _ = _with_line(scorer, bad).head.confusion_line
+
+
+def test_rivals_are_the_evidence_behind_the_amber_cap_and_heard_as(scorer: Scorer) -> None:
+    # festival's "sink" for "think": each aligned phone's rival, as Scorer.rivals reports
+    # it, caps the phone that score() returns and names what it was heard as
+    from tutor.scoring.bands import PHONE_HEARD_OTHER
+
+    audio = load_audio(FIXTURES / "festival_sink.wav")
+    line = 0.25
+    capped = _with_line(scorer, str(line))
+    rivals = capped.rivals(audio, TEXT)
+    result = capped.score(audio, TEXT)
+    phones = [(i, p) for i, w in enumerate(result.words) for p in w.phones]
+    assert [(word, phone) for word, phone, _ in rivals] == [(i, p.phone) for i, p in phones]
+    over = [(p, r) for (_, p), (_, _, r) in zip(phones, rivals, strict=True) if r.margin > line]
+    assert over, "the sink take should hold a phone heard as another sound"
+    for phone, rival in over:
+        assert phone.score <= PHONE_HEARD_OTHER and phone.mispronounced
+        assert phone.heard == rival.phone != phone.phone

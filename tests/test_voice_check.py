@@ -39,6 +39,7 @@ def test_a_refused_take_counts_as_flagged_but_not_named_and_its_reading_not_gree
         ("V", None, True, False),
     ]
     assert right == {"noise: think": False, "noise: very": False}
+    assert all(r.margin is None and r.rival == "" for r in rows)  # nothing aligned to weigh
     totals = summary(rows, right)
     assert totals["flagged"] == 2 and totals["named"] == 0 and totals["correct_all_green"] == 0
 
@@ -52,6 +53,8 @@ def test_espeak_wery_row_compares_the_wrong_and_the_right_reading(scorer: Scorer
     assert row.voice == "espeak-ng en-us" and row.phone == "V" and row.should_hear == "W"
     assert row.score is not None and row.right_score is not None
     assert row.flagged == needs_work(row.score) and row.flagged and row.named  # as test_trust
+    # named from the confusable sounds: W is the rival, ahead of V on those frames
+    assert row.rival == "W" and row.margin is not None and row.margin > 0
     assert summary([row], right)["below_right"] == int(row.score < row.right_score)
 
 

@@ -126,10 +126,7 @@ class Scorer:
             )
         text = text or " ".join(w.text for w in words)
         limits = self.prompt_limits
-        said = words_said(log_post, [w.variants for w in words], limits.stop_penalty)
-        # a reading that stopped early is scored on the words it holds; the rest score 0
-        heard_words = words[: sum(said)] or words
-        alignment, gop, outputs = self._rate(log_post, [w.variants for w in heard_words])
+        said, heard_words, (alignment, gop, outputs) = self._first_pass(log_post, words)
         rivals = competitors(log_post, alignment)
         evidence = PromptEvidence(
             *speech_frames(log_post),
@@ -149,6 +146,29 @@ class Scorer:
         if too_noisy(audio.samples, audio.sample_rate, spans, pauses):
             result = replace(result, warnings=(*result.warnings, NOISY_WARNING))
         return result
+
+    def rivals(self, audio: Audio, text: str) -> list[tuple[int, str, Competitor]]:
+        """Each aligned phone's word index, phone and most likely confusable sound with its
+        margin over the phone: the evidence behind heard-as and the amber cap (over
+        ``head.confusion_line``), for checking a model's ear on known takes."""
+        words = self.expected(text)
+        log_post = self._log_posteriors(audio, 1.0)
+        _, _, (alignment, _, _) = self._first_pass(log_post, words)
+        return [
+            (p.word_index, p.phone, rival)
+            for p, rival in zip(alignment.phones, competitors(log_post, alignment), strict=True)
+        ]
+
+    def _first_pass(
+        self, log_post: np.ndarray, words: Sequence[WordPronunciation]
+    ) -> tuple[
+        tuple[bool, ...], Sequence[WordPronunciation], tuple[Alignment, GopFeatures, HeadOutputs]
+    ]:
+        """Which words the reading holds, and those words aligned and rated; a reading that
+        stopped early is scored on the words it holds (the rest score 0)."""
+        said = words_said(log_post, [w.variants for w in words], self.prompt_limits.stop_penalty)
+        heard_words = words[: sum(said)] or words
+        return said, heard_words, self._rate(log_post, [w.variants for w in heard_words])
 
     def _rate(
         self, log_post: np.ndarray, variants: Sequence[Sequence[Sequence[str]]]

@@ -5,7 +5,9 @@ The trust issue's own cases ("sink" for *think*, "wery" for *very*, "sheep" for 
 US and British voices, and the packaged Piper voice when it is installed) against its prompt,
 and the correct reading of each prompt by the same voice. A wrong sound counts as *flagged*
 when its phone is amber or red (or the whole take is refused), *named* when heard-as is the
-sound the voice was told to say. The real-speech figures live in ``tutor bench --substitute``;
+sound the voice was told to say; each row also gives the phone's most likely confusable
+sound and its margin in nats beside the head's confusion line (the amber cap's evidence:
+how much room a model's ear leaves). The real-speech figures live in ``tutor bench --substitute``;
 this is the synthetic-voice view beside them (``tests/test_trust.py`` holds the issue's three
 words and its sentence, espeak-ng's US voice, as tests for the shipped pair).
 
@@ -69,6 +71,10 @@ class Row:
     heard: str
     flagged: bool
     named: bool
+    # the phone's most likely confusable sound in the wrong take and its margin over the
+    # phone in nats (the amber cap's evidence, against the head's confusion line)
+    rival: str = ""
+    margin: float | None = None  # None: the take was refused
 
 
 def voices() -> dict[str, Voice]:
@@ -118,13 +124,15 @@ def check(
             right[f"{name}: {case.prompt}"] = correct is not None and not any(
                 p.mispronounced or p.heard != p.phone for p in correct.phones
             )
+            margins = _rivals(scorer, say(case.said), case) if wrong else {}
             for word, phone, sound in case.targets:
                 before = None if correct is None else _phone(correct, word, phone).score
                 p = None if wrong is None else _phone(wrong, word, phone)  # None: refused
                 rows.append(Row(name, case.prompt, case.said, phone, sound,
                                 None if p is None else round(p.score, 2), before,
                                 "" if p is None else p.heard, p is None or p.mispronounced,
-                                p is not None and p.heard == sound))  # fmt: skip
+                                p is not None and p.heard == sound,
+                                *margins.get((word, phone), ("", None))))  # fmt: skip
     return rows, right
 
 
@@ -134,6 +142,15 @@ def _score(scorer: Scorer, audio: Audio, prompt: str) -> UtteranceResult | None:
         return scorer.score(audio, prompt)
     except NotThePromptError:
         return None
+
+
+def _rivals(scorer: Scorer, audio: Audio, case: Case) -> dict[tuple[int, str], tuple[str, float]]:
+    """Per target phone of the wrong take, its most likely confusable sound and margin."""
+    return {
+        (word, phone): (rival.phone, round(rival.margin, 2))
+        for word, phone, rival in scorer.rivals(audio, case.prompt)
+        if rival.phone
+    }
 
 
 def _phone(result: UtteranceResult, word: int, phone: str) -> PhoneResult:
@@ -167,17 +184,20 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     report = {}
     for folder in args.models:
-        rows, right = check(Scorer.load(folder, threads=1, warm_up=False), speak)
+        scorer = Scorer.load(folder, threads=1, warm_up=False)
+        rows, right = check(scorer, speak)
         totals = summary(rows, right)
         report[str(folder)] = {"summary": totals, "rows": [asdict(r) for r in rows],
                                "correct": right}  # fmt: skip
-        print(f"\n{folder}")
+        print(f"\n{folder} (confusion line {scorer.head.confusion_line:.2f} nats)")
         for r in rows:
             score = "refused" if r.score is None else f"{r.score:.2f} heard {r.heard or '-'}"
             score += f" (right {r.right_score:.2f})" if r.right_score is not None else ""
             mark = ("FLAGGED" if r.flagged else "green") + (", named" if r.named else "")
+            ear = "" if r.margin is None else f" {r.rival} {r.margin:+.2f}"
             print(
-                f"  {r.voice:16} {r.said!r:30} {r.phone:>2}->{r.should_hear:<2} {score:18} {mark}"
+                f"  {r.voice:16} {r.said!r:30} {r.phone:>2}->{r.should_hear:<2} {score:18} "
+                f"{mark}{ear}"
             )
         print(f"  wrong sounds flagged {totals['flagged']}/{totals['wrong_sounds']}, named "
               f"{totals['named']}, both {totals['flagged_and_named']}, scored below the right "
