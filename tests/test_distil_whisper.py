@@ -26,13 +26,14 @@ from tutor.train.distil_examples import (  # noqa: E402
     vtlp,
     warped,
 )
-from tutor.train.distil_whisper import (  # noqa: E402
+from tutor.train.distil_losses import (  # noqa: E402
     CONFUSION_MARGIN,
     SWAP_MARGIN,
     confusion_hinge,
     feature_loss,
     kd_and_ce,
     swap_contrast,
+    tempered_kd,
 )
 
 
@@ -298,6 +299,33 @@ def test_frame_weights_scale_a_frames_share_of_both_losses() -> None:
     assert kd_right < kd < kd_wrong and ce_right < ce < ce_wrong
 
 
+def _odds(th: float, s: float) -> Tensor:
+    """One frame's posteriors: TH and S as given, the rest shared evenly."""
+    p = torch.full((len(PHONE_SET),), (1 - th - s) / (len(PHONE_SET) - 2))
+    p[PHONE_INDEX["TH"]], p[PHONE_INDEX["S"]] = th, s
+    return p.view(1, 1, -1)
+
+
+def test_a_temperature_weighs_the_teachers_odds_between_unlikely_sounds() -> None:
+    teacher, hard = _odds(0.9, 0.09), torch.tensor([[PHONE_INDEX["TH"]]])
+    corpus, synthetic = torch.tensor([True]), torch.tensor([False])
+    faithful, deaf = torch.log(teacher), torch.log(_odds(0.9, 0.0009))  # deaf to S
+    plain = kd_and_ce(torch.log_softmax(deaf, -1), teacher, hard, hard)[0]
+    assert tempered_kd(deaf, teacher, hard, corpus, 1.0) == pytest.approx(float(plain))
+    assert tempered_kd(deaf, teacher, hard, synthetic, 2.0) == pytest.approx(float(plain))
+
+    def cost(t: float) -> float:  # what being deaf to S costs over matching the teacher
+        return float(
+            tempered_kd(deaf, teacher, hard, corpus, t)
+            - tempered_kd(faithful, teacher, hard, corpus, t)
+        )
+
+    assert cost(1.0) > 0 and cost(2.0) > 3 * cost(1.0)
+    grad = faithful.clone().requires_grad_(True)
+    tempered_kd(grad, teacher, hard, corpus, 2.0).backward()
+    assert grad.grad is not None and grad.grad.abs().max() < 1e-5  # the teacher's odds: no pull
+
+
 def test_prefetched_batches_draw_the_same_random_numbers_in_the_same_order() -> None:
     from tutor.train.distil_examples import prefetched
 
@@ -349,3 +377,28 @@ def test_a_fine_tune_starts_from_the_finished_students_weights(tmp_path) -> None
     tuned_state, fresh_state = dict(tuned.named_parameters()), dict(fresh.named_parameters())
     assert all(torch.allclose(p, tuned_state[n], atol=1e-5) for n, p in weights)
     assert not all(torch.allclose(p, fresh_state[n], atol=1e-5) for n, p in weights)
+
+
+def test_the_temperature_reaches_the_corpus_takes_and_not_the_synthetic_ones(tmp_path) -> None:
+    from tutor.train.distil_examples import Example
+    from tutor.train.distil_whisper import train
+    from tutor.train.models import ConvNetConfig
+
+    config = ConvNetConfig(channels=8, blocks=1)
+    rng = np.random.default_rng(0)
+    feats = rng.normal(size=(20, 40)).astype(np.float32)
+    teacher = np.log(rng.dirichlet(np.ones(len(PHONE_SET)), 10).astype(np.float32))
+    labels = rng.integers(0, len(PHONE_SET), 10)
+
+    def trained(utt_id: str, temperature: float) -> dict[str, Tensor]:
+        out = tmp_path / f"{utt_id or 'synth'}-{temperature}"
+        out.mkdir()
+        data = [Example(np.zeros(1600, np.float32), feats, teacher, labels, utt_id=utt_id)]
+        net = train(data, out, 1, 0.5, 0.5, config, max_lr=1e-2, temperature=temperature)
+        return dict(net.named_parameters())
+
+    def same(a: dict[str, Tensor], b: dict[str, Tensor]) -> bool:
+        return all(torch.allclose(a[n], b[n]) for n in a)
+
+    assert not same(trained("utt1", 1.0), trained("utt1", 2.0))
+    assert same(trained("", 1.0), trained("", 2.0))

@@ -59,6 +59,11 @@ on every synthetic frame said as told: the other direction of the swap contrast.
 swaps alone a voice's TH said as S, F or T is taught "not TH", and its own correct TH was
 heard as S (stop 34); here the correct TH is held over S, F and T too.
 
+With ``--kd-temperature T`` the corpus takes' teacher targets and the student's logits are
+softened by T (Hinton's distillation, loss times T squared): at T = 1 a student whose top
+phone is the teacher's loses little for a confusable sound a hundred times less likely than
+the teacher has it, and those odds are the margins the engine reads to flag a wrong sound.
+
 With ``--n-mels N`` the student hears N mel bands (Whisper hears 80; the shipped students
 40): finer bands resolve the vowel formants and fricative spectra that tell IY from IH and
 S from SH. The features travel in the model's metadata, so the engine computes them.
@@ -78,12 +83,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from tutor.scoring.confusions import confusable
 from tutor.scoring.features import FeatureConfig
 from tutor.scoring.model import AcousticModel
-from tutor.scoring.phones import PHONE_INDEX, PHONE_SET
 from tutor.scoring.speechocean import labels_path, load_split
 
 from .dataset import parse_fold, speaker_fold, valid_speakers
@@ -106,66 +108,19 @@ from .distil_examples import (
     vtlp,
     with_teacher_hidden,
 )
+from .distil_losses import (
+    SWAP_MARGIN,
+    confusion_hinge,
+    feature_loss,
+    kd_and_ce,
+    swap_contrast,
+    tempered_kd,
+)
 from .export import export_acoustic, file_hash
 from .models import STUDENT, ConvNetConfig, ConvPhoneNet
 
 SPEEDS = (1.0, 0.9, 1.1)
 Prepared = tuple[list[Example], torch.Tensor, torch.Tensor, torch.Tensor]
-CONFUSION_MARGIN = 2.0  # nats
-SWAP_MARGIN = 4.0  # nats: above the engine's confusion line (2.8-2.9 for the 12-epoch students)
-
-
-def confusion_mask() -> torch.Tensor:
-    """(classes, classes): True where the column's phone is confusable with the row's."""
-    mask = torch.zeros(len(PHONE_SET), len(PHONE_SET), dtype=torch.bool)
-    for i, p in enumerate(PHONE_SET):
-        for c in confusable(p):
-            mask[i, PHONE_INDEX[c]] = True
-    return mask
-
-
-def confusion_hinge(
-    logp: torch.Tensor,
-    soft: torch.Tensor,
-    hard: torch.Tensor,
-    where: torch.Tensor | None = None,
-) -> torch.Tensor:
-    """Mean hinge ``relu(margin - (log p[label] - max log p[confusable]))`` over the frames
-    whose label has confusable sounds and is the teacher's top phone, or, given ``where``,
-    over those frames of ``where`` (frames whose label is known to be what was said)."""
-    mask = confusion_mask()
-    ok = (hard >= 0) & ((soft.argmax(-1) == hard) if where is None else where)
-    label = hard.clamp(min=0)
-    rivals = mask[label]  # (batch, frames, classes)
-    ok &= rivals.any(-1)
-    if not bool(ok.any()):
-        return logp.sum() * 0.0
-    own = logp.gather(-1, label.unsqueeze(-1)).squeeze(-1)
-    best = logp.masked_fill(~rivals, float("-inf")).max(-1).values
-    gap = torch.relu(CONFUSION_MARGIN - (own - best))
-    return gap[ok].mean()
-
-
-def swap_contrast(logp: torch.Tensor, rival: torch.Tensor, hard: torch.Tensor) -> torch.Tensor:
-    """Mean hinge ``relu(SWAP_MARGIN - (log p[said] - log p[prompt's]))`` over the frames of
-    swapped phones (``rival >= 0``, the said phone's label in ``hard``)."""
-    ok = (rival >= 0) & (hard >= 0)
-    if not bool(ok.any()):
-        return logp.sum() * 0.0
-    said = logp.gather(-1, hard.clamp(min=0).unsqueeze(-1)).squeeze(-1)
-    prompt = logp.gather(-1, rival.clamp(min=0).unsqueeze(-1)).squeeze(-1)
-    return torch.relu(SWAP_MARGIN - (said - prompt))[ok].mean()
-
-
-def feature_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """DistilHuBERT's loss on the frames in ``mask``: L1 distance minus log sigmoid of the
-    cosine similarity between the student's projection and the teacher's hidden layer."""
-    if not bool(mask.any()):
-        return pred.sum() * 0.0
-    p, t = pred[mask], target[mask]
-    l1 = (p - t).abs().mean()
-    return l1 - F.logsigmoid(F.cosine_similarity(p, t, dim=-1)).mean()
-
 
 Stateful = torch.nn.Module | torch.optim.Optimizer | torch.optim.lr_scheduler.LRScheduler
 
@@ -186,24 +141,6 @@ def save_state(ckpt: Path, parts: dict[str, Stateful], epoch: int) -> None:
     tmp = ckpt.with_suffix(".tmp")
     torch.save({**{name: part.state_dict() for name, part in parts.items()}, "epoch": epoch}, tmp)
     tmp.replace(ckpt)
-
-
-def kd_and_ce(
-    logp: torch.Tensor,
-    soft: torch.Tensor,
-    hard: torch.Tensor,
-    ce_labels: torch.Tensor,
-    weights: torch.Tensor | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Soft-target cross-entropy over the labelled frames (``hard >= 0``), and the hard-label
-    loss on ``ce_labels`` (-100 where a label must not teach); ``weights`` per frame."""
-    mask = (hard >= 0).float() * (1.0 if weights is None else weights)
-    kd = ((-(soft * logp).sum(-1)) * mask).sum() / mask.sum()
-    if weights is None:
-        return kd, F.nll_loss(logp.reshape(-1, len(PHONE_SET)), ce_labels.reshape(-1))
-    per_frame = F.nll_loss(logp.transpose(1, 2), ce_labels, reduction="none")
-    teach = (ce_labels >= 0).float() * weights
-    return kd, (per_frame * teach).sum() / teach.sum().clamp(min=1e-8)
 
 
 def step(
@@ -240,6 +177,7 @@ def train(
     max_lr: float = 2e-3,
     contrast: float = 0.0,
     synth_confusion: float = 0.0,
+    temperature: float = 1.0,
 ) -> ConvPhoneNet:
     torch.manual_seed(seed)
     net = ConvPhoneNet(config)
@@ -287,11 +225,15 @@ def train(
 
         for items, x, soft, hard in prefetched(prepare, batches):
             h = net.hidden(x)
-            logp = torch.log_softmax(net.out(h).transpose(1, 2), dim=-1)
-            n = min(logp.shape[1], soft.shape[1])
-            logp, soft, hard = logp[:, :n], soft[:, :n], hard[:, :n]
+            logits = net.out(h).transpose(1, 2)
+            n = min(logits.shape[1], soft.shape[1])
+            logits, soft, hard = logits[:, :n], soft[:, :n], hard[:, :n]
+            logp = torch.log_softmax(logits, dim=-1)
             weights = frame_weights(items, n) if swap_weighted else None
             kd, ce = kd_and_ce(logp, soft, hard, untrusted_out(items, hard)[:, :n], weights)
+            if temperature != 1.0:
+                corpus = torch.tensor([bool(e.utt_id) for e in items])
+                kd = tempered_kd(logits, soft, hard, corpus, temperature, weights)
             loss = w * kd + (1 - w) * ce
             if project is not None:
                 target, mask = hidden_batch(items, n)
@@ -409,6 +351,14 @@ def main(argv: list[str] | None = None) -> int:
         f"said sound {SWAP_MARGIN:g} nats ahead of the prompt's phone",
     )
     ap.add_argument("--init", type=Path, help="start from this finished student's ckpt.pt")
+    ap.add_argument(
+        "--kd-temperature",
+        type=float,
+        default=1.0,
+        metavar="T",
+        help="soften the corpus takes' teacher targets and the student's logits by T "
+        "(Hinton's distillation; the synthetic takes stay at 1)",
+    )
     ap.add_argument("--max-lr", type=float, default=2e-3, help="the one-cycle schedule's peak")
     ap.add_argument(
         "--clean-synth",
@@ -534,6 +484,7 @@ def main(argv: list[str] | None = None) -> int:
         masking=args.spec_augment, feature_distil=args.feature_distil, warp=args.vtlp,
         noisy_synthetic=not args.clean_synth, init=args.init, max_lr=args.max_lr,
         contrast=args.swap_contrast, synth_confusion=args.synth_confusion, seed=args.seed,
+        temperature=args.kd_temperature,
     )  # fmt: skip
     if args.self_distil:
         net = self_distil(
@@ -549,6 +500,7 @@ def main(argv: list[str] | None = None) -> int:
                 "synth_known": args.synth_known, "swap_weight": args.swap_weight,
                 "swap_contrast": args.swap_contrast,
                 "synth_confusion": args.synth_confusion, "seed": args.seed,
+                "kd_temperature": args.kd_temperature,
                 "init": str(args.init) if args.init else None, "max_lr": args.max_lr,
                 "confusion_margin": args.confusion_margin,
                 "trusted_labels": args.trusted_labels,

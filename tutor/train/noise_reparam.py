@@ -35,7 +35,8 @@ from tutor.scoring.speechocean import load_split
 
 from .dataset import valid_speakers
 from .distil_examples import Example, batch_of, examples
-from .distil_whisper import SPEEDS, Stateful, agreement, kd_and_ce, load_state, save_state, step
+from .distil_losses import kd_and_ce
+from .distil_whisper import SPEEDS, Stateful, agreement, load_state, save_state, step
 from .export import export_acoustic
 from .models import ConvNetConfig, ConvPhoneNet, SeparableBlock
 

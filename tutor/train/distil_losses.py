@@ -1,0 +1,106 @@
+"""The distillation's losses: soft targets and hard labels, the softened (tempered) soft
+targets, the confusion and swap hinges and the feature regression
+(:mod:`tutor.train.distil_whisper` combines them; each is explained there)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from tutor.scoring.confusions import confusable
+from tutor.scoring.phones import PHONE_INDEX, PHONE_SET
+
+CONFUSION_MARGIN = 2.0  # nats
+SWAP_MARGIN = 4.0  # nats: above the engine's confusion line (2.8-2.9 for the 12-epoch students)
+
+
+def confusion_mask() -> torch.Tensor:
+    """(classes, classes): True where the column's phone is confusable with the row's."""
+    mask = torch.zeros(len(PHONE_SET), len(PHONE_SET), dtype=torch.bool)
+    for i, p in enumerate(PHONE_SET):
+        for c in confusable(p):
+            mask[i, PHONE_INDEX[c]] = True
+    return mask
+
+
+def confusion_hinge(
+    logp: torch.Tensor,
+    soft: torch.Tensor,
+    hard: torch.Tensor,
+    where: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Mean hinge ``relu(margin - (log p[label] - max log p[confusable]))`` over the frames
+    whose label has confusable sounds and is the teacher's top phone, or, given ``where``,
+    over those frames of ``where`` (frames whose label is known to be what was said)."""
+    mask = confusion_mask()
+    ok = (hard >= 0) & ((soft.argmax(-1) == hard) if where is None else where)
+    label = hard.clamp(min=0)
+    rivals = mask[label]  # (batch, frames, classes)
+    ok &= rivals.any(-1)
+    if not bool(ok.any()):
+        return logp.sum() * 0.0
+    own = logp.gather(-1, label.unsqueeze(-1)).squeeze(-1)
+    best = logp.masked_fill(~rivals, float("-inf")).max(-1).values
+    gap = torch.relu(CONFUSION_MARGIN - (own - best))
+    return gap[ok].mean()
+
+
+def swap_contrast(logp: torch.Tensor, rival: torch.Tensor, hard: torch.Tensor) -> torch.Tensor:
+    """Mean hinge ``relu(SWAP_MARGIN - (log p[said] - log p[prompt's]))`` over the frames of
+    swapped phones (``rival >= 0``, the said phone's label in ``hard``)."""
+    ok = (rival >= 0) & (hard >= 0)
+    if not bool(ok.any()):
+        return logp.sum() * 0.0
+    said = logp.gather(-1, hard.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+    prompt = logp.gather(-1, rival.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+    return torch.relu(SWAP_MARGIN - (said - prompt))[ok].mean()
+
+
+def feature_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """DistilHuBERT's loss on the frames in ``mask``: L1 distance minus log sigmoid of the
+    cosine similarity between the student's projection and the teacher's hidden layer."""
+    if not bool(mask.any()):
+        return pred.sum() * 0.0
+    p, t = pred[mask], target[mask]
+    l1 = (p - t).abs().mean()
+    return l1 - F.logsigmoid(F.cosine_similarity(p, t, dim=-1)).mean()
+
+
+def kd_and_ce(
+    logp: torch.Tensor,
+    soft: torch.Tensor,
+    hard: torch.Tensor,
+    ce_labels: torch.Tensor,
+    weights: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Soft-target cross-entropy over the labelled frames (``hard >= 0``), and the hard-label
+    loss on ``ce_labels`` (-100 where a label must not teach); ``weights`` per frame."""
+    mask = (hard >= 0).float() * (1.0 if weights is None else weights)
+    kd = ((-(soft * logp).sum(-1)) * mask).sum() / mask.sum()
+    if weights is None:
+        return kd, F.nll_loss(logp.reshape(-1, len(PHONE_SET)), ce_labels.reshape(-1))
+    per_frame = F.nll_loss(logp.transpose(1, 2), ce_labels, reduction="none")
+    teach = (ce_labels >= 0).float() * weights
+    return kd, (per_frame * teach).sum() / teach.sum().clamp(min=1e-8)
+
+
+def tempered_kd(
+    logits: torch.Tensor,
+    soft: torch.Tensor,
+    hard: torch.Tensor,
+    corpus: torch.Tensor,
+    temperature: float,
+    weights: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """:func:`kd_and_ce`'s soft-target term with the corpus takes' targets and the student's
+    logits both softened by ``temperature`` (Hinton's distillation, times T squared so the
+    gradients keep their scale): the teacher's odds between unlikely sounds, which is what a
+    confusable sound's margin reads, count more than at T = 1. The synthetic takes
+    (``corpus`` False per row) keep T = 1: their targets may be the phones they were told to
+    say, which softening would blur."""
+    mask = (hard >= 0).float() * (1.0 if weights is None else weights)
+    plain = -(soft * torch.log_softmax(logits, -1)).sum(-1)
+    target = torch.softmax(torch.log(soft.clamp(min=1e-30)) / temperature, -1)
+    softened = -(target * torch.log_softmax(logits / temperature, -1)).sum(-1)
+    per_frame = torch.where(corpus[:, None], softened * temperature**2, plain)
+    return (per_frame * mask).sum() / mask.sum()
