@@ -402,3 +402,44 @@ def test_the_temperature_reaches_the_corpus_takes_and_not_the_synthetic_ones(tmp
 
     assert not same(trained("utt1", 1.0), trained("utt1", 2.0))
     assert same(trained("", 1.0), trained("", 2.0))
+
+
+def test_a_soup_averages_the_weights_and_measures_its_own_norm_statistics(tmp_path) -> None:
+    from tutor.train.models import ConvNetConfig, ConvPhoneNet
+    from tutor.train.soup import average_states, souped
+
+    config = ConvNetConfig(channels=8, blocks=1)
+    ckpts = []
+    for seed in (1, 2):
+        torch.manual_seed(seed)
+        net = ConvPhoneNet(config)
+        ckpts.append(tmp_path / f"s{seed}.pt")
+        torch.save({"model": net.state_dict(), "epoch": 3}, ckpts[-1])
+    a, b = (torch.load(c, weights_only=False)["model"] for c in ckpts)
+    mean = average_states(ckpts)
+    name = next(n for n, v in a.items() if v.is_floating_point() and not torch.equal(v, b[n]))
+    assert torch.allclose(mean[name], (a[name] + b[name]) / 2)
+    rng = np.random.default_rng(0)
+    data = [Example(np.zeros(1600, np.float32), rng.normal(2.0, 1.0, (20, 40)).astype(np.float32),
+                    np.zeros((10, len(PHONE_SET)), np.float32), np.zeros(10, int))
+            for _ in range(3)]  # fmt: skip
+    soup = souped(ckpts, config, data)
+    weights = dict(soup.named_parameters())
+    assert all(torch.allclose(weights[n], mean[n]) for n in weights)
+    norms = [n for n in mean if n.endswith("running_mean")]
+    # fresh nets' statistics are 0; the soup's are measured on features centred near 2
+    assert norms and any(not torch.allclose(soup.state_dict()[n], mean[n]) for n in norms)
+    assert not soup.training
+
+
+def test_a_soup_refuses_students_of_other_shapes(tmp_path) -> None:
+    from tutor.train.models import ConvNetConfig, ConvPhoneNet
+    from tutor.train.soup import average_states
+
+    for channels in (8, 16):
+        net = ConvPhoneNet(ConvNetConfig(channels=channels, blocks=1))
+        torch.save({"model": net.state_dict()}, tmp_path / f"c{channels}.pt")
+    with pytest.raises(ValueError, match="shape"):
+        average_states([tmp_path / "c8.pt", tmp_path / "c16.pt"])
+    with pytest.raises(ValueError):
+        average_states([])

@@ -64,6 +64,10 @@ softened by T (Hinton's distillation, loss times T squared): at T = 1 a student 
 phone is the teacher's loses little for a confusable sound a hundred times less likely than
 the teacher has it, and those odds are the margins the engine reads to flag a wrong sound.
 
+With ``--soup CKPT,CKPT,...`` nothing is trained: the student is the uniform average of
+those finished students' weights (:mod:`tutor.train.soup`; draws from one start), its
+batch-norm statistics measured afresh over one pass of the training audio.
+
 With ``--n-mels N`` the student hears N mel bands (Whisper hears 80; the shipped students
 40): finer bands resolve the vowel formants and fricative spectra that tell IY from IH and
 S from SH. The features travel in the model's metadata, so the engine computes them.
@@ -118,6 +122,7 @@ from .distil_losses import (
 )
 from .export import export_acoustic, file_hash
 from .models import STUDENT, ConvNetConfig, ConvPhoneNet
+from .soup import souped
 
 SPEEDS = (1.0, 0.9, 1.1)
 Prepared = tuple[list[Example], torch.Tensor, torch.Tensor, torch.Tensor]
@@ -352,6 +357,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--init", type=Path, help="start from this finished student's ckpt.pt")
     ap.add_argument(
+        "--soup",
+        type=lambda v: [Path(c) for c in v.split(",")],
+        metavar="CKPT,CKPT",
+        help="train nothing: average these finished students' ckpt.pt (one start, other "
+        "draws) and re-measure the batch-norm statistics",
+    )
+    ap.add_argument(
         "--kd-temperature",
         type=float,
         default=1.0,
@@ -478,14 +490,18 @@ def main(argv: list[str] | None = None) -> int:
     valid_ex = examples([u for u in utts if u.speaker in valid], args.teacher, acoustic, (1.0,))
     if features != acoustic.features:
         train_ex, valid_ex = refeatured(train_ex, features), refeatured(valid_ex, features)
-    net = train(
-        train_ex, args.out, args.epochs, args.kd_start, args.kd_end,
-        config, args.noisy, features, args.confusion_margin,
-        masking=args.spec_augment, feature_distil=args.feature_distil, warp=args.vtlp,
-        noisy_synthetic=not args.clean_synth, init=args.init, max_lr=args.max_lr,
-        contrast=args.swap_contrast, synth_confusion=args.synth_confusion, seed=args.seed,
-        temperature=args.kd_temperature,
-    )  # fmt: skip
+    if args.soup:
+        net = souped(args.soup, config, train_ex, args.noisy, features, not args.clean_synth,
+                     args.seed)  # fmt: skip
+    else:
+        net = train(
+            train_ex, args.out, args.epochs, args.kd_start, args.kd_end,
+            config, args.noisy, features, args.confusion_margin,
+            masking=args.spec_augment, feature_distil=args.feature_distil, warp=args.vtlp,
+            noisy_synthetic=not args.clean_synth, init=args.init, max_lr=args.max_lr,
+            contrast=args.swap_contrast, synth_confusion=args.synth_confusion,
+            seed=args.seed, temperature=args.kd_temperature,
+        )  # fmt: skip
     if args.self_distil:
         net = self_distil(
             net, train_ex, args.out, args.self_distil, args.noisy, features, seed=args.seed
@@ -502,6 +518,7 @@ def main(argv: list[str] | None = None) -> int:
                 "synth_confusion": args.synth_confusion, "seed": args.seed,
                 "kd_temperature": args.kd_temperature,
                 "init": str(args.init) if args.init else None, "max_lr": args.max_lr,
+                "soup": [str(c) for c in args.soup] if args.soup else None,
                 "confusion_margin": args.confusion_margin,
                 "trusted_labels": args.trusted_labels,
                 "left_out_fold": args.leave_out,
