@@ -87,3 +87,27 @@ def test_the_knee_is_lowered_when_the_calibrated_scores_still_alarm_too_often() 
     assert lower < 1.25
     assert lower == pytest.approx(1.45 * 1.25 / 1.5, abs=0.011)
     assert refine_knee(1.25, np.full(100, 1.9), 0.03) == 1.25  # already under the ceiling
+
+
+def test_the_knee_refit_keeps_lowering_until_the_ceiling_and_says_when_it_cannot(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tutor.train import phone_knee
+
+    applied: list[float] = []
+
+    def raw_scores(scorer: object, utts: object) -> tuple[np.ndarray, np.ndarray]:
+        under = 5 if applied[-1] > 1.2 + 1e-9 else 2  # % of untouched phones under 1.5
+        untouched = np.concatenate([np.full(100 - under, 1.9), np.full(under, 1.49)])
+        return np.full(10, 1.0), untouched
+
+    monkeypatch.setattr(phone_knee, "raw_scores", raw_scores)
+    monkeypatch.setattr(phone_knee.Scorer, "load", lambda *a, **k: None)
+    # each round lowers the knee by about 0.01: five rounds from 1.25 to reach 1.20
+    knee = phone_knee.refined_knee(1.25, applied.append, Path, [], 0.03)
+    assert knee.knee == pytest.approx(1.2) and knee.false_alarms == pytest.approx(0.02)
+    assert "did not bring" not in capsys.readouterr().err
+    applied.clear()
+    short = phone_knee.refined_knee(1.25, applied.append, Path, [], 0.03, rounds=2)
+    assert short.false_alarms == pytest.approx(0.05)
+    assert "did not bring the false alarms under 3%" in capsys.readouterr().err
