@@ -315,6 +315,9 @@ def vtlp(x: torch.Tensor, rng: np.random.Generator, features: FeatureConfig) -> 
     return out
 
 
+BATCH = 16  # examples a training step sees (the distillations, the soup's norm pass)
+
+
 def batch_of(items: list[Example]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     t = max(len(e.feats) for e in items)
     n = max(len(e.labels) for e in items)

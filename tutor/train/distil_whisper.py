@@ -94,6 +94,7 @@ from tutor.scoring.speechocean import labels_path, load_split
 
 from .dataset import parse_fold, speaker_fold, valid_speakers
 from .distil_examples import (
+    BATCH,
     KNOWN_MODES,
     Example,
     batch_of,
@@ -197,8 +198,7 @@ def train(
         project = torch.nn.Conv1d(config.channels, dim, 1)
     params = [*net.parameters(), *(project.parameters() if project is not None else [])]
     opt = torch.optim.AdamW(params, lr=max_lr, weight_decay=1e-2)
-    batch = 16
-    steps = epochs * -(-len(data) // batch)
+    steps = epochs * -(-len(data) // BATCH)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=steps)
     parts: dict[str, Stateful] = {"model": net, "opt": opt, "sched": sched}
     if project is not None:
@@ -211,7 +211,7 @@ def train(
     for epoch in range(epochs):
         noise_rng = np.random.default_rng([seed, epoch])  # the same copies on a resumed run
         order = np.argsort(lengths + order_rng.uniform(0, 40, len(lengths)))  # bucketed
-        batches = [order[k : k + batch] for k in range(0, len(order), batch)]
+        batches = [order[k : k + BATCH] for k in range(0, len(order), BATCH)]
         order_rng.shuffle(batches)
         if epoch < start:
             continue
@@ -275,8 +275,7 @@ def self_distil(
     teacher = copy.deepcopy(net).eval()
     student = net.train()
     opt = torch.optim.AdamW(student.parameters(), lr=5e-4, weight_decay=1e-2)
-    batch = 16
-    steps = epochs * -(-len(data) // batch)
+    steps = epochs * -(-len(data) // BATCH)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1))
     parts: dict[str, Stateful] = {"model": student, "teacher": teacher, "opt": opt, "sched": sched}
     start = load_state(out / "self_ckpt.pt", parts)
@@ -286,7 +285,7 @@ def self_distil(
         noise_rng = np.random.default_rng([seed + 1, epoch])
         order = rng.permutation(len(data))
         total = 0.0
-        batches = [order[k : k + batch] for k in range(0, len(order), batch)]
+        batches = [order[k : k + BATCH] for k in range(0, len(order), BATCH)]
         for b in batches:
             clean = [data[i] for i in b]
             items = in_class(clean, noisy, noise_rng, sources, features)

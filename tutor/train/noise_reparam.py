@@ -34,7 +34,7 @@ from tutor.scoring.model import AcousticModel
 from tutor.scoring.speechocean import load_split
 
 from .dataset import valid_speakers
-from .distil_examples import Example, batch_of, examples
+from .distil_examples import BATCH, Example, batch_of, examples
 from .distil_losses import kd_and_ce
 from .distil_whisper import SPEEDS, Stateful, agreement, load_state, save_state, step
 from .export import export_acoustic
@@ -168,8 +168,7 @@ def fine_tune(
         {"params": gate_params, "lr": gate_lr, "weight_decay": 0.0},
     ]
     opt = torch.optim.AdamW(groups, weight_decay=1e-2)
-    batch = 16
-    steps = epochs * -(-len(data) // batch)
+    steps = epochs * -(-len(data) // BATCH)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1))
     parts: dict[str, Stateful] = {"model": net, "opt": opt, "sched": sched}
     start = load_state(out / "nir_ckpt.pt", parts)
@@ -180,7 +179,7 @@ def fine_tune(
             continue
         net.train()
         total = 0.0
-        batches = [order[k : k + batch] for k in range(0, len(order), batch)]
+        batches = [order[k : k + BATCH] for k in range(0, len(order), BATCH)]
         for b in batches:
             x, soft, hard = batch_of([data[i] for i in b])
             logp = torch.log_softmax(net(x), dim=-1)

@@ -18,10 +18,8 @@ from torch.optim.swa_utils import update_bn
 
 from tutor.scoring.features import FeatureConfig
 
-from .distil_examples import Example, batch_of, in_class
+from .distil_examples import BATCH, Example, batch_of, in_class
 from .models import ConvNetConfig, ConvPhoneNet
-
-BATCH = 16
 
 
 def average_states(ckpts: Sequence[Path]) -> dict[str, torch.Tensor]:
