@@ -67,7 +67,7 @@ def speech_line(real: np.ndarray, noise: np.ndarray, default: float) -> float:
     """The speech-confidence line: ``default`` or just over the model's noise, whichever is
     higher, but never over the first percentile of real readings."""
     over_noise = max(default, float(noise.max()) + NOISE_MARGIN)
-    return round(min(over_noise, float(np.percentile(real, 1))), 2)
+    return min(over_noise, float(np.percentile(real, 1)))
 
 
 def measure(data: Path, acoustic: AcousticModel) -> PromptThresholds:
