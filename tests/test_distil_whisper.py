@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -443,3 +444,27 @@ def test_a_soup_refuses_students_of_other_shapes(tmp_path) -> None:
         average_states([tmp_path / "c8.pt", tmp_path / "c16.pt"])
     with pytest.raises(ValueError):
         average_states([])
+
+
+def test_a_weighted_soup_leans_towards_its_heavier_student(tmp_path) -> None:
+    from tutor.train.models import ConvNetConfig, ConvPhoneNet
+    from tutor.train.soup import average_states, soup_ingredient
+
+    ckpts = []
+    for seed in (1, 2):
+        torch.manual_seed(seed)
+        ckpts.append(tmp_path / f"s{seed}.pt")
+        torch.save({"model": ConvPhoneNet(ConvNetConfig(channels=8, blocks=1)).state_dict()},
+                   ckpts[-1])  # fmt: skip
+    a, b = (torch.load(c, weights_only=False)["model"] for c in ckpts)
+    mixed = average_states(ckpts, [3.0, 1.0])
+    name = next(n for n, v in a.items() if v.is_floating_point() and not torch.equal(v, b[n]))
+    assert torch.allclose(mixed[name], 0.75 * a[name] + 0.25 * b[name], atol=1e-6)
+    assert torch.allclose(average_states(ckpts, [0.0, 2.0])[name], b[name])
+    for bad in ([0.0, 0.0], [1.0], [-1.0, 2.0]):
+        with pytest.raises(ValueError):
+            average_states(ckpts, bad)
+    assert soup_ingredient("runs/a/ckpt.pt:0.25") == (Path("runs/a/ckpt.pt"), 0.25)
+    assert soup_ingredient("runs/a/ckpt.pt") == (Path("runs/a/ckpt.pt"), 1.0)
+    with pytest.raises(ValueError, match="weight"):
+        soup_ingredient("runs/a/ckpt.pt:-1")

@@ -64,9 +64,11 @@ softened by T (Hinton's distillation, loss times T squared): at T = 1 a student 
 phone is the teacher's loses little for a confusable sound a hundred times less likely than
 the teacher has it, and those odds are the margins the engine reads to flag a wrong sound.
 
-With ``--soup CKPT,CKPT,...`` nothing is trained: the student is the uniform average of
-those finished students' weights (:mod:`tutor.train.soup`; draws from one start), its
-batch-norm statistics measured afresh over one pass of the training audio.
+With ``--soup CKPT,CKPT,...`` nothing is trained: the student is the average of those
+finished students' weights (:mod:`tutor.train.soup`; draws from one start), its batch-norm
+statistics measured afresh over one pass of the training audio. ``CKPT:W`` weighs a student
+by W (default 1; WiSE-FT's dial between a fine-tune and its neighbours); the training
+options are then ignored, and said so, except ``--self-distil``, which trains the soup on.
 
 With ``--n-mels N`` the student hears N mel bands (Whisper hears 80; the shipped students
 40): finer bands resolve the vowel formants and fricative spectra that tell IY from IH and
@@ -123,7 +125,19 @@ from .distil_losses import (
 )
 from .export import export_acoustic, file_hash
 from .models import STUDENT, ConvNetConfig, ConvPhoneNet
-from .soup import souped
+from .soup import soup_ingredient, souped
+
+TRAINING_ONLY = ("epochs", "kd_start", "kd_end", "init", "max_lr", "swap_contrast",
+                 "synth_confusion", "kd_temperature", "confusion_margin", "spec_augment",
+                 "feature_distil", "vtlp")  # fmt: skip
+
+
+def _soup_ingredients(text: str) -> list[tuple[Path, float]]:
+    try:
+        return [soup_ingredient(c) for c in text.split(",")]
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
 
 SPEEDS = (1.0, 0.9, 1.1)
 Prepared = tuple[list[Example], torch.Tensor, torch.Tensor, torch.Tensor]
@@ -357,10 +371,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--init", type=Path, help="start from this finished student's ckpt.pt")
     ap.add_argument(
         "--soup",
-        type=lambda v: [Path(c) for c in v.split(",")],
-        metavar="CKPT,CKPT",
+        type=_soup_ingredients,
+        metavar="CKPT[:W],CKPT[:W]",
         help="train nothing: average these finished students' ckpt.pt (one start, other "
-        "draws) and re-measure the batch-norm statistics",
+        "draws; each by its weight W, default 1) and re-measure the batch-norm statistics",
     )
     ap.add_argument(
         "--kd-temperature",
@@ -459,6 +473,11 @@ def main(argv: list[str] | None = None) -> int:
         help="stretch every example's spectrum by a fresh factor each epoch (VTLP)",
     )
     args = ap.parse_args(argv)
+    if args.soup:
+        ignored = [d for d in TRAINING_ONLY if getattr(args, d) != ap.get_default(d)]
+        if ignored:
+            flags = ", ".join("--" + d.replace("_", "-") for d in ignored)
+            print(f"--soup trains nothing: {flags} ignored", file=sys.stderr)
     config = replace(
         STUDENT,
         channels=args.channels,
@@ -490,8 +509,9 @@ def main(argv: list[str] | None = None) -> int:
     if features != acoustic.features:
         train_ex, valid_ex = refeatured(train_ex, features), refeatured(valid_ex, features)
     if args.soup:
-        net = souped(args.soup, config, train_ex, args.noisy, features, not args.clean_synth,
-                     args.seed)  # fmt: skip
+        paths, weights = zip(*args.soup, strict=True)
+        net = souped(paths, config, train_ex, args.noisy, features, not args.clean_synth,
+                     args.seed, weights)  # fmt: skip
     else:
         net = train(
             train_ex, args.out, args.epochs, args.kd_start, args.kd_end,
@@ -510,14 +530,15 @@ def main(argv: list[str] | None = None) -> int:
     sources = [e.samples for e in valid_ex]
     noisy_agree = agreement(net, [noisy_copy(e, rng, sources, features) for e in valid_ex])
     settings = {"student": config.to_dict(), "teacher": "whisper-base encoder + phone model",
-                "epochs": args.epochs, "kd_weight": [args.kd_start, args.kd_end],
+                "epochs": 0 if args.soup else args.epochs,
+                "kd_weight": [args.kd_start, args.kd_end],
                 "speeds": SPEEDS, "noisy": args.noisy, "clean_synth": args.clean_synth,
                 "synth_known": args.synth_known, "swap_weight": args.swap_weight,
                 "swap_contrast": args.swap_contrast,
                 "synth_confusion": args.synth_confusion, "seed": args.seed,
                 "kd_temperature": args.kd_temperature,
                 "init": str(args.init) if args.init else None, "max_lr": args.max_lr,
-                "soup": [str(c) for c in args.soup] if args.soup else None,
+                "soup": [[str(c), w] for c, w in args.soup] if args.soup else None,
                 "confusion_margin": args.confusion_margin,
                 "trusted_labels": args.trusted_labels,
                 "left_out_fold": args.leave_out,
