@@ -111,3 +111,25 @@ def test_the_knee_refit_keeps_lowering_until_the_ceiling_and_says_when_it_cannot
     short = phone_knee.refined_knee(1.25, applied.append, Path, [], 0.03, rounds=2)
     assert short.false_alarms == pytest.approx(0.05)
     assert "did not bring the false alarms under 3%" in capsys.readouterr().err
+
+
+def test_the_knee_refit_follows_the_false_alarms_line_where_the_step_is_small(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tutor.train import phone_knee
+
+    applied: list[float] = []
+
+    def raw_scores(scorer: object, utts: object) -> tuple[np.ndarray, np.ndarray]:
+        # the amber cap keeps every calibrated alarm at 1.49: the calibrated step moves the
+        # knee 0.01 a round, while the false alarms fall 0.02 per unit of knee (3 % at 1.0)
+        under = round((0.01 + 0.02 * applied[-1]) * 10_000)
+        untouched = np.concatenate([np.full(10_000 - under, 1.9), np.full(under, 1.49)])
+        return np.full(10, 1.0), untouched
+
+    monkeypatch.setattr(phone_knee, "raw_scores", raw_scores)
+    monkeypatch.setattr(phone_knee.Scorer, "load", lambda *a, **k: None)
+    knee = phone_knee.refined_knee(1.48, applied.append, Path, [], 0.03)
+    assert knee.knee == pytest.approx(1.0) and knee.false_alarms <= 0.03
+    assert applied[-1] == pytest.approx(1.0)  # the head is left with the knee returned
+    assert len(applied) <= 6  # the steps alone would take 48 rounds

@@ -290,3 +290,25 @@ def test_a_pair_ships_only_if_it_hears_the_trust_tests_own_words(
     set_metadata(deaf / "head.onnx", {"confusion_line": "99"})
     why = ear_failures(deaf)
     assert why and any("'sink' for 'think'" in w for w in why), why
+
+
+def test_the_confusion_line_is_measured_again_at_another_share(tmp_path, monkeypatch) -> None:
+    import numpy as np
+
+    from tutor.train import margin_check, whisper_chain
+
+    measured: list[int] = []
+
+    def margins(valid: object, posteriors: object) -> margin_check.Margins:
+        measured.append(1)
+        return margin_check.Margins(np.array([]), np.linspace(0.0, 10.0, 1001), [], [])
+
+    monkeypatch.setattr(margin_check, "margins", margins)
+    monkeypatch.setattr(margin_check, "model_posteriors", lambda path: None)
+    cache = tmp_path / "line.json"
+    at_two = whisper_chain._confusion_line(tmp_path, [], cache, 0.02)
+    assert at_two == pytest.approx(9.8, abs=0.011) and len(measured) == 1
+    assert whisper_chain._confusion_line(tmp_path, [], cache, 0.02) == at_two
+    assert len(measured) == 1  # cached
+    assert whisper_chain._confusion_line(tmp_path, [], cache, 0.05) == pytest.approx(9.5, abs=0.011)
+    assert len(measured) == 2  # not the 2 % line again

@@ -66,6 +66,22 @@ def refine_knee(knee: float, untouched: np.ndarray, false_alarms: float) -> floa
     return math.floor(min(knee - 0.01, t * knee / GREEN) * 100) / 100
 
 
+def _next_knee(measured: list[Knee], last: np.ndarray, false_alarms: float) -> float | None:
+    """The next knee to measure: on the line through the last two measurements (a secant:
+    the false alarms grow with the knee), else :func:`refine_knee`'s step from the last
+    (``last``: its calibrated untouched scores); kept inside the bracket of the highest knee
+    under the ceiling and the lowest over it. None when the bracket is closed."""
+    top = max((k.knee for k in measured if k.false_alarms <= false_alarms), default=0.04)
+    bottom = min(k.knee for k in measured if k.false_alarms > false_alarms)
+    value = refine_knee(measured[-1].knee, last, false_alarms)
+    if len(measured) > 1:
+        (k1, fa1), (k2, fa2) = ((k.knee, k.false_alarms) for k in measured[-2:])
+        if (fa1 - fa2) * (k1 - k2) > 0:
+            value = k2 + (false_alarms - fa2) * (k1 - k2) / (fa1 - fa2)
+    value = min(max(round(value, 2), round(top + 0.01, 2)), round(bottom - 0.01, 2))
+    return value if top < value < bottom else None
+
+
 def refined_knee(
     value: float,
     apply: Callable[[float], None],
@@ -74,21 +90,32 @@ def refined_knee(
     false_alarms: float,
     rounds: int = 8,
 ) -> Knee:
-    """The knee lowered from ``value`` (:func:`refine_knee`) until the false alarms,
-    measured through the engine on the folder ``pair()`` returns with the knee in place
-    (``apply`` writes it into the head), are under ``false_alarms``; at most ``rounds``
-    measurements (stop 36: four left some students' false alarms over the ceiling), and
-    said on stderr when even those do not reach it."""
+    """The highest knee from ``value`` down whose false alarms, measured through the engine
+    on the folder ``pair()`` returns with the knee in place (``apply`` writes it into the
+    head), are under ``false_alarms``, found in at most ``rounds`` measurements
+    (:func:`_next_knee`; stop 37: the calibrated step alone moved about 0.05 a round where
+    the amber cap holds the false alarms up, and stopped over the ceiling). That knee is
+    left applied; when none gets there, the lowest tried, and it is said on stderr."""
+    measured: list[Knee] = []
     for _ in range(rounds):
         apply(value)
         swapped, untouched = raw_scores(Scorer.load(pair(), threads=1), utts)
         knee = Knee(value, float((swapped < GREEN).mean()), float((untouched < GREEN).mean()))
         print(f"[chain] knee {knee.knee}: caught {knee.caught:.3f}, false alarms "
               f"{knee.false_alarms:.3f}", file=sys.stderr)  # fmt: skip
-        value = refine_knee(value, untouched, false_alarms)
-        if value == knee.knee:
+        measured.append(knee)
+        if knee.false_alarms <= false_alarms and len(measured) == 1:
+            return knee
+        following = _next_knee(measured, untouched, false_alarms)
+        if following is None:
             break
-    if knee.false_alarms > false_alarms:
+        value = following
+    under = [k for k in measured if k.false_alarms <= false_alarms]
+    if not under:
         print(f"[chain] the knee did not bring the false alarms under {false_alarms:.0%} in "
               f"{rounds} rounds", file=sys.stderr)  # fmt: skip
-    return knee
+        return min(measured, key=lambda k: k.knee)
+    best = max(under, key=lambda k: k.knee)
+    if best.knee != measured[-1].knee:
+        apply(best.knee)
+    return best

@@ -171,13 +171,16 @@ def _confusion_line(
     student: Path, valid: list[LabelledUtterance], cache: Path, share: float
 ) -> float:
     """The head's confusion line for ``student`` (:func:`tutor.train.margin_check.confusion_line`
-    on the substitution check's readings of the validation slice), cached in ``cache``."""
+    on the substitution check's readings of the validation slice), cached in ``cache`` with
+    the ``share`` it was set at (another share measures it again)."""
     from .margin_check import confusion_line, margins, model_posteriors
 
-    if not cache.is_file():
+    cached = json.loads(cache.read_text()) if cache.is_file() else {}
+    if cached.get("share", share) != share or "line" not in cached:
         untouched = margins(valid, model_posteriors(student / "acoustic.onnx")).untouched
-        cache.write_text(json.dumps({"line": confusion_line(untouched, share)}) + "\n")
-    line = float(json.loads(cache.read_text())["line"])
+        cached = {"line": confusion_line(untouched, share), "share": share}
+        cache.write_text(json.dumps(cached) + "\n")
+    line = float(cached["line"])
     print(f"[chain] confusion line {line:.2f} nats", file=sys.stderr, flush=True)
     return line
 
