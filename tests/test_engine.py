@@ -272,3 +272,20 @@ def test_rivals_are_the_evidence_behind_the_amber_cap_and_heard_as(scorer: Score
     for phone, rival in over:
         assert phone.score <= PHONE_HEARD_OTHER and phone.mispronounced
         assert phone.heard == rival.phone != phone.phone
+
+
+def test_rivals_follow_given_words_as_score_does(scorer: Scorer) -> None:
+    # the swap check scores explicit pronunciations; their rivals must be of those phones
+    from tutor.scoring.lexicon import WordPronunciation
+
+    audio = load_audio(FIXTURES / "festival_sink.wav")
+    words = scorer.expected(TEXT)
+    assert scorer.rivals(audio, TEXT, words=words) == scorer.rivals(audio, TEXT)
+    first = words[1].variants[0]  # "think": TH IH NG K
+    said = (("S", *first[1:]),)
+    told = [*words[:1], WordPronunciation(words[1].text, said, "override"), *words[2:]]
+    rivals = scorer.rivals(audio, TEXT, words=told)
+    assert [phone for word, phone, _ in rivals if word == 1][0] == "S"
+    assert [phone for _, phone, _ in rivals] == [
+        p.phone for w in scorer.score(audio, TEXT, words=told).words for p in w.phones
+    ]

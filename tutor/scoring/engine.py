@@ -147,11 +147,14 @@ class Scorer:
             result = replace(result, warnings=(*result.warnings, NOISY_WARNING))
         return result
 
-    def rivals(self, audio: Audio, text: str) -> list[tuple[int, str, Competitor]]:
+    def rivals(
+        self, audio: Audio, text: str, *, words: Sequence[WordPronunciation] | None = None
+    ) -> list[tuple[int, str, Competitor]]:
         """Each aligned phone's word index, phone and most likely confusable sound with its
         margin over the phone: the evidence behind heard-as and the amber cap (over
-        ``head.confusion_line``), for checking a model's ear on known takes."""
-        words = self.expected(text)
+        ``head.confusion_line``), for checking a model's ear on known takes. ``words``
+        replaces the text's pronunciations, as in :meth:`score`."""
+        words = self.expected(text) if words is None else words
         log_post = self._log_posteriors(audio, 1.0)
         _, _, (alignment, _, _) = self._first_pass(log_post, words)
         return [

@@ -100,6 +100,7 @@ class ScoredSwap:
     swap: Swap
     result: UtteranceResult | None  # None: the engine refused the swapped reading
     offset: int  # index of the swapped phone among the reading's phones
+    utt: LabelledUtterance  # the reading the swap was made in
 
 
 def scored_swaps(
@@ -116,7 +117,7 @@ def scored_swaps(
                 result = scorer.score(audio, utt.text, words=swapped_words(utt, swap))
             except ScoringError:
                 result = None
-            yield ScoredSwap(swap, result, offset)
+            yield ScoredSwap(swap, result, offset, utt)
         if progress:
             progress(k + 1, len(utts))
 
