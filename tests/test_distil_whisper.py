@@ -468,3 +468,17 @@ def test_a_weighted_soup_leans_towards_its_heavier_student(tmp_path) -> None:
     assert soup_ingredient("runs/a/ckpt.pt") == (Path("runs/a/ckpt.pt"), 1.0)
     with pytest.raises(ValueError, match="weight"):
         soup_ingredient("runs/a/ckpt.pt:-1")
+
+
+def test_a_soup_says_which_training_options_it_ignores() -> None:
+    from tutor.train.distil_whisper import build_parser, soup_ignores
+
+    ap = build_parser()
+    need = ["--data", "d", "--teacher", "t", "--models", "m", "--out", "o"]
+    args = ap.parse_args([*need, "--soup", "a/ckpt.pt:2,b/ckpt.pt", "--epochs", "12",
+                          "--kd-temperature", "2", "--noisy", "0.5"])  # fmt: skip
+    assert args.soup == [(Path("a/ckpt.pt"), 2.0), (Path("b/ckpt.pt"), 1.0)]
+    assert soup_ignores(ap, args) == ["--epochs", "--kd-temperature"]  # --noisy is used
+    assert soup_ignores(ap, ap.parse_args([*need, "--epochs", "12"])) == []  # it trains
+    with pytest.raises(SystemExit):
+        ap.parse_args([*need, "--soup", "a/ckpt.pt:-2"])

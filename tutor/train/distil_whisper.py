@@ -330,7 +330,7 @@ def agreement(net: ConvPhoneNet, data: list[Example]) -> float:
     return hits / max(total, 1)
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m tutor.train.distil_whisper")
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--teacher", type=Path, required=True)
@@ -472,12 +472,23 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="stretch every example's spectrum by a fresh factor each epoch (VTLP)",
     )
+    return ap
+
+
+def soup_ignores(ap: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
+    """The training options given with ``--soup``, which trains nothing."""
+    if not args.soup:
+        return []
+    return [
+        "--" + d.replace("_", "-") for d in TRAINING_ONLY if getattr(args, d) != ap.get_default(d)
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = build_parser()
     args = ap.parse_args(argv)
-    if args.soup:
-        ignored = [d for d in TRAINING_ONLY if getattr(args, d) != ap.get_default(d)]
-        if ignored:
-            flags = ", ".join("--" + d.replace("_", "-") for d in ignored)
-            print(f"--soup trains nothing: {flags} ignored", file=sys.stderr)
+    if ignored := soup_ignores(ap, args):
+        print(f"--soup trains nothing: {', '.join(ignored)} ignored", file=sys.stderr)
     config = replace(
         STUDENT,
         channels=args.channels,
