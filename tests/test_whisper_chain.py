@@ -182,6 +182,8 @@ def test_a_shipped_borrowed_head_names_its_new_acoustic_model(tmp_path) -> None:
     assert head["knee_calibrated_with"] == "old-student" and head["version"] == "old-head"
     assert get_metadata(to / "acoustic.onnx")["version"] == "new-student"
     assert get_metadata(pair / "head.onnx")["acoustic_version"] == "old-student"
+    whisper_chain.ship_borrowed(pair, to, knee_refit=True)  # the knee was measured on it
+    assert get_metadata(to / "head.onnx")["knee_calibrated_with"] == "new-student"
 
 
 def _tiny_model(path: Path, metadata: dict[str, str]) -> None:

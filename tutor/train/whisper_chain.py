@@ -271,16 +271,18 @@ def _ship(pair: Path, to: Path) -> None:
     print(f"[chain] shipped to {to}")
 
 
-def ship_borrowed(pair: Path, to: Path) -> None:
+def ship_borrowed(pair: Path, to: Path, knee_refit: bool = False) -> None:
     """Copy a student and its borrowed head to ``to``; the head's metadata names the
-    acoustic model it now serves and the one its knee was calibrated with."""
+    acoustic model it now serves and the one its knee was calibrated with (this student
+    when ``knee_refit``: ``--refit-knee`` measured the knee on it)."""
     from .export import get_metadata, set_metadata
 
     calibrated_with = get_metadata(pair / "head.onnx").get("acoustic_version", "?")
     _ship(pair, to)
     version = get_metadata(to / "acoustic.onnx").get("version", "?")
     set_metadata(to / "head.onnx", {"acoustic_version": version,
-                                    "knee_calibrated_with": calibrated_with})  # fmt: skip
+                                    "knee_calibrated_with": version if knee_refit
+                                    else calibrated_with})  # fmt: skip
 
 
 def _noise_injection(args: argparse.Namespace, first: Path, out: Path) -> dict[str, Path]:
@@ -576,7 +578,10 @@ def main(argv: list[str] | None = None) -> int:
               f"reference {reference}{': ' + '; '.join(why) if why else ''}",
               file=sys.stderr)  # fmt: skip
         if args.ship_to and not why:
-            (ship_borrowed if args.heads_from else _ship)(int8, args.ship_to)
+            if args.heads_from:
+                ship_borrowed(int8, args.ship_to, knee_refit=args.refit_knee)
+            else:
+                _ship(int8, args.ship_to)
         return 0
     if args.rows:
         print("[chain] only some rows measured: the ship rule needs them all", file=sys.stderr)
