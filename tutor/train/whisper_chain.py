@@ -36,13 +36,12 @@ The stages, each cached or checkpointed under ``--out`` (a rerun resumes):
 6. ``measure``: ``tutor bench --substitute`` on the validation slice for the float and the
    INT8 models, into ``table.md`` / ``table.json``; with ``--ship-to`` the smaller one that
    keeps phone PCC within 0.005 of the float one, is at most 5 MB and 50 ms p50 is copied.
-   ``--rows`` measures only the named rows (a quick comparison; nothing is shipped).
+   ``--rows`` measures only the named rows (with no reference pair, nothing then ships).
    With a reference pair (``--reference DIR``; else ``--heads-from DIR``, where the student
    borrows DIR's head instead of training fold students and heads; else the pair
    ``--ship-to`` holds) that pair is benched beside the INT8 row, through classroom noise
    too when those rows are measured, and ``--ship-to`` copies the new pair only where
-   :func:`replaces_reference` finds it no worse and ahead somewhere: a chain never
-   replaces the shipped pair with one that catches less.
+   :func:`replaces_reference` finds it no worse and ahead somewhere.
 
 Downloads happen only through the package installer (the teacher packages); nothing here
 fetches from the network.
@@ -171,8 +170,7 @@ def _confusion_line(
     student: Path, valid: list[LabelledUtterance], cache: Path, share: float
 ) -> float:
     """The head's confusion line for ``student`` (:func:`tutor.train.margin_check.confusion_line`
-    on the substitution check's readings of the validation slice), cached in ``cache`` with
-    the ``share`` it was set at (another share measures it again)."""
+    on the substitution check's readings of the validation slice), cached with its share."""
     from .margin_check import confusion_line, margins, model_posteriors
 
     cached = json.loads(cache.read_text()) if cache.is_file() else {}
@@ -273,16 +271,15 @@ def _ship(pair: Path, to: Path) -> None:
 
 def ship_borrowed(pair: Path, to: Path, knee_refit: bool = False) -> None:
     """Copy a student and its borrowed head to ``to``; the head's metadata names the
-    acoustic model it now serves and the one its knee was calibrated with (this student
-    when ``knee_refit``: ``--refit-knee`` measured the knee on it)."""
+    acoustic model it now serves and the one its knee was calibrated with (this one if
+    ``knee_refit``: ``--refit-knee`` measured it here)."""
     from .export import get_metadata, set_metadata
 
     calibrated_with = get_metadata(pair / "head.onnx").get("acoustic_version", "?")
     _ship(pair, to)
     version = get_metadata(to / "acoustic.onnx").get("version", "?")
-    set_metadata(to / "head.onnx", {"acoustic_version": version,
-                                    "knee_calibrated_with": version if knee_refit
-                                    else calibrated_with})  # fmt: skip
+    knee = version if knee_refit else calibrated_with
+    set_metadata(to / "head.onnx", {"acoustic_version": version, "knee_calibrated_with": knee})
 
 
 def _noise_injection(args: argparse.Namespace, first: Path, out: Path) -> dict[str, Path]:
