@@ -101,6 +101,7 @@ class ScoredSwap:
     result: UtteranceResult | None  # None: the engine refused the swapped reading
     offset: int  # index of the swapped phone among the reading's phones
     utt: LabelledUtterance  # the reading the swap was made in
+    audio: Audio  # its recording, loaded once for all its swaps
 
 
 def scored_swaps(
@@ -117,7 +118,7 @@ def scored_swaps(
                 result = scorer.score(audio, utt.text, words=swapped_words(utt, swap))
             except ScoringError:
                 result = None
-            yield ScoredSwap(swap, result, offset, utt)
+            yield ScoredSwap(swap, result, offset, utt, audio)
         if progress:
             progress(k + 1, len(utts))
 

@@ -29,7 +29,6 @@ from pathlib import Path
 
 import numpy as np
 
-from tutor.scoring.audio import Audio, load_audio
 from tutor.scoring.bands import PHONE_GOOD
 from tutor.scoring.engine import Scorer
 from tutor.scoring.speechocean import LabelledUtterance, load_split
@@ -66,16 +65,11 @@ def phone_evidence(pair: Path, utts: Sequence[LabelledUtterance]) -> Evidence:
             shutil.copy2(pair / name, Path(tmp) / name)
         set_metadata(Path(tmp) / "head.onnx", {"confusion_line": f"{OUT_OF_REACH:g}"})
         scorer = Scorer.load(Path(tmp), threads=1)
-        audio: dict[str, Audio] = {}
         for scored in scored_swaps(scorer, utts):
             if scored.result is None:
                 continue
             utt = scored.utt
-            if utt.utt_id not in audio:
-                audio = {utt.utt_id: load_audio(utt.audio)}  # one reading at a time
-            rivals = scorer.rivals(
-                audio[utt.utt_id], utt.text, words=swapped_words(utt, scored.swap)
-            )
+            rivals = scorer.rivals(scored.audio, utt.text, words=swapped_words(utt, scored.swap))
             phones = scored.result.phones
             for j, (p, (_, _, rival)) in enumerate(zip(phones, rivals, strict=False)):
                 rows.append((p.score, rival.margin, j == scored.offset, utt.speaker))
