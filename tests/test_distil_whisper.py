@@ -29,10 +29,12 @@ from tutor.train.distil_examples import (  # noqa: E402
 )
 from tutor.train.distil_losses import (  # noqa: E402
     CONFUSION_MARGIN,
+    MARGIN_CAP,
     SWAP_MARGIN,
     confusion_hinge,
     feature_loss,
     kd_and_ce,
+    margin_distil,
     swap_contrast,
     tempered_kd,
 )
@@ -56,6 +58,23 @@ def test_the_hinge_asks_a_margin_over_confusable_sounds_only() -> None:
     # frames where the teacher hears another phone are left to the KD term
     other = torch.nn.functional.one_hot(torch.tensor([[PHONE_INDEX["S"]]]), len(PHONE_SET))
     assert float(confusion_hinge(_frames("TH", 0.0, "S", 0.0), other.float(), hard)) == 0.0
+
+
+def test_the_margin_loss_copies_the_teachers_odds_over_confusable_sounds_only() -> None:
+    hard = torch.tensor([[PHONE_INDEX["TH"]]])
+    teacher = _frames("TH", 0.0, "S", -2.0).exp()  # the teacher: TH 2 nats over S
+    # a student with the teacher's margin costs nothing; 2 nats off costs about 1.5
+    assert float(margin_distil(_frames("TH", 0.0, "S", -2.0), teacher, hard)) < 1e-3
+    off = float(margin_distil(_frames("TH", 0.0, "S", 0.0), teacher, hard))
+    assert off > 0.1
+    # a student over-sure of TH is pulled back to the teacher's doubt too
+    assert float(margin_distil(_frames("TH", 0.0, "S", -4.0), teacher, hard)) > 0.1
+    # past the cap both are sure: a larger student margin costs nothing
+    sure = _frames("TH", 0.0, "S", -MARGIN_CAP - 3).exp()
+    assert float(margin_distil(_frames("TH", 0.0, "S", -MARGIN_CAP - 9), sure, hard)) < 1e-3
+    assert float(margin_distil(_frames("TH", 0.0, "S", -1.0), sure, hard)) > 1.0
+    # unlabelled frames teach nothing
+    assert float(margin_distil(_frames("TH", 0.0, "S", 0.0), teacher, hard * 0 - 1)) == 0.0
 
 
 def test_the_swap_contrast_puts_the_said_sound_ahead_of_the_prompts_phone() -> None:

@@ -12,6 +12,7 @@ from tutor.scoring.phones import PHONE_INDEX, PHONE_SET
 
 CONFUSION_MARGIN = 2.0  # nats
 SWAP_MARGIN = 4.0  # nats: above the engine's confusion line (2.8-2.9 for the 12-epoch students)
+MARGIN_CAP = 8.0  # nats: teacher margins past this are all "sure" (the line is about 3)
 
 
 def confusion_mask() -> torch.Tensor:
@@ -54,6 +55,26 @@ def swap_contrast(logp: torch.Tensor, rival: torch.Tensor, hard: torch.Tensor) -
     said = logp.gather(-1, hard.clamp(min=0).unsqueeze(-1)).squeeze(-1)
     prompt = logp.gather(-1, rival.clamp(min=0).unsqueeze(-1)).squeeze(-1)
     return torch.relu(SWAP_MARGIN - (said - prompt))[ok].mean()
+
+
+def margin_distil(logp: torch.Tensor, soft: torch.Tensor, hard: torch.Tensor) -> torch.Tensor:
+    """Smooth-L1 distance between the student's and the teacher's log-odds of the teacher's
+    top phone over each sound confusable with it, on the labelled frames (``hard >= 0``).
+
+    These margins are what the engine reads against its confusion line; the KL at T = 1
+    weighs them by the rival's tiny probability, so it barely teaches them. Teacher margins
+    over :data:`MARGIN_CAP` only ask the student to reach the cap, not to come back to it."""
+    mask = confusion_mask()
+    top = soft.argmax(-1)
+    rivals = mask[top] & (hard >= 0).unsqueeze(-1)  # (batch, frames, classes)
+    if not bool(rivals.any()):
+        return logp.sum() * 0.0
+    log_soft = torch.log(soft.float().clamp(min=1e-30))
+    student = logp.gather(-1, top.unsqueeze(-1)) - logp
+    teacher = (log_soft.gather(-1, top.unsqueeze(-1)) - log_soft).clamp(max=MARGIN_CAP)
+    gap = student - teacher
+    gap = torch.where(teacher >= MARGIN_CAP, gap.clamp(max=0.0), gap)
+    return F.smooth_l1_loss(gap[rivals], torch.zeros_like(gap[rivals]))
 
 
 def feature_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

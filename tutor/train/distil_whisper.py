@@ -120,6 +120,7 @@ from .distil_losses import (
     confusion_hinge,
     feature_loss,
     kd_and_ce,
+    margin_distil,
     swap_contrast,
     tempered_kd,
 )
@@ -128,8 +129,8 @@ from .models import STUDENT, ConvNetConfig, ConvPhoneNet
 from .soup import soup_ingredient, souped
 
 TRAINING_ONLY = ("epochs", "kd_start", "kd_end", "init", "max_lr", "swap_contrast",
-                 "synth_confusion", "kd_temperature", "confusion_margin", "spec_augment",
-                 "feature_distil", "vtlp")  # fmt: skip
+                 "synth_confusion", "kd_temperature", "confusion_margin", "margin_distil",
+                 "spec_augment", "feature_distil", "vtlp")  # fmt: skip
 
 
 def _soup_ingredients(text: str) -> list[tuple[Path, float]]:
@@ -198,6 +199,7 @@ def train(
     contrast: float = 0.0,
     synth_confusion: float = 0.0,
     temperature: float = 1.0,
+    margins: float = 0.0,
 ) -> ConvPhoneNet:
     torch.manual_seed(seed)
     net = ConvPhoneNet(config)
@@ -262,6 +264,8 @@ def train(
                 loss = loss + confusion * confusion_hinge(logp, soft, hard)
             if contrast > 0:
                 loss = loss + contrast * swap_contrast(logp, rival_batch(items, n), hard)
+            if margins > 0:
+                loss = loss + margins * margin_distil(logp, soft, hard)
             if synth_confusion > 0:
                 said = said_as_told(items, n)
                 loss = loss + synth_confusion * confusion_hinge(logp, soft, hard, said)
@@ -406,6 +410,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="weight of the hinge that keeps each phone ahead of its confusable sounds",
     )
     ap.add_argument(
+        "--margin-distil",
+        type=float,
+        default=0.0,
+        metavar="W",
+        help="weight of a loss that copies the teacher's log-odds of its top phone over "
+        "each confusable sound (the margins the engine reads)",
+    )
+    ap.add_argument(
         "--seed",
         type=int,
         default=0,
@@ -530,7 +542,7 @@ def main(argv: list[str] | None = None) -> int:
             masking=args.spec_augment, feature_distil=args.feature_distil, warp=args.vtlp,
             noisy_synthetic=not args.clean_synth, init=args.init, max_lr=args.max_lr,
             contrast=args.swap_contrast, synth_confusion=args.synth_confusion,
-            seed=args.seed, temperature=args.kd_temperature,
+            seed=args.seed, temperature=args.kd_temperature, margins=args.margin_distil,
         )  # fmt: skip
     if args.self_distil:
         net = self_distil(
@@ -551,6 +563,7 @@ def main(argv: list[str] | None = None) -> int:
                 "init": str(args.init) if args.init else None, "max_lr": args.max_lr,
                 "soup": [[str(c), w] for c, w in args.soup] if args.soup else None,
                 "confusion_margin": args.confusion_margin,
+                "margin_distil": args.margin_distil,
                 "trusted_labels": args.trusted_labels,
                 "left_out_fold": args.leave_out,
                 "spec_augment": args.spec_augment,
