@@ -8,7 +8,7 @@ import numpy as np
 import onnx
 import pytest
 
-from tutor.train.phone_knee import choose_knee, refine_knee
+from tutor.train.phone_knee import choose_knee, raise_knee, refine_knee
 from tutor.train.weight_int8 import quantize_weights_int8
 
 
@@ -133,3 +133,31 @@ def test_the_knee_refit_follows_the_false_alarms_line_where_the_step_is_small(
     assert knee.knee == pytest.approx(1.0) and knee.false_alarms <= 0.03
     assert applied[-1] == pytest.approx(1.0)  # the head is left with the knee returned
     assert len(applied) <= 6  # the steps alone would take 48 rounds
+
+
+def test_a_knee_that_leaves_false_alarms_unspent_is_raised() -> None:
+    calibrated = np.concatenate([np.full(98, 1.7), np.full(2, 1.45)])  # 2 % under the line
+    higher = raise_knee(1.0, calibrated, 0.03)
+    assert higher == pytest.approx(1.0 + 0.2 * 1.0 / 0.5, abs=0.011)  # 1.7 came from 1.4
+    assert raise_knee(1.0, np.full(100, 1.45), 0.03) == 1.0  # over the ceiling: not raised
+    assert raise_knee(1.9, np.full(100, 1.99), 0.03) <= 1.95
+
+
+def test_the_knee_refit_raises_a_knee_under_the_ceiling_to_the_highest_under_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tutor.train import phone_knee
+
+    applied: list[float] = []
+
+    def raw_scores(scorer: object, utts: object) -> tuple[np.ndarray, np.ndarray]:
+        under = round((0.01 + 0.02 * applied[-1]) * 10_000)  # 3 % at a knee of 1.0
+        untouched = np.concatenate([np.full(10_000 - under, 1.9), np.full(under, 1.49)])
+        return np.full(10, 1.0), untouched
+
+    monkeypatch.setattr(phone_knee, "raw_scores", raw_scores)
+    monkeypatch.setattr(phone_knee.Scorer, "load", lambda *a, **k: None)
+    knee = phone_knee.refined_knee(0.8, applied.append, Path, [], 0.03)  # 2.6 % at 0.8
+    assert knee.knee == pytest.approx(1.0) and knee.false_alarms <= 0.03
+    assert applied[-1] == pytest.approx(1.0)
+    assert len(applied) <= 6

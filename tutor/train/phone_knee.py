@@ -9,7 +9,8 @@ swap caught beyond that would cost more false alarms than the trust target allow
 The engine averages the head's (calibrated) scores over its test-time speeds, and the
 calibration is concave below the knee, so a knee chosen on un-calibrated scores lets a few
 more phones under the line than planned: :func:`refine_knee` lowers it from the
-calibrated scores until the false alarms are under the ceiling.
+calibrated scores until the false alarms are under the ceiling, and :func:`raise_knee`
+lifts a knee that leaves part of the budget unspent (a head borrowed by a new student).
 """
 
 from __future__ import annotations
@@ -66,14 +67,32 @@ def refine_knee(knee: float, untouched: np.ndarray, false_alarms: float) -> floa
     return math.floor(min(knee - 0.01, t * knee / GREEN) * 100) / 100
 
 
+MAX_KNEE = 1.95
+
+
+def raise_knee(knee: float, untouched: np.ndarray, false_alarms: float) -> float:
+    """A higher knee when the calibrated scores of the untouched phones raise fewer false
+    alarms than ``false_alarms``: the phone at the ceiling's quantile, scored ``t`` over the
+    line, came from about ``knee + (t - 1.5) * (2 - knee) / 0.5`` (the calibration is
+    linear above the knee), which becomes the new knee."""
+    if not len(untouched) or (untouched < GREEN).mean() > false_alarms:
+        return knee
+    t = float(np.quantile(untouched, false_alarms, method="lower"))
+    value = knee + (t - GREEN) * (2.0 - knee) / (2.0 - GREEN)
+    return math.floor(min(max(value, knee + 0.01), MAX_KNEE) * 100) / 100
+
+
 def _next_knee(measured: list[Knee], last: np.ndarray, false_alarms: float) -> float | None:
     """The next knee to measure: on the line through the last two measurements (a secant:
     the false alarms grow with the knee), else :func:`refine_knee`'s step from the last
     (``last``: its calibrated untouched scores); kept inside the bracket of the highest knee
     under the ceiling and the lowest over it. None when the bracket is closed."""
     top = max((k.knee for k in measured if k.false_alarms <= false_alarms), default=0.04)
-    bottom = min(k.knee for k in measured if k.false_alarms > false_alarms)
-    value = refine_knee(measured[-1].knee, last, false_alarms)
+    bottom = min(
+        (k.knee for k in measured if k.false_alarms > false_alarms), default=MAX_KNEE + 0.01
+    )
+    step = raise_knee if measured[-1].false_alarms <= false_alarms else refine_knee
+    value = step(measured[-1].knee, last, false_alarms)
     if len(measured) > 1:
         (k1, fa1), (k2, fa2) = ((k.knee, k.false_alarms) for k in measured[-2:])
         if (fa1 - fa2) * (k1 - k2) > 0:
@@ -90,12 +109,13 @@ def refined_knee(
     false_alarms: float,
     rounds: int = 8,
 ) -> Knee:
-    """The highest knee from ``value`` down whose false alarms, measured through the engine
-    on the folder ``pair()`` returns with the knee in place (``apply`` writes it into the
-    head), are under ``false_alarms``, found in at most ``rounds`` measurements
-    (:func:`_next_knee`; stop 37: the calibrated step alone moved about 0.05 a round where
-    the amber cap holds the false alarms up, and stopped over the ceiling). That knee is
-    left applied; when none gets there, the lowest tried, and it is said on stderr."""
+    """The highest knee whose false alarms, measured through the engine on the folder
+    ``pair()`` returns with the knee in place (``apply`` writes it into the head), are under
+    ``false_alarms``, searched from ``value`` (down when it is over the ceiling, up when it
+    is under: stop 38) in at most ``rounds`` measurements (:func:`_next_knee`; stop 37: the
+    calibrated step alone moved about 0.05 a round where the amber cap holds the false
+    alarms up, and stopped over the ceiling). That knee is left applied; when none gets
+    there, the lowest tried, and it is said on stderr."""
     measured: list[Knee] = []
     for _ in range(rounds):
         apply(value)
@@ -104,8 +124,6 @@ def refined_knee(
         print(f"[chain] knee {knee.knee}: caught {knee.caught:.3f}, false alarms "
               f"{knee.false_alarms:.3f}", file=sys.stderr)  # fmt: skip
         measured.append(knee)
-        if knee.false_alarms <= false_alarms and len(measured) == 1:
-            return knee
         following = _next_knee(measured, untouched, false_alarms)
         if following is None:
             break

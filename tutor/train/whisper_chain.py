@@ -230,9 +230,9 @@ def _borrowed_knee(
     knee_file: Path,
     line: float,
 ) -> None:
-    """The borrowed head's knee lowered (:func:`tutor.train.phone_knee.refined_knee`,
-    through the engine on the INT8 copies) until this student's false alarms are under the
-    ceiling; cached in ``knee_file``. A new knee makes the INT8 pair's cached benches stale."""
+    """The borrowed head's knee moved (:func:`tutor.train.phone_knee.refined_knee`, on the
+    INT8 copies) to the highest under the false alarms' ceiling; cached in ``knee_file`` (one
+    found by stop 37's downward search is measured again). It makes cached benches stale."""
     import onnx
 
     from .head_mix import knee_of, with_knee
@@ -243,11 +243,11 @@ def _borrowed_knee(
         onnx.save(with_knee(onnx.load(head), value), head)
 
     cached = json.loads(knee_file.read_text()) if knee_file.is_file() else {}
-    if cached.get("line") == line:
+    if cached.get("line") == line and cached.get("search") == "both ways":
         apply(cached["knee"])
         return
     knee = refined_knee(knee_of(onnx.load(head)), apply, int8_copies, valid, FALSE_ALARMS)
-    knee_file.write_text(json.dumps({**knee.__dict__, "line": line}) + "\n")
+    knee_file.write_text(json.dumps({**knee.__dict__, "line": line, "search": "both ways"}) + "\n")
     for stale in knee_file.parent.glob("bench_int8*.json"):
         stale.unlink()
 
