@@ -141,6 +141,7 @@ def test_a_knee_that_leaves_false_alarms_unspent_is_raised() -> None:
     assert higher == pytest.approx(1.0 + 0.2 * 1.0 / 0.5, abs=0.011)  # 1.7 came from 1.4
     assert raise_knee(1.0, np.full(100, 1.45), 0.03) == 1.0  # over the ceiling: not raised
     assert raise_knee(1.9, np.full(100, 1.99), 0.03) <= 1.95
+    assert raise_knee(1.0, np.full(100, 1.5), 0.03) == 1.01  # at least a step up
 
 
 def test_the_knee_refit_raises_a_knee_under_the_ceiling_to_the_highest_under_it(

@@ -79,14 +79,15 @@ def raise_knee(knee: float, untouched: np.ndarray, false_alarms: float) -> float
         return knee
     t = float(np.quantile(untouched, false_alarms, method="lower"))
     value = knee + (t - GREEN) * (2.0 - knee) / (2.0 - GREEN)
-    return math.floor(min(max(value, knee + 0.01), MAX_KNEE) * 100) / 100
+    return min(max(math.floor(value * 100) / 100, round(knee + 0.01, 2)), MAX_KNEE)
 
 
 def _next_knee(measured: list[Knee], last: np.ndarray, false_alarms: float) -> float | None:
     """The next knee to measure: on the line through the last two measurements (a secant:
-    the false alarms grow with the knee), else :func:`refine_knee`'s step from the last
-    (``last``: its calibrated untouched scores); kept inside the bracket of the highest knee
-    under the ceiling and the lowest over it. None when the bracket is closed."""
+    the false alarms grow with the knee), else :func:`refine_knee`'s step down (or
+    :func:`raise_knee`'s up) from the last (``last``: its calibrated untouched scores);
+    kept inside the bracket of the highest knee under the ceiling and the lowest over it.
+    None when the bracket is closed."""
     top = max((k.knee for k in measured if k.false_alarms <= false_alarms), default=0.04)
     bottom = min(
         (k.knee for k in measured if k.false_alarms > false_alarms), default=MAX_KNEE + 0.01
