@@ -4,6 +4,8 @@ targets, the confusion and swap hinges and the feature regression
 
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
 
@@ -15,8 +17,10 @@ SWAP_MARGIN = 4.0  # nats: above the engine's confusion line (2.8-2.9 for the 12
 MARGIN_CAP = 8.0  # nats: teacher margins past this are all "sure" (the line is about 3)
 
 
+@functools.cache
 def confusion_mask() -> torch.Tensor:
-    """(classes, classes): True where the column's phone is confusable with the row's."""
+    """(classes, classes): True where the column's phone is confusable with the row's (made
+    once and shared by every training step: read it, do not write to it)."""
     mask = torch.zeros(len(PHONE_SET), len(PHONE_SET), dtype=torch.bool)
     for i, p in enumerate(PHONE_SET):
         for c in confusable(p):

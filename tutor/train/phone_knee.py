@@ -68,6 +68,7 @@ def refine_knee(knee: float, untouched: np.ndarray, false_alarms: float) -> floa
 
 
 MAX_KNEE = 1.95
+SEARCH = "both ways"  # recorded with a cached knee: one found by the old search is redone
 
 
 def raise_knee(knee: float, untouched: np.ndarray, false_alarms: float) -> float:

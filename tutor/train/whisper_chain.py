@@ -65,7 +65,7 @@ from tutor.scoring.speechocean import LabelledUtterance, load_split
 
 from .dataset import valid_speakers
 from .margin_check import LINE_SHARE
-from .phone_knee import refined_knee
+from .phone_knee import SEARCH, refined_knee
 from .ship_rule import (
     CLASSROOM_SNR,
     FALSE_ALARMS,
@@ -243,11 +243,11 @@ def _borrowed_knee(
         onnx.save(with_knee(onnx.load(head), value), head)
 
     cached = json.loads(knee_file.read_text()) if knee_file.is_file() else {}
-    if cached.get("line") == line and cached.get("search") == "both ways":
+    if cached.get("line") == line and cached.get("search") == SEARCH:
         apply(cached["knee"])
         return
     knee = refined_knee(knee_of(onnx.load(head)), apply, int8_copies, valid, FALSE_ALARMS)
-    knee_file.write_text(json.dumps({**knee.__dict__, "line": line, "search": "both ways"}) + "\n")
+    knee_file.write_text(json.dumps({**knee.__dict__, "line": line, "search": SEARCH}) + "\n")
     for stale in knee_file.parent.glob("bench_int8*.json"):
         stale.unlink()
 
