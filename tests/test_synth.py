@@ -238,6 +238,25 @@ def test_balanced_plan_says_the_rare_confusions_and_spares_the_kept_words():
     assert "thank" in wrong and not wrong & {"think", "very"}
 
 
+def test_focused_plan_says_the_named_confusions_more_often_and_no_other_more():
+    texts = ["no nine thank now", "nine no thin net", "very nice noon", "sheep ship"] * 30
+    kw = {"engines": ["flite", "espeak"], "seed": 2, "mispronounce_rate": 1.0, "balance": True}
+    even = synth.plan(texts, **kw)
+    focus = synth.plan(texts, **kw, focus=frozenset({"TH>S"}), focus_weight=8.0)
+
+    def said(items, family):
+        return sum(f"{e.from_}>{e.to}" == family for i in items for e in i.errors)
+
+    assert said(focus, "TH>S") > 2 * said(even, "TH>S")
+    assert said(focus, "N>NG") < said(even, "N>NG")  # the other confusions make room
+
+
+def test_an_unknown_focus_is_refused_with_the_known_ones(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        synth.main(["--focus", "TH-S", "--out", str(tmp_path)])
+    assert "no such confusion TH-S" in capsys.readouterr().err and not any(tmp_path.iterdir())
+
+
 # -- festival --------------------------------------------------------------------------------
 
 

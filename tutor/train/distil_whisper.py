@@ -126,6 +126,7 @@ from .distil_losses import (
 )
 from .export import export_acoustic, file_hash
 from .models import STUDENT, ConvNetConfig, ConvPhoneNet
+from .onnx_student import start_weights
 from .soup import soup_ingredient, souped
 
 TRAINING_ONLY = ("epochs", "kd_start", "kd_end", "init", "max_lr", "swap_contrast",
@@ -203,8 +204,8 @@ def train(
 ) -> ConvPhoneNet:
     torch.manual_seed(seed)
     net = ConvPhoneNet(config)
-    if init is not None:  # fine-tune a finished student (its checkpoint's weights)
-        net.load_state_dict(torch.load(init, weights_only=False)["model"])
+    if init is not None:  # fine-tune a finished student: its ckpt.pt or its acoustic.onnx
+        net.load_state_dict(start_weights(init, config, data, noisy, features, noisy_synthetic))
     # feature distillation: a 1x1 projection from the student's last block to the teacher's
     # hidden layer, used in training only (the exported net has no trace of it); made only
     # when asked, so the other recipes draw the same random numbers as before
@@ -372,7 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --synth-known swaps: weight of a hinge that puts each swapped phone's "
         f"said sound {SWAP_MARGIN:g} nats ahead of the prompt's phone",
     )
-    ap.add_argument("--init", type=Path, help="start from this finished student's ckpt.pt")
+    ap.add_argument("--init", type=Path, help="start from a finished student (ckpt.pt or .onnx)")
     ap.add_argument(
         "--soup",
         type=_soup_ingredients,

@@ -105,6 +105,20 @@ def balanced(words: Iterable[Sequence[str]]) -> Weight:
     return lambda c: 1.0 / counts.get(confusion(c), 1)
 
 
+def families() -> frozenset[str]:
+    """Every confusion :func:`confusion` can name."""
+    pairs = [*SUBSTITUTIONS.items(), *FINAL_SUBSTITUTIONS.items()]
+    return frozenset({f"{a}>{b}" for a, targets in pairs for b in targets} | set(KINDS[1:]))
+
+
+def focused(weight: Weight | None, families: frozenset[str], factor: float) -> Weight:
+    """``weight`` (uniform if None) with the confusions in ``families`` (:func:`confusion`,
+    e.g. ``"TH>S"``) ``factor`` times as likely: more takes of the few a model still
+    mishears, without counting every other swap more as a loss weight would."""
+    base = weight or (lambda c: 1.0)
+    return lambda c: base(c) * (factor if confusion(c) in families else 1.0)
+
+
 def _with_stress(base: str, like: str) -> str:
     """``base`` carrying the stress digit of ``like`` when both are vowels."""
     _, stress = split_stress(like)

@@ -41,7 +41,7 @@ import numpy as np
 import soundfile as sf
 
 from tutor.scoring.lexicon import Lexicon
-from tutor.train.mispronounce import PhoneError, balanced, mispronounce
+from tutor.train.mispronounce import PhoneError, balanced, families, focused, mispronounce
 
 from .synth_engines import ENGINES, Engine, Espeak, Festival, Flite
 from .synth_items import RATE, Rendered, SynthError, SynthItem, WordSpec
@@ -119,17 +119,22 @@ def plan(
     prefix: str = "syn",
     balance: bool = False,
     spare: frozenset[str] = frozenset(),
+    focus: frozenset[str] = frozenset(),
+    focus_weight: float = 1.0,
 ) -> list[SynthItem]:
     """One item per text (in shuffled order): engines take turns, each cycling through its
     voices; canonical phones come from the lexicon, and with probability
     ``mispronounce_rate`` the item gets labelled learner errors: with ``balance`` every
     confusion about as often (:func:`tutor.train.mispronounce.balanced`), never on the
-    words in ``spare`` (those kept unseen said wrong, for a check that says them so)."""
+    words in ``spare`` (those kept unseen said wrong, for a check that says them so); the
+    confusions in ``focus`` (``"TH>S"``) ``focus_weight`` times as often."""
     lexicon = lexicon or Lexicon.default()
     rng = np.random.default_rng(seed)
     weight = None
     if balance:
         weight = balanced(lexicon.lookup(w)[0] for t in texts for w in _clean_words(t) or [])
+    if focus:
+        weight = focused(weight, focus, focus_weight)
     choices = _engine_choices(engines)
     order = rng.permutation(len(texts))
     items = []
@@ -278,6 +283,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="WORDS",
         help="comma-separated words never said wrong (kept unseen for the trust tests)",
     )
+    p.add_argument(
+        "--focus",
+        default="",
+        metavar="CONFUSIONS",
+        help="comma-separated confusions (TH>S,DH>Z) drawn --focus-weight times as often",
+    )
+    p.add_argument("--focus-weight", type=float, default=4.0)
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
@@ -292,6 +304,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.words < 0 or args.sentences < 0 or not 0 <= args.mispronounce <= 1:
         p.error("--words/--sentences must be >= 0 and --mispronounce within 0-1")
+    focus = frozenset(c.strip().upper() for c in args.focus.split(",") if c.strip())
+    if focus - families():
+        p.error(f"--focus: no such confusion {', '.join(sorted(focus - families()))} "
+                f"(known: {', '.join(sorted(families()))})")  # fmt: skip
+    if focus and not args.focus_weight > 0:
+        p.error("--focus-weight must be > 0")
     out = args.out or default_out_dir()
     started = time.monotonic()
     try:
@@ -302,6 +320,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             mispronounce_rate=args.mispronounce,
             balance=args.balance,
             spare=frozenset(w.strip().lower() for w in args.spare.split(",") if w.strip()),
+            focus=focus,
+            focus_weight=args.focus_weight,
         )
         manifest = synthesise(items, out, workers=args.workers)
     except (SynthError, ValueError) as exc:

@@ -1,0 +1,171 @@
+"""A shipped acoustic model back as a trainable student.
+
+A fine-tune starts from a finished student's ``ckpt.pt``, which lives in a run folder that a
+fresh machine does not have. The shipped ``acoustic.onnx`` holds the same network: its
+Conv weights in graph order (INT8 ones dequantised), and each batch norm folded into the
+convolution before it. Folding loses the split between the convolution and the norm, but
+any split computes the same function in eval mode; the one chosen here also keeps it in
+training mode, where a norm divides by its batch's own statistics: the norm's scale and
+shift are set to the standard deviation and mean of what the folded convolution gives on
+real batches, so normalising and rescaling hands back (nearly) the same activations.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from onnx import numpy_helper
+from torch import nn
+
+from tutor.scoring.features import FeatureConfig
+
+from .distil_examples import BATCH, Example, batch_of, in_class
+from .models import ConvNetConfig, ConvPhoneNet
+
+NORMS = (nn.BatchNorm1d, nn.BatchNorm2d)
+
+
+def student_config(path: Path) -> ConvNetConfig:
+    """The student's shape as its export recorded it (metadata ``settings``)."""
+    model = onnx.load(str(path), load_external_data=False)
+    meta = {p.key: p.value for p in model.metadata_props}
+    try:
+        shape = dict(json.loads(meta["settings"])["student"])
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"{path} records no student settings: not one of our students") from None
+    shape["dilations"] = tuple(shape["dilations"])
+    return ConvNetConfig(**shape)
+
+
+def conv_weights(path: Path) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """Each Conv node's (weight, bias) in graph order, INT8 weights dequantised."""
+    graph = onnx.load(str(path)).graph
+    tensors = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    for node in graph.node:
+        if node.op_type == "Constant":
+            tensors[node.output[0]] = numpy_helper.to_array(node.attribute[0].t)
+        elif node.op_type == "DequantizeLinear":
+            q, scale = tensors[node.input[0]], tensors[node.input[1]]
+            zero = tensors[node.input[2]] if len(node.input) > 2 else np.zeros_like(scale)
+            axis = next((a.i for a in node.attribute if a.name == "axis"), 1) % q.ndim
+            shape = [1] * q.ndim
+            shape[axis] = -1
+            values = (
+                q.astype(np.float32) - zero.astype(np.float32).reshape(shape)
+            ) * scale.reshape(shape)
+            tensors[node.output[0]] = values.astype(np.float32)
+    return [
+        (tensors[n.input[1]], tensors[n.input[2]] if len(n.input) > 2 else None)
+        for n in graph.node
+        if n.op_type == "Conv"
+    ]
+
+
+def _convs_and_norms(net: nn.Module) -> list[tuple[nn.Module, nn.Module | None]]:
+    """Each convolution of ``net`` in the order it runs, with the batch norm right after it."""
+    modules = list(net.modules())
+    pairs = []
+    for k, module in enumerate(modules):
+        if isinstance(module, nn.Conv1d | nn.Conv2d):
+            after = modules[k + 1] if k + 1 < len(modules) else None
+            pairs.append((module, after if isinstance(after, NORMS) else None))
+    return pairs
+
+
+def student_from_onnx(path: Path, batches: list[torch.Tensor]) -> ConvPhoneNet:
+    """The student in ``path`` as a :class:`ConvPhoneNet` whose batch norms are split off
+    again, measured on ``batches`` (``(batch, frames, n_mels)`` features, as in training)."""
+    net = ConvPhoneNet(student_config(path))
+    pairs, weights = _convs_and_norms(net), conv_weights(path)
+    if len(pairs) != len(weights):
+        raise ValueError(f"{path}: {len(weights)} convolutions, the student has {len(pairs)}")
+    with torch.no_grad():
+        for (conv, norm), (w, b) in zip(pairs, weights, strict=True):
+            if tuple(conv.weight.shape) != w.shape:
+                raise ValueError(f"{path}: a weight of shape {w.shape}, expected "
+                                 f"{tuple(conv.weight.shape)}")  # fmt: skip
+            conv.weight.copy_(torch.tensor(w))
+            if conv.bias is not None:
+                conv.bias.copy_(torch.tensor(b) if b is not None else torch.zeros_like(conv.bias))
+            if norm is not None:  # the identity in eval mode until measured
+                norm.reset_parameters()
+                norm.running_var.fill_(1.0 - norm.eps)
+    _measure_norms(net, [n for _, n in pairs if n is not None], batches)
+    return net.eval()
+
+
+def _measure_norms(net: ConvPhoneNet, norms: list[nn.Module], batches: list[torch.Tensor]) -> None:
+    """Set each norm to undo its own normalisation on ``batches``: mean and variance of
+    its input per channel (pooled over the batches, every position, as batch norm pools)."""
+    sums: dict[int, list[torch.Tensor]] = {}
+
+    def record(module: nn.Module, inputs: tuple[torch.Tensor, ...]) -> None:
+        x = inputs[0].transpose(0, 1).flatten(1).double()  # (channels, values)
+        acc = sums.setdefault(
+            id(module),
+            [torch.zeros(len(x)).double(), torch.zeros(len(x)).double(), torch.zeros(1).double()],
+        )
+        acc[0] += x.sum(1)
+        acc[1] += (x * x).sum(1)
+        acc[2] += x.shape[1]
+
+    hooks = [n.register_forward_pre_hook(record) for n in norms]
+    net.eval()  # every norm is the identity now, so each sees what the folded net computes
+    try:
+        with torch.no_grad():
+            for x in batches:
+                net(x)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    if not sums:
+        raise ValueError("no batches to measure the batch norms on")
+    with torch.no_grad():
+        for norm in norms:
+            total, squares, count = sums[id(norm)]
+            mean = total / count
+            var = (squares / count - mean * mean).clamp_min(0.0)
+            # scale sqrt(var + eps) over sqrt(running_var + eps): 1 in eval mode, and
+            # undoing the division by the batch's own statistics in training mode
+            norm.running_mean.copy_(mean.float())
+            norm.running_var.copy_(var.float())
+            norm.weight.copy_((var + norm.eps).sqrt().float())
+            norm.bias.copy_(mean.float())
+
+
+CALIBRATION_BATCHES = 16
+
+
+def start_weights(
+    init: Path,
+    config: ConvNetConfig,
+    data: list[Example],
+    noisy: float = 0.0,
+    features: FeatureConfig | None = None,
+    noisy_synthetic: bool = True,
+) -> dict[str, torch.Tensor]:
+    """The weights a fine-tune starts from: a finished student's ``ckpt.pt``, or a shipped
+    ``acoustic.onnx`` (its norms measured on batches of ``data`` made as training makes
+    them: bucketed by length, a ``noisy`` share in classroom noise)."""
+    if init.suffix != ".onnx":
+        return torch.load(init, weights_only=False)["model"]
+    recorded = student_config(init)
+    if replace(recorded, dropout=config.dropout) != config:
+        raise ValueError(f"{init} is a {recorded.channels} x {recorded.blocks} student "
+                         f"(front {recorded.spectral_front}); asked for {config.channels} x "
+                         f"{config.blocks} (front {config.spectral_front})")  # fmt: skip
+    rng = np.random.default_rng(0)
+    chosen = sorted(rng.permutation(len(data))[: CALIBRATION_BATCHES * BATCH],
+                    key=lambda i: len(data[i].feats))  # fmt: skip
+    sources = [e.samples for e in data]
+    batches = [
+        batch_of(in_class([data[i] for i in chosen[k : k + BATCH]], noisy, rng, sources,
+                          features, noisy_synthetic))[0]
+        for k in range(0, len(chosen), BATCH)
+    ]  # fmt: skip
+    return student_from_onnx(init, batches).state_dict()
