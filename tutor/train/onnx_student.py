@@ -27,7 +27,8 @@ from tutor.scoring.features import FeatureConfig
 from .distil_examples import BATCH, Example, batch_of, in_class
 from .models import ConvNetConfig, ConvPhoneNet
 
-NORMS = (nn.BatchNorm1d, nn.BatchNorm2d)
+Conv = nn.Conv1d | nn.Conv2d
+Norm = nn.BatchNorm1d | nn.BatchNorm2d
 
 
 def student_config(path: Path) -> ConvNetConfig:
@@ -66,14 +67,14 @@ def conv_weights(path: Path) -> list[tuple[np.ndarray, np.ndarray | None]]:
     ]
 
 
-def _convs_and_norms(net: nn.Module) -> list[tuple[nn.Module, nn.Module | None]]:
+def _convs_and_norms(net: nn.Module) -> list[tuple[Conv, Norm | None]]:
     """Each convolution of ``net`` in the order it runs, with the batch norm right after it."""
     modules = list(net.modules())
-    pairs = []
+    pairs: list[tuple[Conv, Norm | None]] = []
     for k, module in enumerate(modules):
-        if isinstance(module, nn.Conv1d | nn.Conv2d):
+        if isinstance(module, Conv):
             after = modules[k + 1] if k + 1 < len(modules) else None
-            pairs.append((module, after if isinstance(after, NORMS) else None))
+            pairs.append((module, after if isinstance(after, Norm) else None))
     return pairs
 
 
@@ -94,12 +95,19 @@ def student_from_onnx(path: Path, batches: list[torch.Tensor]) -> ConvPhoneNet:
                 conv.bias.copy_(torch.tensor(b) if b is not None else torch.zeros_like(conv.bias))
             if norm is not None:  # the identity in eval mode until measured
                 norm.reset_parameters()
-                norm.running_var.fill_(1.0 - norm.eps)
+                _running(norm)[1].fill_(1.0 - norm.eps)
     _measure_norms(net, [n for _, n in pairs if n is not None], batches)
     return net.eval()
 
 
-def _measure_norms(net: ConvPhoneNet, norms: list[nn.Module], batches: list[torch.Tensor]) -> None:
+def _running(norm: Norm) -> tuple[torch.Tensor, torch.Tensor]:
+    """A norm's running mean and variance (ours always track them)."""
+    if norm.running_mean is None or norm.running_var is None:
+        raise ValueError("a batch norm without running statistics")
+    return norm.running_mean, norm.running_var
+
+
+def _measure_norms(net: ConvPhoneNet, norms: list[Norm], batches: list[torch.Tensor]) -> None:
     """Set each norm to undo its own normalisation on ``batches``: mean and variance of
     its input per channel (pooled over the batches, every position, as batch norm pools)."""
     sums: dict[int, list[torch.Tensor]] = {}
@@ -132,8 +140,9 @@ def _measure_norms(net: ConvPhoneNet, norms: list[nn.Module], batches: list[torc
             var = (squares / count - mean * mean).clamp_min(0.0)
             # scale sqrt(var + eps) over sqrt(running_var + eps): 1 in eval mode, and
             # undoing the division by the batch's own statistics in training mode
-            norm.running_mean.copy_(mean.float())
-            norm.running_var.copy_(var.float())
+            running_mean, running_var = _running(norm)
+            running_mean.copy_(mean.float())
+            running_var.copy_(var.float())
             norm.weight.copy_((var + norm.eps).sqrt().float())
             norm.bias.copy_(mean.float())
 
