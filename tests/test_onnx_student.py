@@ -86,9 +86,12 @@ def _examples(n: int) -> list[Example]:
         frames = 80 + 10 * k
         feats = rng.normal(size=(frames, 40)).astype(np.float32)
         out.append(
-            Example(feats=feats, labels=np.zeros((frames + 1) // 2, dtype=np.int64),
-                    teacher=np.zeros(((frames + 1) // 2, 40), dtype=np.float32),
-                    samples=np.zeros(frames * 160, dtype=np.float32))  # fmt: skip
+            Example(
+                feats=feats,
+                labels=np.zeros((frames + 1) // 2, dtype=np.int64),
+                teacher=np.zeros(((frames + 1) // 2, 40), dtype=np.float32),
+                samples=np.zeros(frames * 160, dtype=np.float32),
+            )  # fmt: skip
         )
     return out
 

@@ -30,6 +30,18 @@ def test_merge_keeps_timed_utterances_with_absolute_audio_paths(tmp_path: Path) 
     assert records[0]["audio"] == str((tmp_path / "a" / "audio" / "a1.flac").resolve())
 
 
+def test_untimed_takes_are_kept_when_asked_with_their_audio_found(tmp_path: Path) -> None:
+    # distil_whisper aligns espeak-ng's untimed takes itself: a merge for it keeps them
+    a = write_manifest(tmp_path / "a", ["a1"])
+    b = write_manifest(tmp_path / "b", ["b1", "b2"], timed=False)
+    out = tmp_path / "merged.jsonl"
+    assert main([str(out), str(a), str(b), "--keep-untimed"]) == 0
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in records] == ["a1", "b1", "b2"]
+    assert records[2]["audio"] == str((tmp_path / "b" / "audio" / "b2.flac").resolve())
+    assert records[2]["segments"] is None
+
+
 def test_an_id_in_two_manifests_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     a = write_manifest(tmp_path / "a", ["x1"])
     b = write_manifest(tmp_path / "b", ["x1"])

@@ -22,8 +22,12 @@ class MergeError(ValueError):
     pass
 
 
-def merge_manifests(out: Path, inputs: Sequence[Path]) -> tuple[int, int]:
-    """Write ``out``; return (utterances written, utterances without timings left out)."""
+def merge_manifests(
+    out: Path, inputs: Sequence[Path], keep_untimed: bool = False
+) -> tuple[int, int]:
+    """Write ``out``; return (utterances written, utterances without timings left out).
+    ``keep_untimed`` keeps those too (espeak-ng's: :mod:`tutor.train.distil_whisper`
+    aligns them itself)."""
     seen: set[str] = set()
     lines: list[str] = []
     untimed = 0
@@ -42,7 +46,7 @@ def merge_manifests(out: Path, inputs: Sequence[Path]) -> tuple[int, int]:
             if uid in seen:
                 raise MergeError(f"{manifest}:{n}: id {uid!r} is already in an earlier manifest")
             seen.add(uid)
-            if not record.get("segments"):
+            if not record.get("segments") and not keep_untimed:
                 untimed += 1
                 continue
             record["audio"] = str(root / audio)
@@ -58,15 +62,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.add_argument("out", type=Path, help="the merged manifest to write")
     p.add_argument("inputs", type=Path, nargs="+", help="manifest.jsonl files to join")
+    p.add_argument(
+        "--keep-untimed",
+        action="store_true",
+        help="keep the takes without phone timings (espeak-ng's), for distil_whisper --synth",
+    )
     args = p.parse_args(argv)
     if args.out.resolve() in {i.resolve() for i in args.inputs}:
         p.error("the output must not be one of the inputs")
     try:
-        written, untimed = merge_manifests(args.out, args.inputs)
+        written, untimed = merge_manifests(args.out, args.inputs, args.keep_untimed)
     except MergeError as exc:
         print(f"synth_merge: {exc}", file=sys.stderr)
         return 1
-    print(f"{written} utterances with phone timings in {args.out} ({untimed} without left out)")
+    kept = "utterances" if args.keep_untimed else "utterances with phone timings"
+    print(f"{written} {kept} in {args.out} ({untimed} without left out)")
     return 0
 
 
