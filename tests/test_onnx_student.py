@@ -15,7 +15,7 @@ from tutor.scoring.features import FeatureConfig  # noqa: E402
 from tutor.train.distil_examples import Example  # noqa: E402
 from tutor.train.export import export_acoustic  # noqa: E402
 from tutor.train.models import ConvNetConfig, ConvPhoneNet  # noqa: E402
-from tutor.train.onnx_student import start_weights, student_from_onnx  # noqa: E402
+from tutor.train.onnx_student import start_weights, started_from, student_from_onnx  # noqa: E402
 from tutor.train.weight_int8 import quantize_weights_int8  # noqa: E402
 
 CONFIG = ConvNetConfig(channels=48, blocks=2, dropout=0.0, spectral_front=4)
@@ -105,6 +105,7 @@ def test_a_fine_tune_starts_from_an_onnx_or_a_checkpoint(tmp_path: Path) -> None
     x = torch.randn(1, 90, 40)
     with torch.no_grad():
         assert torch.allclose(again.eval()(x), net(x), atol=1e-4)
+    assert started_from(path) == f"{path} (t)"  # the version: the shipped file gets replaced
     torch.save({"model": net.state_dict()}, tmp_path / "ckpt.pt")
     from_ckpt = start_weights(tmp_path / "ckpt.pt", CONFIG, [])
     assert all(torch.equal(from_ckpt[k], v) for k, v in net.state_dict().items())

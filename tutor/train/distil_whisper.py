@@ -126,7 +126,7 @@ from .distil_losses import (
 )
 from .export import export_acoustic, file_hash
 from .models import STUDENT, ConvNetConfig, ConvPhoneNet
-from .onnx_student import start_weights
+from .onnx_student import start_weights, started_from
 from .soup import soup_ingredient, souped
 
 TRAINING_ONLY = ("epochs", "kd_start", "kd_end", "init", "max_lr", "swap_contrast",
@@ -561,7 +561,7 @@ def main(argv: list[str] | None = None) -> int:
                 "swap_contrast": args.swap_contrast,
                 "synth_confusion": args.synth_confusion, "seed": args.seed,
                 "kd_temperature": args.kd_temperature,
-                "init": str(args.init) if args.init else None, "max_lr": args.max_lr,
+                "init": started_from(args.init), "max_lr": args.max_lr,
                 "soup": [[str(c), w] for c, w in args.soup] if args.soup else None,
                 "confusion_margin": args.confusion_margin,
                 "margin_distil": args.margin_distil,

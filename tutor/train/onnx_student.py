@@ -150,6 +150,16 @@ def _measure_norms(net: ConvPhoneNet, norms: list[Norm], batches: list[torch.Ten
 CALIBRATION_BATCHES = 16
 
 
+def started_from(init: Path | None) -> str | None:
+    """What a student's settings record as its start: the path, and for an ONNX model its
+    version too (the shipped file it names is replaced when a new pair ships)."""
+    if init is None or init.suffix != ".onnx":
+        return str(init) if init else None
+    model = onnx.load(str(init), load_external_data=False)
+    version = {p.key: p.value for p in model.metadata_props}.get("version", "unversioned")
+    return f"{init} ({version})"
+
+
 def start_weights(
     init: Path,
     config: ConvNetConfig,
