@@ -294,6 +294,26 @@ def test_a_pair_ships_only_if_it_hears_the_trust_tests_own_words(
     assert why and any("'sink' for 'think'" in w for w in why), why
 
 
+def test_a_new_model_under_the_shipped_ones_version_does_not_ship(
+    scoring_models: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from tutor.train.export import get_metadata, set_metadata
+    from tutor.train.ship_rule import version_clash
+
+    twin = tmp_path / "twin"
+    shutil.copytree(scoring_models, twin)
+    assert version_clash(twin, scoring_models) == []  # the same file is no clash
+    set_metadata(twin / "acoustic.onnx", {"prompt_check": "{}"})  # another model, same name
+    version = get_metadata(scoring_models / "acoustic.onnx")["version"]
+    assert version_clash(twin, scoring_models) == [
+        f"its acoustic model has the shipped one's version {version!r}: give it its own"
+    ]
+    set_metadata(twin / "acoustic.onnx", {"version": version + "-2"})
+    assert version_clash(twin, scoring_models) == []
+
+
 def test_the_confusion_line_is_measured_again_at_another_share(tmp_path, monkeypatch) -> None:
     import numpy as np
 

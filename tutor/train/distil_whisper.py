@@ -578,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out / "acoustic.onnx",
         features,
         {
-            "version": f"whisperkd-{time.strftime('%Y%m%d')}",
+            "version": f"whisperkd-{time.strftime('%Y%m%d-%H%M')}",  # one per run
             "variant": "whisper_kd",
             "training_data": "speechocean762 train (CC BY 4.0) minus validation speakers, "
             "soft labels from Whisper base (MIT)",

@@ -106,3 +106,23 @@ def ear_failures(pair: Path) -> list[str]:
            for r in rows if r.score is None or not (r.flagged and r.named)]  # fmt: skip
     return why + [f"the right reading of {k.split(': ')[1]!r} is not all green"
                   for k, green in right.items() if not green]  # fmt: skip
+
+
+def version_clash(pair: Path, reference: Path) -> list[str]:
+    """Why ``pair`` may not replace ``reference`` under its name: a different acoustic model
+    carrying the shipped one's version (two trained on one day, when the version was the
+    date) would leave learners' saved attempts reading as scored by one model; empty when
+    the versions differ or the files are the same."""
+    from .export import get_metadata
+
+    new, old = pair / "acoustic.onnx", reference / "acoustic.onnx"
+    version = get_metadata(new).get("version")
+    if version != get_metadata(old).get("version") or new.read_bytes() == old.read_bytes():
+        return []
+    return [f"its acoustic model has the shipped one's version {version!r}: give it its own"]
+
+
+def refusals(pair: Path, reference: Path) -> list[str]:
+    """What stops ``pair`` shipping in place of ``reference`` beyond the figures: the trust
+    tests' own words (:func:`ear_failures`), then its version (:func:`version_clash`)."""
+    return ear_failures(pair) or version_clash(pair, reference)
