@@ -292,6 +292,7 @@ def test_a_pair_ships_only_if_it_hears_the_trust_tests_own_words(
     set_metadata(deaf / "head.onnx", {"confusion_line": "99"})
     why = ear_failures(deaf)
     assert why and any("'sink' for 'think'" in w for w in why), why
+    assert any("'tree' for 'three'" in w for w in why), why  # the README's fourth word
 
 
 def test_a_new_model_under_the_shipped_ones_version_does_not_ship(
