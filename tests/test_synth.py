@@ -255,6 +255,10 @@ def test_an_unknown_focus_is_refused_with_the_known_ones(tmp_path, capsys):
     with pytest.raises(SystemExit):
         synth.main(["--focus", "TH-S", "--out", str(tmp_path)])
     assert "no such confusion TH-S" in capsys.readouterr().err and not any(tmp_path.iterdir())
+    # the names are read as the draw spells them, whatever the case
+    assert synth.main(["--focus", "th>s,Deletion", "--words", "0", "--sentences", "0",
+                       "--out", str(tmp_path)]) in (0, 1)  # fmt: skip
+    assert "no such confusion" not in capsys.readouterr().err
 
 
 # -- festival --------------------------------------------------------------------------------

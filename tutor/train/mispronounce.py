@@ -111,12 +111,12 @@ def families() -> frozenset[str]:
     return frozenset({f"{a}>{b}" for a, targets in pairs for b in targets} | set(KINDS[1:]))
 
 
-def focused(weight: Weight | None, families: frozenset[str], factor: float) -> Weight:
-    """``weight`` (uniform if None) with the confusions in ``families`` (:func:`confusion`,
+def focused(weight: Weight | None, chosen: frozenset[str], factor: float) -> Weight:
+    """``weight`` (uniform if None) with the confusions in ``chosen`` (:func:`confusion`,
     e.g. ``"TH>S"``) ``factor`` times as likely: more takes of the few a model still
     mishears, without counting every other swap more as a loss weight would."""
     base = weight or (lambda c: 1.0)
-    return lambda c: base(c) * (factor if confusion(c) in families else 1.0)
+    return lambda c: base(c) * (factor if confusion(c) in chosen else 1.0)
 
 
 def _with_stress(base: str, like: str) -> str:

@@ -126,5 +126,5 @@ def version_clash(pair: Path, reference: Path) -> list[str]:
 
 def refusals(pair: Path, reference: Path) -> list[str]:
     """What stops ``pair`` shipping in place of ``reference`` beyond the figures: the trust
-    tests' own words (:func:`ear_failures`), then its version (:func:`version_clash`)."""
+    issue's own words (:func:`ear_failures`), then its version (:func:`version_clash`)."""
     return ear_failures(pair) or version_clash(pair, reference)

@@ -304,7 +304,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.words < 0 or args.sentences < 0 or not 0 <= args.mispronounce <= 1:
         p.error("--words/--sentences must be >= 0 and --mispronounce within 0-1")
-    focus = frozenset(c.strip().upper() for c in args.focus.split(",") if c.strip())
+    named = [c.strip() for c in args.focus.split(",") if c.strip()]
+    kinds = {"deletion", "insertion"}  # lower case, as the draw spells them; TH>S upper
+    focus = frozenset(w.lower() if w.lower() in kinds else w.upper() for w in named)
     if focus - families():
         p.error(f"--focus: no such confusion {', '.join(sorted(focus - families()))} "
                 f"(known: {', '.join(sorted(families()))})")  # fmt: skip
