@@ -25,6 +25,7 @@ from torch import nn
 from tutor.scoring.features import FeatureConfig
 
 from .distil_examples import BATCH, Example, batch_of, in_class
+from .export import get_metadata
 from .models import ConvNetConfig, ConvPhoneNet
 
 Conv = nn.Conv1d | nn.Conv2d
@@ -33,10 +34,8 @@ Norm = nn.BatchNorm1d | nn.BatchNorm2d
 
 def student_config(path: Path) -> ConvNetConfig:
     """The student's shape as its export recorded it (metadata ``settings``)."""
-    model = onnx.load(str(path), load_external_data=False)
-    meta = {p.key: p.value for p in model.metadata_props}
     try:
-        shape = dict(json.loads(meta["settings"])["student"])
+        shape = dict(json.loads(get_metadata(path)["settings"])["student"])
     except (KeyError, TypeError, ValueError):
         raise ValueError(f"{path} records no student settings: not one of our students") from None
     shape["dilations"] = tuple(shape["dilations"])
@@ -155,8 +154,7 @@ def started_from(init: Path | None) -> str | None:
     version too (the shipped file it names is replaced when a new pair ships)."""
     if init is None or init.suffix != ".onnx":
         return str(init) if init else None
-    model = onnx.load(str(init), load_external_data=False)
-    version = {p.key: p.value for p in model.metadata_props}.get("version", "unversioned")
+    version = get_metadata(init).get("version", "unversioned")
     return f"{init} ({version})"
 
 

@@ -570,7 +570,7 @@ def main(argv: list[str] | None = None) -> int:
         ratio = side_by_side_ratio(int8, reference, valid)
         print(f"[chain] the int8 pair takes {ratio:.2f}x the reference's time", file=sys.stderr)
         why = replaces_reference(rows["int8"], rows["reference"], classroom_pairs(rows), ratio)
-        why = why or refusals(int8, reference)  # the trust tests' words, the version
+        why = why or refusals(int8, reference)  # the trust issue's words, the version
         print(f"[chain] the int8 pair {'replaces' if not why else 'does not replace'} the "
               f"reference {reference}{': ' + '; '.join(why) if why else ''}",
               file=sys.stderr)  # fmt: skip
