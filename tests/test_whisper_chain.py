@@ -225,6 +225,26 @@ def test_a_borrowed_head_gets_this_students_confusion_line(tmp_path, monkeypatch
     whisper_chain._borrowed_head("data", student, shipped / "head.onnx", 3.1)
     assert len(checks) == 1  # measured once
     assert get_metadata(student / "head.onnx")["confusion_line"] == "3.1"
+    assert "test_time_speeds" not in get_metadata(student / "head.onnx")
+
+
+def test_a_single_pass_head_runs_the_acoustic_model_once(scoring_models, tmp_path) -> None:
+    """``--single-pass``: the borrowed head names speed 1 alone, so the engine scores each
+    take once; the shipped head averages three speeds. Without ``--heads-from`` the option
+    is refused (trained heads record their own speeds)."""
+    import shutil
+
+    from tutor.scoring.model import ScoringHead
+    from tutor.train import whisper_chain
+
+    student = tmp_path / "student"
+    student.mkdir()
+    shutil.copy2(scoring_models / "acoustic.onnx", student / "acoustic.onnx")
+    assert len(ScoringHead.load(scoring_models / "head.onnx").test_time_speeds) == 3
+    whisper_chain._borrowed_head("data", student, scoring_models / "head.onnx", 2.9, True)
+    assert ScoringHead.load(student / "head.onnx").test_time_speeds == (1.0,)
+    with pytest.raises(SystemExit):
+        whisper_chain.main(["--data", str(tmp_path), "--out", str(tmp_path / "o"), "--single-pass"])
 
 
 def test_classroom_noise_counts_in_the_comparison() -> None:

@@ -64,7 +64,6 @@ from typing import Any
 from tutor.scoring.speechocean import LabelledUtterance, load_split
 
 from .dataset import valid_speakers
-from .margin_check import LINE_SHARE
 from .phone_knee import SEARCH, refined_knee
 from .ship_rule import (
     CLASSROOM_SNR,
@@ -76,10 +75,9 @@ from .ship_rule import (
     replaces_reference,
     side_by_side_ratio,
 )
+from .whisper_chain_args import chain_parser
 
 MAX_P50_MS = 50.0
-BLEND_WEIGHT = 0.5  # share of the experts'-labels head; the model card has the sweep
-CROSS_FIT = 2
 PRUNE = 0.5  # the data-free compression rows
 KMEANS = 16
 MODEL_FILES = ("acoustic.onnx", "head.onnx")
@@ -209,10 +207,14 @@ def _compressed(student: Path, out: Path) -> dict[str, Path]:
     return rows
 
 
-def _borrowed_head(data: str, student: Path, head: Path, line: float) -> None:
+def _borrowed_head(
+    data: str, student: Path, head: Path, line: float, single_pass: bool = False
+) -> None:
     """``student`` paired with an existing blended head (``--heads-from``): the prompt
     check measured for this student and the head's confusion line set to this student's
-    margins; the head's phone knee stays the one it was calibrated with."""
+    margins (with ``single_pass`` the head names no test-time speeds, so the engine runs
+    the acoustic model once a take); the head's phone knee stays the one it was calibrated
+    with."""
     from . import prompt_calibration
     from .export import get_metadata, set_metadata
 
@@ -220,7 +222,8 @@ def _borrowed_head(data: str, student: Path, head: Path, line: float) -> None:
         _step("prompt check", prompt_calibration.main,
               ["--data", data, "--models", str(student), "--write"])  # fmt: skip
     shutil.copy2(head, student / "head.onnx")
-    set_metadata(student / "head.onnx", {"confusion_line": f"{line:g}"})
+    once = {"test_time_speeds": "1.0"} if single_pass else {}
+    set_metadata(student / "head.onnx", {"confusion_line": f"{line:g}", **once})
 
 
 def _borrowed_knee(
@@ -235,6 +238,7 @@ def _borrowed_knee(
     found by stop 37's downward search is measured again). It makes cached benches stale."""
     import onnx
 
+    from .export import get_metadata
     from .head_mix import knee_of, with_knee
 
     head = student / "head.onnx"
@@ -242,12 +246,13 @@ def _borrowed_knee(
     def apply(value: float) -> None:
         onnx.save(with_knee(onnx.load(head), value), head)
 
+    key = {"line": line, "search": SEARCH, "speeds": get_metadata(head).get("test_time_speeds")}
     cached = json.loads(knee_file.read_text()) if knee_file.is_file() else {}
-    if cached.get("line") == line and cached.get("search") == SEARCH:
+    if all(cached.get(k) == v for k, v in key.items()):
         apply(cached["knee"])
         return
     knee = refined_knee(knee_of(onnx.load(head)), apply, int8_copies, valid, FALSE_ALARMS)
-    knee_file.write_text(json.dumps({**knee.__dict__, "line": line, "search": SEARCH}) + "\n")
+    knee_file.write_text(json.dumps({**knee.__dict__, **key}) + "\n")
     for stale in knee_file.parent.glob("bench_int8*.json"):
         stale.unlink()
 
@@ -304,120 +309,12 @@ def _noise_injection(args: argparse.Namespace, first: Path, out: Path) -> dict[s
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m tutor.train.whisper_chain")
-    ap.add_argument("--data", type=Path, required=True)
-    ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument(
-        "--models", type=Path, help="models for the first alignments (default: shipped)"
-    )
-    ap.add_argument("--channels", type=int, default=256)
-    ap.add_argument("--blocks", type=int, default=6)
-    ap.add_argument("--noisy", type=float, default=0.0)
-    ap.add_argument("--epochs", type=int, default=8)
-    ap.add_argument("--trusted-labels", type=float, help="see distil_whisper --trusted-labels")
-    ap.add_argument("--feature-distil", type=float, default=0.0, help="see distil_whisper")
-    ap.add_argument("--vtlp", action="store_true", help="see distil_whisper --vtlp")
-    ap.add_argument(
-        "--spectral-front", type=int, default=0, metavar="MAPS", help="see distil_whisper"
-    )
-    ap.add_argument("--n-mels", type=int, metavar="N", help="see distil_whisper --n-mels")
-    ap.add_argument("--clean-synth", action="store_true", help="see distil_whisper")
-    ap.add_argument("--synth-known", nargs="?", const="all", choices=("all", "swaps"),
-                    help="see distil_whisper")  # fmt: skip
-    ap.add_argument("--swap-weight", type=float, default=1.0, help="see distil_whisper")
-    ap.add_argument("--swap-contrast", type=float, default=0.0, help="see distil_whisper")
-    ap.add_argument("--synth", type=Path, metavar="MANIFEST",
-                    help="these synthetic takes instead of --synth-takes")  # fmt: skip
-    ap.add_argument(
-        "--plain-folds",
-        action="store_true",
-        help="the fold students hear the clean corpus only (no classroom copies, no "
-        "synthetic takes), as the shipped heads' students did",
-    )
-    ap.add_argument(
-        "--noise-injection",
-        type=float,
-        default=0.0,
-        metavar="S",
-        help="add the noise-injection row (tutor.train.noise_reparam --strength S)",
-    )
-    ap.add_argument(
-        "--synth-takes", type=int, default=0, help="synthetic takes the teacher labels too"
-    )
-    ap.add_argument(
-        "--weight", type=float, default=BLEND_WEIGHT, help="share of the experts'-labels head"
-    )
-    ap.add_argument(
-        "--cross-fit",
-        type=int,
-        default=CROSS_FIT,
-        metavar="N",
-        help="negatives head on N-fold students (0: on the full student)",
-    )
-    ap.add_argument(
-        "--line-share",
-        type=float,
-        default=LINE_SHARE,
-        help="share of untouched phones over the confusion line (of the 3 %% budget)",
-    )
-    ap.add_argument(
-        "--teacher-cross-fit",
-        type=int,
-        default=0,
-        metavar="N",
-        help="distil from N cross-fitted teacher phone models (teacher_phones --cross-fit)",
-    )
-    ap.add_argument(
-        "--experts-cross-fit",
-        action="store_true",
-        help="the experts'-labels head also learns from the fold students' posteriors",
-    )
-    ap.add_argument(
-        "--rows",
-        help="measure only these rows, comma-separated (float, int8, classroom, ...); "
-        "default: every row, then the ship rule",
-    )
-    ap.add_argument(
-        "--rated-negatives",
-        action="store_true",
-        help="the negatives head also learns word and sentence labels for its perturbed "
-        "copies (head_negatives --rated)",
-    )
-    ap.add_argument(
-        "--heads-from",
-        type=Path,
-        metavar="DIR",
-        help="pair the student with DIR/head.onnx (a blended head, e.g. the shipped one) "
-        "instead of training fold students and heads; DIR's own pair is benched beside it "
-        "(the reference row), and --ship-to copies the new pair only if it replaces the "
-        "reference (replaces_reference): the head's knee was calibrated on another student",
-    )
-    ap.add_argument(
-        "--refit-knee",
-        action="store_true",
-        help="with --heads-from: lower the borrowed head's phone knee until this student's "
-        "false alarms on the substitution check are under 3%% (the head keeps its blend)",
-    )
-    ap.add_argument(
-        "--teacher-trusted",
-        type=float,
-        metavar="S",
-        help="the teacher's phone models learn no label on phones the experts scored "
-        "under S (teacher_phones --trusted)",
-    )
-    ap.add_argument(
-        "--reference",
-        type=Path,
-        metavar="DIR",
-        help="bench DIR's pair beside the new INT8 pair (clean and, with the classroom "
-        "rows, through noise) and let --ship-to copy the new pair only if it replaces "
-        "that reference (replaces_reference); default: --heads-from, else the pair "
-        "--ship-to holds",
-    )
-    ap.add_argument("--ship-to", type=Path)
+    ap = chain_parser()
     args = ap.parse_args(argv)
     if args.reference and not all((args.reference / m).is_file() for m in MODEL_FILES):
         ap.error(f"--reference {args.reference} does not hold {' and '.join(MODEL_FILES)}")
+    if args.single_pass and args.heads_from is None:
+        ap.error("--single-pass needs --heads-from (trained heads record their own speeds)")
     reference = reference_pair(args)
     from tutor.paths import models_dir
 
@@ -501,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     knee_file = out / "knee.json"
     stale = knee_file.is_file() and json.loads(knee_file.read_text()).get("line") != line
     if not trained_heads:
-        _borrowed_head(data, student, args.heads_from / "head.onnx", line)
+        _borrowed_head(data, student, args.heads_from / "head.onnx", line, args.single_pass)
         if args.refit_knee:
             _borrowed_knee(student, valid, int8_copies, knee_file, line)
     elif not knee_file.is_file() or stale:
