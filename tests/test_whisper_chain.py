@@ -230,18 +230,24 @@ def test_a_borrowed_head_gets_this_students_confusion_line(tmp_path, monkeypatch
 
 def test_a_single_pass_head_runs_the_acoustic_model_once(scoring_models, tmp_path) -> None:
     """``--single-pass``: the borrowed head names speed 1 alone, so the engine scores each
-    take once; the shipped head averages three speeds. Without ``--heads-from`` the option
-    is refused (trained heads record their own speeds)."""
+    take once, where a head trained at three speeds averages three passes; without the
+    option the head keeps its speeds. Without ``--heads-from`` the option is refused
+    (trained heads record their own speeds)."""
     import shutil
 
     from tutor.scoring.model import ScoringHead
     from tutor.train import whisper_chain
+    from tutor.train.export import set_metadata
 
-    student = tmp_path / "student"
+    student, three = tmp_path / "student", tmp_path / "three" / "head.onnx"
     student.mkdir()
+    three.parent.mkdir()
     shutil.copy2(scoring_models / "acoustic.onnx", student / "acoustic.onnx")
-    assert len(ScoringHead.load(scoring_models / "head.onnx").test_time_speeds) == 3
-    whisper_chain._borrowed_head("data", student, scoring_models / "head.onnx", 2.9, True)
+    shutil.copy2(scoring_models / "head.onnx", three)
+    set_metadata(three, {"test_time_speeds": "1.0,0.9,1.1"})
+    whisper_chain._borrowed_head("data", student, three, 2.9)
+    assert ScoringHead.load(student / "head.onnx").test_time_speeds == (1.0, 0.9, 1.1)
+    whisper_chain._borrowed_head("data", student, three, 2.9, single_pass=True)
     assert ScoringHead.load(student / "head.onnx").test_time_speeds == (1.0,)
     with pytest.raises(SystemExit):
         whisper_chain.main(["--data", str(tmp_path), "--out", str(tmp_path / "o"), "--single-pass"])
