@@ -3,7 +3,8 @@
     python -m tutor.train.whisper_chain --data ../shared/data/speechocean762 --out runs/chain \\
         [--channels 320 --blocks 8 --noisy 0.5] [--trusted-labels 1.5 --synth-takes 4000] \\
         [--feature-distil 1.0] [--vtlp] [--spectral-front 32] [--noise-injection 0.05] \\
-        [--teacher-cross-fit 4] [--experts-cross-fit] [--rows int8] [--ship-to assets/models]
+        [--teacher-cross-fit 4] [--experts-cross-fit] [--rows int8] [--ship-to assets/models] \\
+        [--heads-from assets/models --refit-knee --single-pass]
 
 The stages, each cached or checkpointed under ``--out`` (a rerun resumes):
 
@@ -212,7 +213,7 @@ def _borrowed_head(
 ) -> None:
     """``student`` paired with an existing blended head (``--heads-from``): the prompt
     check measured for this student and the head's confusion line set to this student's
-    margins (with ``single_pass`` the head names no test-time speeds, so the engine runs
+    margins (with ``single_pass`` the head names speed 1 alone, so the engine runs
     the acoustic model once a take); the head's phone knee stays the one it was calibrated
     with."""
     from . import prompt_calibration
