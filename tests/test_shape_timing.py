@@ -31,3 +31,8 @@ def test_the_command_prints_a_row_per_shape_and_refuses_a_repeat(
     with pytest.raises(SystemExit):
         main(["16x1", "16x1"])
     assert "each shape once" in capsys.readouterr().err
+
+
+def test_a_repeated_shape_is_refused_before_anything_is_built() -> None:
+    with pytest.raises(ValueError, match="each shape once"):
+        time_shapes([Shape(16, 1), Shape(16, 1)])

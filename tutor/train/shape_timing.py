@@ -3,7 +3,7 @@
 The chain ships a new pair only if it takes at most 1.25 × the replaced pair's time
 (:mod:`tutor.train.ship_rule`), so a width or depth worth an hour of training should be
 timed first. Each shape is built with random weights, exported as the shipped model is
-(:func:`tutor.train.export.export_acoustic`), and run by onnxruntime on one thread, the
+(:func:`tutor.train.export.export_acoustic`) and loaded as the engine loads it, on one thread, the
 shapes taking turns on the same input so that all meet the same load; the ratios to the
 first shape are what to compare, not the milliseconds.
 
@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 import torch
 
 from tutor.scoring.features import FeatureConfig
+from tutor.scoring.model import AcousticModel
 
 from .export import export_acoustic
 from .models import ConvNetConfig, ConvPhoneNet
@@ -48,22 +48,17 @@ class Shape:
         return f"{self.channels}x{self.blocks}"
 
 
-def _session(path: Path) -> ort.InferenceSession:
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-
 def time_shapes(
     shapes: list[Shape], spectral_front: int = 0, frames: int = 400, turns: int = 25
 ) -> dict[str, tuple[float, float]]:
     """Each shape's median milliseconds per run of ``frames`` input frames and its ratio
     to the first shape's, the shapes taking ``turns`` turns each."""
+    if len(set(shapes)) != len(shapes):
+        raise ValueError("each shape once")
     features = FeatureConfig()
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory() as tmp:
-        sessions = {}
+        models = {}
         for shape in shapes:
             config = ConvNetConfig(
                 channels=shape.channels, blocks=shape.blocks, spectral_front=spectral_front
@@ -71,13 +66,13 @@ def time_shapes(
             path = export_acoustic(
                 ConvPhoneNet(config).eval(), Path(tmp) / f"{shape}.onnx", features, {}
             )
-            sessions[str(shape)] = _session(path)
-        x = np.random.default_rng(0).standard_normal((1, frames, features.n_mels), np.float32)
-        seconds: dict[str, list[float]] = {name: [] for name in sessions}
+            models[str(shape)] = AcousticModel.load(path, threads=1)
+        x = np.random.default_rng(0).standard_normal((frames, features.n_mels), np.float32)
+        seconds: dict[str, list[float]] = {name: [] for name in models}
         for _ in range(turns):
-            for name, session in sessions.items():
+            for name, model in models.items():
                 start = time.perf_counter()
-                session.run(None, {"features": x})
+                model.log_posteriors(x)
                 seconds[name].append(time.perf_counter() - start)
     medians = {name: float(np.median(s)) for name, s in seconds.items()}
     first = medians[str(shapes[0])]
@@ -91,9 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=400, help="input frames (10 ms each)")
     parser.add_argument("--turns", type=int, default=25)
     args = parser.parse_args(argv)
-    if len(set(args.shapes)) != len(args.shapes):
-        parser.error("each shape once")
-    timed = time_shapes(args.shapes, args.spectral_front, args.frames, args.turns)
+    try:
+        timed = time_shapes(args.shapes, args.spectral_front, args.frames, args.turns)
+    except ValueError as exc:
+        parser.error(str(exc))
     print("| shape | ms (median, one thread) | × the first |")
     print("|---|---|---|")
     for name, (ms, ratio) in timed.items():
