@@ -4,7 +4,8 @@
         [--channels 320 --blocks 8 --noisy 0.5] [--trusted-labels 1.5 --synth-takes 4000] \\
         [--feature-distil 1.0] [--vtlp] [--spectral-front 32] [--noise-injection 0.05] \\
         [--teacher-cross-fit 4] [--experts-cross-fit] [--rows int8] [--ship-to assets/models] \\
-        [--heads-from assets/models --refit-knee --single-pass]
+        [--heads-from assets/models --refit-knee --single-pass] [--seed 2] \\
+        [--init runs/X/student/ckpt.pt --epochs 2 --kd-start 0.5 --kd-end 0.5 --max-lr 5e-4]
 
 The stages, each cached or checkpointed under ``--out`` (a rerun resumes):
 
@@ -16,6 +17,8 @@ The stages, each cached or checkpointed under ``--out`` (a rerun resumes):
 2. ``student``: the compact acoustic model distilled from the teacher
    (:mod:`tutor.train.distil_whisper`), with ``--synth-takes N`` also from N synthetic takes
    (:mod:`tutor.train.synth`, a share mispronounced on purpose) that the teacher labels;
+   ``--seed`` makes another draw of it, ``--init`` fine-tunes a finished student instead
+   (the fold students always start fresh);
 3. ``heads``: the scoring head on the experts' labels and the one with swapped-phone
    negatives (:mod:`tutor.train.head_negatives`), blended (:mod:`tutor.train.head_mix`);
    with ``--cross-fit N`` the negatives head learns from the posteriors of N students that
@@ -140,6 +143,17 @@ def _student_recipe(args: argparse.Namespace) -> list[str]:
     if args.n_mels:
         extra += ["--n-mels", str(args.n_mels)]
     return extra
+
+
+def _student_start(args: argparse.Namespace) -> list[str]:
+    """Where the shipped student's distillation starts: its draw, or a finished student
+    it fine-tunes (with that fine-tune's teacher weight and peak learning rate)."""
+    start = ["--seed", str(args.seed)] if args.seed else []
+    for flag, value in (("--init", args.init), ("--kd-start", args.kd_start),
+                        ("--kd-end", args.kd_end), ("--max-lr", args.max_lr)):  # fmt: skip
+        if value is not None:
+            start += [flag, str(value)]
+    return start
 
 
 def _student_data(args: argparse.Namespace, out: Path) -> list[str]:
@@ -368,7 +382,9 @@ def main(argv: list[str] | None = None) -> int:
         heard = _student_data(args, out)
         for name, folder, extra in todo:
             audio = [] if args.plain_folds and folder in folds else heard
-            _step(name, distil_whisper.main, [*recipe, *audio, "--out", str(folder), *extra])
+            start = [] if folder in folds else _student_start(args)
+            _step(name, distil_whisper.main,
+                  [*recipe, *audio, *start, "--out", str(folder), *extra])  # fmt: skip
     # 3. the heads
     cross = ["--fold-models", ",".join(str(f) for f in folds)] if folds else []
     experts_cross = cross if args.experts_cross_fit else []

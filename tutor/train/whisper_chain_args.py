@@ -130,4 +130,14 @@ def chain_parser() -> argparse.ArgumentParser:
         "time, spent on a wider student instead)",
     )
     ap.add_argument("--ship-to", type=Path)
+    start = ap.add_argument_group(
+        "the student's start (a second draw, or a fine-tune of a finished student: the "
+        "fold students keep the defaults, so they never start from one that heard their "
+        "speakers)"
+    )
+    start.add_argument("--seed", type=int, default=0, help="see distil_whisper --seed")
+    start.add_argument("--init", type=Path, metavar="STUDENT", help="see distil_whisper")
+    start.add_argument("--kd-start", type=float, help="see distil_whisper")
+    start.add_argument("--kd-end", type=float, help="see distil_whisper")
+    start.add_argument("--max-lr", type=float, help="see distil_whisper")
     return ap
