@@ -501,3 +501,25 @@ def test_a_soup_says_which_training_options_it_ignores() -> None:
     assert soup_ignores(ap, ap.parse_args([*need, "--epochs", "12"])) == []  # it trains
     with pytest.raises(SystemExit):
         ap.parse_args([*need, "--soup", "a/ckpt.pt:-2"])
+
+
+def test_two_runs_saving_one_checkpoint_at_once_both_finish(tmp_path, monkeypatch) -> None:
+    """Two trainings that share a cache folder (a linked teacher) may write one file at the
+    same moment: each writes its own temporary file, so neither pulls the other's away."""
+    from tutor.train import distil_whisper
+
+    ckpt = tmp_path / "ckpt.pt"
+    net = torch.nn.Linear(2, 2)
+    real_save = torch.save
+    nested: list[int] = []
+
+    def save_then_let_the_other_run_finish(obj, f, *args, **kwargs) -> None:
+        real_save(obj, f, *args, **kwargs)
+        if not nested:  # the other run saves the whole file while this one is mid-write
+            nested.append(1)
+            distil_whisper.save_state(ckpt, {"net": net}, epoch=2)
+
+    monkeypatch.setattr(torch, "save", save_then_let_the_other_run_finish)
+    distil_whisper.save_state(ckpt, {"net": net}, epoch=1)
+    assert distil_whisper.load_state(ckpt, {"net": torch.nn.Linear(2, 2)}) == 1  # the last
+    assert [p.name for p in tmp_path.iterdir()] == ["ckpt.pt"]  # no temporary file is left

@@ -20,6 +20,7 @@ from typing import TypeVar
 import numpy as np
 import torch
 
+from tutor.atomic import write_bytes
 from tutor.scoring.audio import TARGET_RATE, change_speed, load_audio
 from tutor.scoring.features import FeatureConfig, hz_to_mel, log_mel, mel_to_hz
 from tutor.scoring.model import AcousticModel
@@ -118,9 +119,7 @@ def examples(
         if (k + 1) % 250 == 0:
             print(f"distil examples: {k + 1}/{len(utts)}", file=sys.stderr, flush=True)
     if fresh:
-        tmp = cache.with_suffix(".tmp")
-        tmp.write_bytes(pickle.dumps(targets, protocol=pickle.HIGHEST_PROTOCOL))
-        tmp.replace(cache)
+        write_bytes(cache, pickle.dumps(targets, protocol=pickle.HIGHEST_PROTOCOL))
     return out
 
 

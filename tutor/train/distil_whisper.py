@@ -85,11 +85,13 @@ import json
 import sys
 import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from tutor.atomic import write_with
 from tutor.scoring.features import FeatureConfig
 from tutor.scoring.model import AcousticModel
 from tutor.scoring.speechocean import labels_path, load_split
@@ -160,9 +162,8 @@ def load_state(ckpt: Path, parts: dict[str, Stateful]) -> int:
 
 def save_state(ckpt: Path, parts: dict[str, Stateful], epoch: int) -> None:
     """Save ``parts`` after ``epoch`` epochs, replacing ``ckpt`` only once written."""
-    tmp = ckpt.with_suffix(".tmp")
-    torch.save({**{name: part.state_dict() for name, part in parts.items()}, "epoch": epoch}, tmp)
-    tmp.replace(ckpt)
+    state = {**{name: part.state_dict() for name, part in parts.items()}, "epoch": epoch}
+    write_with(ckpt, partial(torch.save, state))
 
 
 def step(

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tutor.atomic import write_bytes
 from tutor.scoring.audio import change_speed, load_audio
 from tutor.scoring.classroom_noise import classroom_take
 from tutor.scoring.confusions import confusable, swap_token
@@ -278,9 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         train_s = build_samples(train, train_posteriors, shift, speeds, args.negatives, args.swaps,
                                 args.classroom, noisy, costs)  # fmt: skip
         valid_s = build_samples(valid, posteriors, shift, (1.0,), 0, 0)
-        tmp = cache.with_suffix(".tmp")
-        tmp.write_bytes(pickle.dumps({"key": key, "train": train_s, "valid": valid_s}))
-        tmp.replace(cache)
+        write_bytes(cache, pickle.dumps({"key": key, "train": train_s, "valid": valid_s}))
     print(f"{len(train_s)} training samples, {len(valid_s)} validation ({time.time() - t0:.0f} s)")
     settings = HeadSettings(members=args.members)
     name = "head-neg" if args.negatives else "head"

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from tutor.atomic import write_bytes
 from tutor.scoring.audio import load_audio
 from tutor.scoring.errors import AudioError
 from tutor.scoring.features import FeatureConfig, log_mel
@@ -301,9 +302,7 @@ def build_synth_cache(
     stats.seconds = round(time.time() - t0, 1)
     stats.hours, stats.clean_hours = round(stats.hours, 4), round(stats.clean_hours, 4)
     info = {"manifest_sha256": digest, "settings": settings.to_dict(), "stats": asdict(stats)}
-    tmp = done.with_suffix(".tmp")
-    tmp.write_text(json.dumps(info, indent=2))
-    tmp.replace(done)  # written last: its presence marks a complete cache
+    write_bytes(done, json.dumps(info, indent=2).encode())  # last: marks a complete cache
     log(
         f"synthetic speech: {stats.utterances} utterances, {stats.entries} entries "
         f"({stats.hours:.2f} h) in {stats.seconds:.0f} s"

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tutor.atomic import write_bytes
 from tutor.scoring.alignment import force_align
 from tutor.scoring.audio import load_audio
 from tutor.scoring.errors import AudioError
@@ -172,7 +173,5 @@ def synth_targets(
                     labels[:n]))  # fmt: skip
         if (k + 1) % 500 == 0:
             print(f"synth examples: {k + 1}/{len(takes)}", file=sys.stderr, flush=True)
-    tmp = cache.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
-    tmp.replace(cache)
+    write_bytes(cache, pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
     return out

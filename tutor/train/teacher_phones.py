@@ -18,12 +18,14 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
+from tutor.atomic import write_with
 from tutor.scoring.audio import load_audio
 from tutor.scoring.features import log_mel
 from tutor.scoring.model import AcousticModel
@@ -291,9 +293,7 @@ def train_folds(
         if path.is_file():
             continue
         net = train([p for p, f in zip(pairs, fold_of, strict=True) if f != k], epochs, seed=k + 1)
-        tmp = path.with_suffix(".tmp")
-        torch.save(net.state_dict(), tmp)
-        tmp.replace(path)
+        write_with(path, partial(torch.save, net.state_dict()))
         acc = frame_accuracy(net, [p for p, f in zip(pairs, fold_of, strict=True) if f == k])
         print(f"teacher fold {k}/{folds}: frame accuracy on its unheard speakers {acc:.3f}")
 
