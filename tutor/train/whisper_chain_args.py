@@ -135,7 +135,7 @@ def chain_parser() -> argparse.ArgumentParser:
         "fold students keep the defaults, so they never start from one that heard their "
         "speakers)"
     )
-    start.add_argument("--seed", type=int, default=0, help="see distil_whisper --seed")
+    start.add_argument("--seed", type=int, help="see distil_whisper --seed")
     start.add_argument("--init", type=Path, metavar="STUDENT", help="see distil_whisper")
     start.add_argument("--kd-start", type=float, help="see distil_whisper")
     start.add_argument("--kd-end", type=float, help="see distil_whisper")
