@@ -244,10 +244,9 @@ def test_a_borrowed_head_gets_this_students_confusion_line(tmp_path, monkeypatch
 
 
 def test_a_single_pass_head_runs_the_acoustic_model_once(scoring_models, tmp_path) -> None:
-    """``--single-pass``: the borrowed head names speed 1 alone, so the engine scores each
-    take once, where a head trained at three speeds averages three passes; without the
-    option the head keeps its speeds. Without ``--heads-from`` the option is refused
-    (trained heads record their own speeds)."""
+    """``--single-pass``: the borrowed head, or the trained heads' blend, names speed 1
+    alone, so the engine scores each take once, where a head trained at three speeds
+    averages three passes; without the option the head keeps its speeds."""
     import shutil
 
     from tutor.scoring.model import ScoringHead
@@ -264,8 +263,14 @@ def test_a_single_pass_head_runs_the_acoustic_model_once(scoring_models, tmp_pat
     assert ScoringHead.load(student / "head.onnx").test_time_speeds == (1.0, 0.9, 1.1)
     whisper_chain._borrowed_head("data", student, three, 2.9, single_pass=True)
     assert ScoringHead.load(student / "head.onnx").test_time_speeds == (1.0,)
-    with pytest.raises(SystemExit):
-        whisper_chain.main(["--data", str(tmp_path), "--out", str(tmp_path / "o"), "--single-pass"])
+    # the trained heads' blend (the chain without --heads-from)
+    blended = tmp_path / "blend" / "head.onnx"
+    blended.parent.mkdir()
+    mix = [str(three), str(three), "--weight", "0.5", "--out", str(blended)]
+    whisper_chain._blend(mix, 1.4, blended)
+    assert ScoringHead.load(blended).test_time_speeds == (1.0, 0.9, 1.1)
+    whisper_chain._blend(mix, 1.4, blended, single_pass=True)
+    assert ScoringHead.load(blended).test_time_speeds == (1.0,)
 
 
 def test_classroom_noise_counts_in_the_comparison() -> None:

@@ -242,6 +242,19 @@ def _borrowed_head(
     set_metadata(student / "head.onnx", {"confusion_line": f"{line:g}", **once})
 
 
+def _blend(mix: list[str], knee: float, head: Path, single_pass: bool = False) -> None:
+    """The two trained heads (``mix``: head_mix's arguments, ``--out head``) blended at
+    this phone knee; with ``single_pass`` the blend names speed 1 alone, as a borrowed
+    head can, so the engine runs the acoustic model once a take (the heads still learnt
+    from the three speeds)."""
+    from . import head_mix
+    from .export import set_metadata
+
+    _step("blend", head_mix.main, [*mix, "--phone-knee", str(knee)])
+    if single_pass:
+        set_metadata(head, {"test_time_speeds": "1.0"})
+
+
 def _borrowed_knee(
     student: Path,
     valid: list[LabelledUtterance],
@@ -329,14 +342,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.reference and not all((args.reference / m).is_file() for m in MODEL_FILES):
         ap.error(f"--reference {args.reference} does not hold {' and '.join(MODEL_FILES)}")
-    if args.single_pass and args.heads_from is None:
-        ap.error("--single-pass needs --heads-from (trained heads record their own speeds)")
     reference = reference_pair(args)
     from tutor.paths import models_dir
 
     from . import (
         distil_whisper,
-        head_mix,
         head_negatives,
         prompt_calibration,
         teacher_phones,
@@ -413,6 +423,9 @@ def main(argv: list[str] | None = None) -> int:
             quantize_weights_int8(student / name, int8 / name)
         return int8
 
+    def blend(knee: float) -> None:
+        _blend(mix, knee, student / "head.onnx", args.single_pass)
+
     knee_file = out / "knee.json"
     stale = knee_file.is_file() and json.loads(knee_file.read_text()).get("line") != line
     if not trained_heads:
@@ -422,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     elif not knee_file.is_file() or stale:
         _step("prompt check", prompt_calibration.main,
               ["--data", data, "--models", str(student), "--write"])  # fmt: skip
-        _step("blend", head_mix.main, [*mix, "--phone-knee", "1.5"])
+        blend(1.5)
         from tutor.scoring.engine import Scorer
 
         from .phone_knee import choose_knee, raw_scores
@@ -431,14 +444,10 @@ def main(argv: list[str] | None = None) -> int:
         knee = choose_knee(*raw_scores(Scorer.load(int8_copies(), threads=1), valid),
                            FALSE_ALARMS)  # fmt: skip
 
-        def blend_at(value: float) -> None:
-            _step("blend", head_mix.main, [*mix, "--phone-knee", str(value)])
-
-        knee = refined_knee(knee.knee, blend_at, int8_copies, valid, FALSE_ALARMS)
+        knee = refined_knee(knee.knee, blend, int8_copies, valid, FALSE_ALARMS)
         knee_file.write_text(json.dumps({**knee.__dict__, "line": line}) + "\n")
     if trained_heads:
-        knee_value = json.loads(knee_file.read_text())["knee"]
-        _step("blend", head_mix.main, [*mix, "--phone-knee", str(knee_value)])
+        blend(json.loads(knee_file.read_text())["knee"])
     # 5. INT8 copies
     int8_copies()
     # 6. measure and ship

@@ -125,9 +125,9 @@ def chain_parser() -> argparse.ArgumentParser:
     ap.add_argument(
         "--single-pass",
         action="store_true",
-        help="with --heads-from: the engine scores each take once, at its own speed, instead "
-        "of averaging the borrowed head's test-time speeds (a third of the acoustic model's "
-        "time, spent on a wider student instead)",
+        help="the engine scores each take once, at its own speed, instead of averaging the "
+        "head's test-time speeds (a third of the acoustic model's time, spent on a wider "
+        "student instead); the borrowed head (--heads-from) or the trained heads' blend",
     )
     ap.add_argument("--ship-to", type=Path)
     start = ap.add_argument_group(
