@@ -61,3 +61,31 @@ def test_swaps_are_counted_per_confusion_class_at_the_models_own_line() -> None:
         classes=np.array(["vowels", "vowels", "TH/DH", "voicing"]),
     )
     assert caught_by_class(m) == {"TH/DH": (1, 1.0), "voicing": (1, 1.0), "vowels": (2, 0.5)}
+
+
+def test_a_realigned_margin_judges_the_rival_over_the_frames_it_was_said_in() -> None:
+    """The learner said S for TH in "a TH IH": S holds 6 frames, where the model finds
+    the neighbouring vowels likelier than TH, so the expected phones' alignment gives TH
+    only 3 of them and the vowels the rest. Re-aligned with S in its place, the rival
+    takes all six frames, and its margin (the gain per expected frame) is larger."""
+    import numpy as np
+
+    from tutor.scoring.alignment import force_align
+    from tutor.scoring.confusions import confusable
+    from tutor.scoring.phones import PHONE_INDEX, PHONE_SET
+    from tutor.scoring.substitution import competitors
+    from tutor.train.realigned_margin import realigned_competitors
+
+    said = ["AH"] * 6 + ["S"] * 6 + ["IH"] * 6
+    log_post = np.full((len(said), len(PHONE_SET)), np.log(0.01 / (len(PHONE_SET) - 1)))
+    for t, phone in enumerate(said):
+        log_post[t, PHONE_INDEX[phone]] = np.log(0.99)
+    for phone, p in [("AH", 0.004), ("IH", 0.004), ("TH", 0.001)]:
+        log_post[6:12, PHONE_INDEX[phone]] = np.log(p)
+    alignment = force_align(log_post, [[["AH"]], [["TH", "IH"]]])
+    th = alignment.phones[1]
+    assert th.end - th.start < 6  # squeezed
+    plain, again = competitors(log_post, alignment), realigned_competitors(log_post, alignment)
+    assert again[1].phone == plain[1].phone == "S"
+    assert again[1].margin > plain[1].margin + 1.0
+    assert again[0].phone in confusable("AH") and again[0].margin < 0  # AH was said

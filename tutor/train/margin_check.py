@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from tutor.scoring.alignment import force_align
+from tutor.scoring.alignment import Alignment, force_align
 from tutor.scoring.audio import load_audio
 from tutor.scoring.bands import EXPERT_NEEDS_WORK
 from tutor.scoring.detection import auc
@@ -32,7 +32,7 @@ from tutor.scoring.features import log_mel
 from tutor.scoring.model import AcousticModel
 from tutor.scoring.phones import PHONE_INDEX, VOWELS, base_phone
 from tutor.scoring.speechocean import LabelledUtterance, load_split
-from tutor.scoring.substitution import competitors
+from tutor.scoring.substitution import Competitor, competitors
 from tutor.scoring.trust_bench import swapped_words, swaps_for
 
 from .dataset import rated_alignment, valid_speakers
@@ -45,6 +45,7 @@ VOICING: frozenset[frozenset[str]] = frozenset(
 )  # fmt: skip
 
 Posteriors = Callable[[LabelledUtterance], "np.ndarray | None"]
+Rivals = Callable[[np.ndarray, Alignment], tuple[Competitor, ...]]
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,11 @@ def confusion_class(said: str, expected: str) -> str:
     return "other consonants"
 
 
-def margins(utts: Sequence[LabelledUtterance], posteriors: Posteriors) -> Margins:
-    """The confusable-phone margins of every swapped reading of the substitution check."""
+def margins(
+    utts: Sequence[LabelledUtterance], posteriors: Posteriors, rivals: Rivals = competitors
+) -> Margins:
+    """The confusable-phone margins of every swapped reading of the substitution check
+    (``rivals``: the engine's, or :mod:`tutor.train.realigned_margin`'s)."""
     swapped, untouched, named, classes = [], [], [], []
     for u in utts:
         swaps = swaps_for(u)
@@ -86,7 +90,7 @@ def margins(utts: Sequence[LabelledUtterance], posteriors: Posteriors) -> Margin
         for s in swaps:
             at = s.position(u)
             words = [w.variants for w in swapped_words(u, s)]
-            for k, c in enumerate(competitors(log_post, force_align(log_post, words))):
+            for k, c in enumerate(rivals(log_post, force_align(log_post, words))):
                 if k == at:
                     swapped.append(c.margin)
                     named.append(c.phone == s.original)
@@ -254,6 +258,12 @@ def main(argv: list[str] | None = None) -> int:
         "those takes; the teacher never heard them (a student distilled on them did)",
     )
     ap.add_argument(
+        "--realigned",
+        action="store_true",
+        help="also print realigned_caught / realigned_heard_as: the margins measured with "
+        "each phone's boundaries re-aligned for every rival (tutor.train.realigned_margin)",
+    )
+    ap.add_argument(
         "--experts",
         action="store_true",
         help="also print experts_auc: how well each model's GOP finds the phones the "
@@ -282,6 +292,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.by_class:
             row["by_class"] = {c: {"swaps": n, "caught": v} for c, (n, v) in
                                caught_by_class(m).items()}  # fmt: skip
+        if args.realigned:
+            from .realigned_margin import realigned_competitors
+
+            again = summarise(margins(utts, posteriors, realigned_competitors))
+            row |= {"realigned_caught": again.caught, "realigned_heard_as": again.heard_as}
         if args.experts:
             row["experts_auc"] = experts_auc(utts, posteriors)
         if args.synth:
