@@ -266,10 +266,10 @@ def test_a_single_pass_head_runs_the_acoustic_model_once(scoring_models, tmp_pat
     # the trained heads' blend (the chain without --heads-from)
     blended = tmp_path / "blend" / "head.onnx"
     blended.parent.mkdir()
-    mix = [str(three), str(three), "--weight", "0.5", "--out", str(blended)]
-    whisper_chain._blend(mix, 1.4, blended)
+    mix = [str(three), str(three), "--weight", "0.5"]
+    whisper_chain._blend(mix, blended, 1.4)
     assert ScoringHead.load(blended).test_time_speeds == (1.0, 0.9, 1.1)
-    whisper_chain._blend(mix, 1.4, blended, single_pass=True)
+    whisper_chain._blend(mix, blended, 1.4, single_pass=True)
     assert ScoringHead.load(blended).test_time_speeds == (1.0,)
 
 

@@ -86,6 +86,8 @@ PRUNE = 0.5  # the data-free compression rows
 KMEANS = 16
 MODEL_FILES = ("acoustic.onnx", "head.onnx")
 WORKERS = min(2, os.cpu_count() or 1)
+#: Head metadata for ``--single-pass``: the engine runs the acoustic model once a take.
+ONE_PASS = {"test_time_speeds": "1.0"}
 
 
 def _step(name: str, module_main: Callable[[list[str]], int], argv: list[str]) -> None:
@@ -238,21 +240,21 @@ def _borrowed_head(
         _step("prompt check", prompt_calibration.main,
               ["--data", data, "--models", str(student), "--write"])  # fmt: skip
     shutil.copy2(head, student / "head.onnx")
-    once = {"test_time_speeds": "1.0"} if single_pass else {}
+    once = ONE_PASS if single_pass else {}
     set_metadata(student / "head.onnx", {"confusion_line": f"{line:g}", **once})
 
 
-def _blend(mix: list[str], knee: float, head: Path, single_pass: bool = False) -> None:
-    """The two trained heads (``mix``: head_mix's arguments, ``--out head``) blended at
-    this phone knee; with ``single_pass`` the blend names speed 1 alone, as a borrowed
-    head can, so the engine runs the acoustic model once a take (the heads still learnt
-    from the three speeds)."""
+def _blend(mix: list[str], head: Path, knee: float, single_pass: bool = False) -> None:
+    """The two trained heads (``mix``: head_mix's arguments but ``--out``) blended into
+    ``head`` at this phone knee; with ``single_pass`` the blend names speed 1 alone, as a
+    borrowed head can, so the engine runs the acoustic model once a take (the heads still
+    learnt from the three speeds)."""
     from . import head_mix
     from .export import set_metadata
 
-    _step("blend", head_mix.main, [*mix, "--phone-knee", str(knee)])
+    _step("blend", head_mix.main, [*mix, "--out", str(head), "--phone-knee", str(knee)])
     if single_pass:
-        set_metadata(head, {"test_time_speeds": "1.0"})
+        set_metadata(head, ONE_PASS)
 
 
 def _borrowed_knee(
@@ -413,8 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     # 4. calibration: the confusion line, the prompt check, then the green line
     line = _confusion_line(student, valid, out / "line.json", args.line_share)
     mix = [str(out / "head_experts" / "head.onnx"), str(out / "head_negatives" / "head.onnx"),
-           "--weight", str(args.weight), "--out", str(student / "head.onnx"),
-           "--confusion-line", str(line)]  # fmt: skip
+           "--weight", str(args.weight), "--confusion-line", str(line)]  # fmt: skip
     int8 = out / "student_int8"
     int8.mkdir(exist_ok=True)
 
@@ -424,7 +425,7 @@ def main(argv: list[str] | None = None) -> int:
         return int8
 
     def blend(knee: float) -> None:
-        _blend(mix, knee, student / "head.onnx", args.single_pass)
+        _blend(mix, student / "head.onnx", knee, args.single_pass)
 
     knee_file = out / "knee.json"
     stale = knee_file.is_file() and json.loads(knee_file.read_text()).get("line") != line
