@@ -35,6 +35,8 @@ from tutor.train.distil_losses import (  # noqa: E402
     feature_loss,
     kd_and_ce,
     margin_distil,
+    phone_margin_distil,
+    phone_segments,
     swap_contrast,
     tempered_kd,
 )
@@ -75,6 +77,56 @@ def test_the_margin_loss_copies_the_teachers_odds_over_confusable_sounds_only() 
     assert float(margin_distil(_frames("TH", 0.0, "S", -1.0), sure, hard)) > 1.0
     # unlabelled frames teach nothing
     assert float(margin_distil(_frames("TH", 0.0, "S", 0.0), teacher, hard * 0 - 1)) == 0.0
+
+
+def _take(*frames: Tensor) -> Tensor:
+    return torch.cat(frames, dim=1)
+
+
+def test_phone_segments_are_runs_of_one_label_inside_a_row() -> None:
+    hard = torch.tensor([[3, 3, -1, 5, 5, 3], [3, 3, 3, -1, 2, 2]])
+    seg, labels = phone_segments(hard)
+    assert seg.tolist() == [[0, 0, -1, 2, 2, 3], [4, 4, 4, -1, 6, 6]]
+    assert labels.tolist() == [3, -1, 5, 3, 3, -1, 2]  # a row's first run is its own
+
+
+def test_the_phone_margin_loss_copies_the_pooled_odds_not_each_frame() -> None:
+    th = PHONE_INDEX["TH"]
+    hard = torch.tensor([[th, th]])
+    # the teacher doubts the first frame (S level with TH) and is sure of the second (TH 4
+    # nats ahead): 2 nats over the phone, as the engine would read it
+    teacher = _take(_frames("TH", 0.0, "S", 0.0), _frames("TH", 0.0, "S", -4.0)).exp()
+    even = _take(_frames("TH", 0.0, "S", -2.0), _frames("TH", 0.0, "S", -2.0))
+    assert float(phone_margin_distil(even, teacher, hard)) < 1e-3
+    assert float(margin_distil(even, teacher, hard)) > 0.1  # the frame-level form differs
+    # a student that hears S on the phone is pulled towards the teacher's TH
+    wrong = _take(_frames("TH", 0.0, "S", 1.0), _frames("TH", 0.0, "S", 1.0))
+    logits = torch.log(wrong.exp()).requires_grad_(True)
+    loss = phone_margin_distil(torch.log_softmax(logits, -1), teacher, hard)
+    assert float(loss.detach()) > 0.3
+    loss.backward()
+    assert logits.grad is not None
+    assert float(logits.grad[0, :, PHONE_INDEX["S"]].sum()) > 0  # S must fall
+    assert float(logits.grad[0, :, th].sum()) < 0  # TH must rise
+
+
+def test_the_phone_margin_loss_pools_each_phone_apart_and_respects_the_cap() -> None:
+    th, s = PHONE_INDEX["TH"], PHONE_INDEX["S"]
+    teacher = _take(_frames("TH", 0.0, "S", -2.0), _frames("S", 0.0, "TH", -2.0)).exp()
+    student = _take(_frames("TH", 0.0, "S", -2.0), _frames("S", 0.0, "TH", -2.0))
+    # TH then S: each phone's own frames, so the student matches both
+    assert float(phone_margin_distil(student, teacher, torch.tensor([[th, s]]))) < 1e-3
+    # one run of TH would average TH's lead with S's and the student would differ
+    both = torch.tensor([[th, th]])
+    flat = _take(_frames("TH", 0.0, "S", -2.0), _frames("TH", 0.0, "S", -2.0))
+    assert float(phone_margin_distil(flat, teacher, both)) > 0.2
+    # past the cap on every frame the teacher is sure: a larger margin costs nothing
+    sure = _frames("TH", 0.0, "S", -MARGIN_CAP - 3).exp()
+    hard = torch.tensor([[th]])
+    assert float(phone_margin_distil(_frames("TH", 0.0, "S", -MARGIN_CAP - 9), sure, hard)) < 1e-3
+    assert float(phone_margin_distil(_frames("TH", 0.0, "S", -1.0), sure, hard)) > 1.0
+    # unlabelled frames teach nothing
+    assert float(phone_margin_distil(_frames("TH", 0.0, "S", 0.0), sure, hard * 0 - 1)) == 0.0
 
 
 def test_the_swap_contrast_puts_the_said_sound_ahead_of_the_prompts_phone() -> None:
@@ -490,7 +542,7 @@ def test_a_weighted_soup_leans_towards_its_heavier_student(tmp_path) -> None:
 
 
 def test_a_soup_says_which_training_options_it_ignores() -> None:
-    from tutor.train.distil_whisper import build_parser, soup_ignores
+    from tutor.train.distil_whisper_args import build_parser, soup_ignores
 
     ap = build_parser()
     need = ["--data", "d", "--teacher", "t", "--models", "m", "--out", "o"]

@@ -1,6 +1,6 @@
 """The distillation's losses: soft targets and hard labels, the softened (tempered) soft
-targets, the confusion and swap hinges and the feature regression
-(:mod:`tutor.train.distil_whisper` combines them; each is explained there)."""
+targets, the confusion and swap hinges, the frame- and phone-level margin copies and the
+feature regression (:mod:`tutor.train.distil_whisper` combines them; each is explained there)."""
 
 from __future__ import annotations
 
@@ -78,6 +78,50 @@ def margin_distil(logp: torch.Tensor, soft: torch.Tensor, hard: torch.Tensor) ->
     teacher = (log_soft.gather(-1, top.unsqueeze(-1)) - log_soft).clamp(max=MARGIN_CAP)
     gap = student - teacher
     gap = torch.where(teacher >= MARGIN_CAP, gap.clamp(max=0.0), gap)
+    return F.smooth_l1_loss(gap[rivals], torch.zeros_like(gap[rivals]))
+
+
+def phone_segments(hard: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each frame's aligned segment (a run of one label inside a row; -1 on unlabelled
+    frames) and each segment's label: the spans the engine pools a phone's margins over."""
+    rows, frames = hard.shape
+    starts = torch.ones_like(hard, dtype=torch.bool)
+    starts[:, 1:] = hard[:, 1:] != hard[:, :-1]
+    ids = torch.cumsum(starts.reshape(-1), 0).reshape(rows, frames) - 1
+    labels = torch.full((int(starts.sum()),), -1, dtype=hard.dtype)
+    labels[ids[starts]] = hard[starts]
+    return torch.where(hard >= 0, ids, torch.full_like(ids, -1)), labels
+
+
+def phone_margin_distil(logp: torch.Tensor, soft: torch.Tensor, hard: torch.Tensor) -> torch.Tensor:
+    """Smooth-L1 distance between the student's and the teacher's log-odds of each aligned
+    phone over each sound confusable with it, both averaged over the phone's frames.
+
+    This is the margin the engine reads (a prompt's phone against the sound heard on its
+    frames), pooled as the engine pools it; the frame-level :func:`margin_distil` copied the
+    teacher's doubt on single frames too, which the student turned into doubt on correct
+    phones. Each teacher frame's log-odds are capped at :data:`MARGIN_CAP` either way; a
+    phone whose frames are all at the cap only asks the student to reach it."""
+    seg, labels = phone_segments(hard)
+    mask = confusion_mask()
+    keep = labels >= 0
+    rivals = (mask | mask.T)[labels.clamp(min=0)] & keep.unsqueeze(-1)  # (segments, classes)
+    if not bool(rivals.any()):
+        return logp.sum() * 0.0
+    on = seg >= 0
+    idx = seg[on]
+    label = labels.clamp(min=0)[idx].unsqueeze(-1)  # each labelled frame's phone
+    log_soft = torch.log(soft[on].float().clamp(min=1e-30))
+    student = logp[on].gather(-1, label) - logp[on]
+    teacher = (log_soft.gather(-1, label) - log_soft).clamp(-MARGIN_CAP, MARGIN_CAP)
+    count = torch.zeros(len(labels)).index_add_(0, idx, torch.ones(len(idx))).clamp(min=1)
+    pooled_s = torch.zeros(len(labels), logp.shape[-1]).index_add_(0, idx, student)
+    pooled_t = torch.zeros(len(labels), logp.shape[-1]).index_add_(0, idx, teacher)
+    pooled_s, pooled_t = pooled_s / count[:, None], pooled_t / count[:, None]
+    gap = pooled_s - pooled_t
+    sure = MARGIN_CAP - 1e-4  # every frame at the cap
+    gap = torch.where(pooled_t >= sure, gap.clamp(max=0.0), gap)
+    gap = torch.where(pooled_t <= -sure, gap.clamp(min=0.0), gap)
     return F.smooth_l1_loss(gap[rivals], torch.zeros_like(gap[rivals]))
 
 

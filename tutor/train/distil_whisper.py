@@ -64,6 +64,12 @@ softened by T (Hinton's distillation, loss times T squared): at T = 1 a student 
 phone is the teacher's loses little for a confusable sound a hundred times less likely than
 the teacher has it, and those odds are the margins the engine reads to flag a wrong sound.
 
+With ``--margin-distil W`` the loss copies, weight W, the teacher's log-odds of its top
+phone over each confusable sound on every frame; the student learnt the teacher's doubt on
+single frames and doubted correct phones (stop 38). ``--phone-margins W`` copies the same
+log-odds averaged over each aligned phone's frames, as the engine reads them
+(:func:`tutor.train.distil_losses.phone_margin_distil`).
+
 With ``--soup CKPT,CKPT,...`` nothing is trained: the student is the average of those
 finished students' weights (:mod:`tutor.train.soup`; draws from one start), its batch-norm
 statistics measured afresh over one pass of the training audio. ``CKPT:W`` weighs a student
@@ -80,7 +86,6 @@ S from SH. The features travel in the model's metadata, so the engine computes t
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -96,10 +101,9 @@ from tutor.scoring.features import FeatureConfig
 from tutor.scoring.model import AcousticModel
 from tutor.scoring.speechocean import labels_path, load_split
 
-from .dataset import parse_fold, speaker_fold, valid_speakers
+from .dataset import speaker_fold, valid_speakers
 from .distil_examples import (
     BATCH,
-    KNOWN_MODES,
     Example,
     batch_of,
     examples,
@@ -118,30 +122,19 @@ from .distil_examples import (
     with_teacher_hidden,
 )
 from .distil_losses import (
-    SWAP_MARGIN,
     confusion_hinge,
     feature_loss,
     kd_and_ce,
     margin_distil,
+    phone_margin_distil,
     swap_contrast,
     tempered_kd,
 )
+from .distil_whisper_args import build_parser, soup_ignores
 from .export import export_acoustic, file_hash
 from .models import STUDENT, ConvNetConfig, ConvPhoneNet
 from .onnx_student import start_weights, started_from
-from .soup import soup_ingredient, souped
-
-TRAINING_ONLY = ("epochs", "kd_start", "kd_end", "init", "max_lr", "swap_contrast",
-                 "synth_confusion", "kd_temperature", "confusion_margin", "margin_distil",
-                 "spec_augment", "feature_distil", "vtlp")  # fmt: skip
-
-
-def _soup_ingredients(text: str) -> list[tuple[Path, float]]:
-    try:
-        return [soup_ingredient(c) for c in text.split(",")]
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
-
+from .soup import souped
 
 SPEEDS = (1.0, 0.9, 1.1)
 Prepared = tuple[list[Example], torch.Tensor, torch.Tensor, torch.Tensor]
@@ -202,6 +195,7 @@ def train(
     synth_confusion: float = 0.0,
     temperature: float = 1.0,
     margins: float = 0.0,
+    phone_margins: float = 0.0,
 ) -> ConvPhoneNet:
     torch.manual_seed(seed)
     net = ConvPhoneNet(config)
@@ -268,6 +262,8 @@ def train(
                 loss = loss + contrast * swap_contrast(logp, rival_batch(items, n), hard)
             if margins > 0:
                 loss = loss + margins * margin_distil(logp, soft, hard)
+            if phone_margins > 0:
+                loss = loss + phone_margins * phone_margin_distil(logp, soft, hard)
             if synth_confusion > 0:
                 said = said_as_told(items, n)
                 loss = loss + synth_confusion * confusion_hinge(logp, soft, hard, said)
@@ -336,168 +332,6 @@ def agreement(net: ConvPhoneNet, data: list[Example]) -> float:
     return hits / max(total, 1)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m tutor.train.distil_whisper")
-    ap.add_argument("--data", type=Path, required=True)
-    ap.add_argument("--teacher", type=Path, required=True)
-    ap.add_argument("--models", type=Path, required=True, help="folder with acoustic.onnx")
-    ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--epochs", type=int, default=8)
-    ap.add_argument("--kd-start", type=float, default=0.9)
-    ap.add_argument("--kd-end", type=float, default=0.5)
-    ap.add_argument("--limit", type=int, help="only the first N utterances (a quick try)")
-    ap.add_argument("--channels", type=int, default=STUDENT.channels, help="student width")
-    ap.add_argument("--blocks", type=int, default=STUDENT.blocks, help="student depth")
-    ap.add_argument(
-        "--noisy", type=float, default=0.0, help="share of examples heard through classroom noise"
-    )
-    ap.add_argument(
-        "--synth-known",
-        nargs="?",
-        const="all",
-        choices=KNOWN_MODES,
-        help="the synthetic takes learn the phones each engine was told to say, not the "
-        "teacher's posteriors (all: every frame; swaps: only the phones said in place of "
-        "the prompt's)",
-    )
-    ap.add_argument(
-        "--swap-weight",
-        type=float,
-        default=1.0,
-        help="with --synth-known swaps: how much a swapped phone's frames count in the loss",
-    )
-    ap.add_argument(
-        "--swap-contrast",
-        type=float,
-        default=0.0,
-        metavar="W",
-        help="with --synth-known swaps: weight of a hinge that puts each swapped phone's "
-        f"said sound {SWAP_MARGIN:g} nats ahead of the prompt's phone",
-    )
-    ap.add_argument("--init", type=Path, help="start from a finished student (ckpt.pt or .onnx)")
-    ap.add_argument(
-        "--soup",
-        type=_soup_ingredients,
-        metavar="CKPT[:W],CKPT[:W]",
-        help="train nothing: average these finished students' ckpt.pt (one start, other "
-        "draws; each by its weight W, default 1) and re-measure the batch-norm statistics",
-    )
-    ap.add_argument(
-        "--kd-temperature",
-        type=float,
-        default=1.0,
-        metavar="T",
-        help="soften the corpus takes' teacher targets and the student's logits by T "
-        "(Hinton's distillation; the synthetic takes stay at 1)",
-    )
-    ap.add_argument("--max-lr", type=float, default=2e-3, help="the one-cycle schedule's peak")
-    ap.add_argument(
-        "--clean-synth",
-        action="store_true",
-        help="synthetic takes are never heard through the classroom (--noisy copies only "
-        "corpus recordings)",
-    )
-    ap.add_argument(
-        "--self-distil",
-        type=int,
-        default=0,
-        metavar="EPOCHS",
-        help="then this many epochs of self-distillation (the student teaches itself)",
-    )
-    ap.add_argument(
-        "--confusion-margin",
-        type=float,
-        default=0.0,
-        metavar="W",
-        help="weight of the hinge that keeps each phone ahead of its confusable sounds",
-    )
-    ap.add_argument(
-        "--margin-distil",
-        type=float,
-        default=0.0,
-        metavar="W",
-        help="weight of a loss that copies the teacher's log-odds of its top phone over "
-        "each confusable sound (the margins the engine reads)",
-    )
-    ap.add_argument(
-        "--seed",
-        type=int,
-        default=0,
-        help="the draw: initial weights, batch order and classroom copies (a second student "
-        "of one recipe tells a change from the draw-to-draw spread)",
-    )
-    ap.add_argument(
-        "--synth-confusion",
-        type=float,
-        default=0.0,
-        metavar="W",
-        help="weight of the same hinge on the synthetic takes' phones said as told (the "
-        "other direction of --swap-contrast)",
-    )
-    ap.add_argument(
-        "--trusted-labels",
-        type=float,
-        metavar="S",
-        help="hard labels only on phones the experts scored at least S (0-2)",
-    )
-    ap.add_argument(
-        "--synth",
-        type=Path,
-        metavar="MANIFEST",
-        help="also learn from this tutor.train.synth manifest's takes (teacher-labelled, "
-        "hard labels = the phones spoken)",
-    )
-    ap.add_argument(
-        "--context", action="store_true", help="whole-take channel gates in every block"
-    )
-    ap.add_argument(
-        "--spectral-front",
-        type=int,
-        default=0,
-        metavar="MAPS",
-        help="a 2-D convolution front of MAPS maps over mel bands x frames",
-    )
-    ap.add_argument(
-        "--spec-augment", action="store_true", help="mask mel bands and time spans each epoch"
-    )
-    ap.add_argument(
-        "--leave-out",
-        type=parse_fold,
-        metavar="K/N",
-        help="leave out the training speakers of cross-fitting fold K of N",
-    )
-    ap.add_argument(
-        "--feature-distil",
-        type=float,
-        default=0.0,
-        metavar="W",
-        help="weight of a loss that has the student's last block predict the teacher's "
-        "hidden layer (DistilHuBERT-style feature distillation)",
-    )
-    ap.add_argument(
-        "--n-mels",
-        type=int,
-        metavar="N",
-        help="the student hears N mel bands (the aligning model's count if not given); "
-        "its features are computed afresh from each take",
-    )
-    ap.add_argument(
-        "--vtlp",
-        action="store_true",
-        help="stretch every example's spectrum by a fresh factor each epoch (VTLP)",
-    )
-    return ap
-
-
-def soup_ignores(ap: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
-    """The training options given with ``--soup``, which trains nothing."""
-    if not args.soup:
-        return []
-    return [
-        "--" + d.replace("_", "-") for d in TRAINING_ONLY if getattr(args, d) != ap.get_default(d)
-    ]
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = build_parser()
     args = ap.parse_args(argv)
@@ -545,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
             noisy_synthetic=not args.clean_synth, init=args.init, max_lr=args.max_lr,
             contrast=args.swap_contrast, synth_confusion=args.synth_confusion,
             seed=args.seed, temperature=args.kd_temperature, margins=args.margin_distil,
+            phone_margins=args.phone_margins,
         )  # fmt: skip
     if args.self_distil:
         net = self_distil(
@@ -566,6 +401,7 @@ def main(argv: list[str] | None = None) -> int:
                 "soup": [[str(c), w] for c, w in args.soup] if args.soup else None,
                 "confusion_margin": args.confusion_margin,
                 "margin_distil": args.margin_distil,
+                "phone_margins": args.phone_margins,
                 "trusted_labels": args.trusted_labels,
                 "left_out_fold": args.leave_out,
                 "spec_augment": args.spec_augment,

@@ -149,11 +149,12 @@ def _student_recipe(args: argparse.Namespace) -> list[str]:
 
 def _student_start(args: argparse.Namespace) -> list[str]:
     """Where the shipped student's distillation starts: its draw, or a finished student
-    it fine-tunes (with that fine-tune's teacher weight and peak learning rate)."""
+    it fine-tunes (with that fine-tune's teacher weight, peak learning rate and losses)."""
     start = []
     for flag, value in (("--seed", args.seed), ("--init", args.init),
                         ("--kd-start", args.kd_start), ("--kd-end", args.kd_end),
-                        ("--max-lr", args.max_lr)):  # fmt: skip
+                        ("--max-lr", args.max_lr),
+                        ("--phone-margins", args.phone_margins)):  # fmt: skip
         if value is not None:  # unset: the distillation's own default
             start += [flag, str(value)]
     return start

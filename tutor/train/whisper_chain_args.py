@@ -131,13 +131,16 @@ def chain_parser() -> argparse.ArgumentParser:
     )
     ap.add_argument("--ship-to", type=Path)
     start = ap.add_argument_group(
-        "the student's start (a second draw, or a fine-tune of a finished student: the "
-        "fold students keep the defaults, so they never start from one that heard their "
-        "speakers)"
+        "the student's start and fine-tune (a second draw, or a fine-tune of a finished "
+        "student: the fold students keep the defaults, so they never start from one that "
+        "heard their speakers)"
     )
     start.add_argument("--seed", type=int, help="see distil_whisper --seed")
     start.add_argument("--init", type=Path, metavar="STUDENT", help="see distil_whisper")
     start.add_argument("--kd-start", type=float, help="see distil_whisper")
     start.add_argument("--kd-end", type=float, help="see distil_whisper")
     start.add_argument("--max-lr", type=float, help="see distil_whisper")
+    start.add_argument(
+        "--phone-margins", type=float, metavar="W", help="see distil_whisper (this student only)"
+    )
     return ap
