@@ -129,6 +129,16 @@ def test_the_phone_margin_loss_pools_each_phone_apart_and_respects_the_cap() -> 
     assert float(phone_margin_distil(_frames("TH", 0.0, "S", 0.0), sure, hard * 0 - 1)) == 0.0
 
 
+def test_the_phone_margin_floor_lifts_the_student_and_never_copies_doubt() -> None:
+    hard = torch.tensor([[PHONE_INDEX["TH"]]])
+    doubt = _frames("TH", 0.0, "S", -1.0).exp()  # the teacher: TH only 1 nat over S
+    clear = _frames("TH", 0.0, "S", -5.0)
+    assert float(phone_margin_distil(clear, doubt, hard)) > 0.5  # copied: pulled down
+    assert float(phone_margin_distil(clear, doubt, hard, floor=True)) == 0.0
+    unsure = _frames("TH", 0.0, "S", 0.0)  # level: under the teacher's floor
+    assert float(phone_margin_distil(unsure, doubt, hard, floor=True)) > 0.1
+
+
 def test_the_swap_contrast_puts_the_said_sound_ahead_of_the_prompts_phone() -> None:
     from tutor.train.distil_examples import rival_batch
 

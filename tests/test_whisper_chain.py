@@ -102,7 +102,8 @@ def test_a_made_manifest_and_the_swap_options_reach_the_student(tmp_path, monkey
 
 def test_a_fine_tune_or_another_draw_starts_the_student_alone(tmp_path, monkeypatch) -> None:
     start = ["--init", "runs/x/student/ckpt.pt", "--kd-start", "0.5", "--kd-end", "0.5",
-             "--max-lr", "5e-4", "--seed", "2", "--phone-margins", "0.3"]  # fmt: skip
+             "--max-lr", "5e-4", "--seed", "2", "--phone-margins", "0.3",
+             "--phone-margins-mode", "floor"]  # fmt: skip
     calls = _distillations(tmp_path, monkeypatch, *start)
     argv = calls["student"]
     assert argv[argv.index("--init") + 1] == "runs/x/student/ckpt.pt"
@@ -110,6 +111,7 @@ def test_a_fine_tune_or_another_draw_starts_the_student_alone(tmp_path, monkeypa
     assert argv[argv.index("--max-lr") + 1] == "0.0005"
     assert argv[argv.index("--kd-start") + 1] == argv[argv.index("--kd-end") + 1] == "0.5"
     assert argv[argv.index("--phone-margins") + 1] == "0.3"
+    assert argv[argv.index("--phone-margins-mode") + 1] == "floor"
     for fold in ("fold0", "fold1"):  # never a start that heard the fold's own speakers
         assert not set(start[::2]) & set(calls[fold])
     fresh = _distillations(tmp_path / "fresh", monkeypatch)["student"]

@@ -93,7 +93,9 @@ def phone_segments(hard: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.where(hard >= 0, ids, torch.full_like(ids, -1)), labels
 
 
-def phone_margin_distil(logp: torch.Tensor, soft: torch.Tensor, hard: torch.Tensor) -> torch.Tensor:
+def phone_margin_distil(
+    logp: torch.Tensor, soft: torch.Tensor, hard: torch.Tensor, floor: bool = False
+) -> torch.Tensor:
     """Smooth-L1 distance between the student's and the teacher's log-odds of each aligned
     phone over each sound confusable with it, both averaged over the phone's frames.
 
@@ -101,7 +103,10 @@ def phone_margin_distil(logp: torch.Tensor, soft: torch.Tensor, hard: torch.Tens
     frames), pooled as the engine pools it; the frame-level :func:`margin_distil` copied the
     teacher's doubt on single frames too, which the student turned into doubt on correct
     phones. Each teacher frame's log-odds are capped at :data:`MARGIN_CAP` either way; a
-    phone whose frames are all at the cap only asks the student to reach it."""
+    phone whose frames are all at the cap only asks the student to reach it.
+
+    With ``floor`` the teacher's margins are only a floor: a student that hears a phone more
+    clearly than the teacher costs nothing, so the teacher's doubt is never copied."""
     seg, labels = phone_segments(hard)
     mask = confusion_mask()
     keep = labels >= 0
@@ -122,6 +127,8 @@ def phone_margin_distil(logp: torch.Tensor, soft: torch.Tensor, hard: torch.Tens
     sure = MARGIN_CAP - 1e-4  # every frame at the cap
     gap = torch.where(pooled_t >= sure, gap.clamp(max=0.0), gap)
     gap = torch.where(pooled_t <= -sure, gap.clamp(min=0.0), gap)
+    if floor:
+        gap = gap.clamp(max=0.0)
     return F.smooth_l1_loss(gap[rivals], torch.zeros_like(gap[rivals]))
 
 

@@ -196,6 +196,7 @@ def train(
     temperature: float = 1.0,
     margins: float = 0.0,
     phone_margins: float = 0.0,
+    margin_floor: bool = False,
 ) -> ConvPhoneNet:
     torch.manual_seed(seed)
     net = ConvPhoneNet(config)
@@ -263,7 +264,8 @@ def train(
             if margins > 0:
                 loss = loss + margins * margin_distil(logp, soft, hard)
             if phone_margins > 0:
-                loss = loss + phone_margins * phone_margin_distil(logp, soft, hard)
+                pooled = phone_margin_distil(logp, soft, hard, margin_floor)
+                loss = loss + phone_margins * pooled
             if synth_confusion > 0:
                 said = said_as_told(items, n)
                 loss = loss + synth_confusion * confusion_hinge(logp, soft, hard, said)
@@ -379,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
             noisy_synthetic=not args.clean_synth, init=args.init, max_lr=args.max_lr,
             contrast=args.swap_contrast, synth_confusion=args.synth_confusion,
             seed=args.seed, temperature=args.kd_temperature, margins=args.margin_distil,
-            phone_margins=args.phone_margins,
+            phone_margins=args.phone_margins, margin_floor=args.phone_margins_mode == "floor",
         )  # fmt: skip
     if args.self_distil:
         net = self_distil(
@@ -402,6 +404,7 @@ def main(argv: list[str] | None = None) -> int:
                 "confusion_margin": args.confusion_margin,
                 "margin_distil": args.margin_distil,
                 "phone_margins": args.phone_margins,
+                "phone_margins_mode": args.phone_margins_mode,
                 "trusted_labels": args.trusted_labels,
                 "left_out_fold": args.leave_out,
                 "spec_augment": args.spec_augment,

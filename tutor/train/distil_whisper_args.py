@@ -13,7 +13,7 @@ from .soup import soup_ingredient
 
 TRAINING_ONLY = ("epochs", "kd_start", "kd_end", "init", "max_lr", "swap_contrast",
                  "synth_confusion", "kd_temperature", "confusion_margin", "margin_distil",
-                 "phone_margins",
+                 "phone_margins", "phone_margins_mode",
                  "spec_augment", "feature_distil", "vtlp")  # fmt: skip
 
 
@@ -114,6 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="W",
         help="weight of a loss that copies the teacher's log-odds of each aligned phone over "
         "each confusable sound, averaged over the phone's frames as the engine reads them",
+    )
+    ap.add_argument(
+        "--phone-margins-mode",
+        choices=("copy", "floor"),
+        default="copy",
+        help="with --phone-margins: copy the teacher's margins both ways, or only lift the "
+        "student's to them (floor: the teacher's doubt is never copied)",
     )
     ap.add_argument(
         "--seed",

@@ -154,7 +154,8 @@ def _student_start(args: argparse.Namespace) -> list[str]:
     for flag, value in (("--seed", args.seed), ("--init", args.init),
                         ("--kd-start", args.kd_start), ("--kd-end", args.kd_end),
                         ("--max-lr", args.max_lr),
-                        ("--phone-margins", args.phone_margins)):  # fmt: skip
+                        ("--phone-margins", args.phone_margins),
+                        ("--phone-margins-mode", args.phone_margins_mode)):  # fmt: skip
         if value is not None:  # unset: the distillation's own default
             start += [flag, str(value)]
     return start

@@ -143,4 +143,5 @@ def chain_parser() -> argparse.ArgumentParser:
     start.add_argument(
         "--phone-margins", type=float, metavar="W", help="see distil_whisper (this student only)"
     )
+    start.add_argument("--phone-margins-mode", choices=("copy", "floor"), help="see distil_whisper")
     return ap
