@@ -119,9 +119,9 @@ def phone_margin_distil(
     log_soft = torch.log(soft[on].float().clamp(min=1e-30))
     student = logp[on].gather(-1, label) - logp[on]
     teacher = (log_soft.gather(-1, label) - log_soft).clamp(-MARGIN_CAP, MARGIN_CAP)
-    count = torch.zeros(len(labels)).index_add_(0, idx, torch.ones(len(idx))).clamp(min=1)
-    pooled_s = torch.zeros(len(labels), logp.shape[-1]).index_add_(0, idx, student)
-    pooled_t = torch.zeros(len(labels), logp.shape[-1]).index_add_(0, idx, teacher)
+    count = logp.new_zeros(len(labels)).index_add_(0, idx, logp.new_ones(len(idx))).clamp(min=1)
+    pooled_s = logp.new_zeros(len(labels), logp.shape[-1]).index_add_(0, idx, student)
+    pooled_t = logp.new_zeros(len(labels), logp.shape[-1]).index_add_(0, idx, teacher.to(logp))
     pooled_s, pooled_t = pooled_s / count[:, None], pooled_t / count[:, None]
     gap = pooled_s - pooled_t
     sure = MARGIN_CAP - 1e-4  # every frame at the cap
