@@ -565,6 +565,16 @@ def test_a_soup_says_which_training_options_it_ignores() -> None:
         ap.parse_args([*need, "--soup", "a/ckpt.pt:-2"])
 
 
+def test_a_margin_floor_without_its_weight_is_refused_before_any_work(capsys) -> None:
+    from tutor.train.distil_whisper import main
+
+    need = ["--data", "d", "--teacher", "t", "--models", "m", "--out", "o"]
+    with pytest.raises(SystemExit) as stop:
+        main([*need, "--phone-margins-mode", "floor"])
+    assert stop.value.code == 2
+    assert "needs --phone-margins W" in capsys.readouterr().err
+
+
 def test_two_runs_saving_one_checkpoint_at_once_both_finish(tmp_path, monkeypatch) -> None:
     """Two trainings that share a cache folder (a linked teacher) may write one file at the
     same moment: each writes its own temporary file, so neither pulls the other's away."""

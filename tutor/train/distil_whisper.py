@@ -337,6 +337,8 @@ def agreement(net: ConvPhoneNet, data: list[Example]) -> float:
 def main(argv: list[str] | None = None) -> int:
     ap = build_parser()
     args = ap.parse_args(argv)
+    if args.phone_margins_mode != "copy" and not args.phone_margins:
+        ap.error(f"--phone-margins-mode {args.phone_margins_mode} needs --phone-margins W")
     if ignored := soup_ignores(ap, args):
         print(f"--soup trains nothing: {', '.join(ignored)} ignored", file=sys.stderr)
     config = replace(
