@@ -115,7 +115,7 @@ def phone_margin_distil(
         return logp.sum() * 0.0
     on = seg >= 0
     idx = seg[on]
-    label = labels.clamp(min=0)[idx].unsqueeze(-1)  # each labelled frame's phone
+    label = labels[idx].unsqueeze(-1)  # each labelled frame's phone (idx: labelled runs only)
     log_soft = torch.log(soft[on].float().clamp(min=1e-30))
     student = logp[on].gather(-1, label) - logp[on]
     teacher = (log_soft.gather(-1, label) - log_soft).clamp(-MARGIN_CAP, MARGIN_CAP)
