@@ -18,7 +18,7 @@ from .alignment import Alignment, force_align
 from .audio import Audio, change_speed, load_audio
 from .bands import PHONE_HEARD_OTHER, needs_work
 from .errors import AudioError, TextError
-from .features import log_mel
+from .features import frame_features
 from .gop import PHONE_FEATURES, GopFeatures, gop_features
 from .head_inputs import HeadOutputs, check_contract, run_head
 from .lexicon import Lexicon, WordPronunciation, pronounce
@@ -184,7 +184,7 @@ class Scorer:
 
     def _log_posteriors(self, audio: Audio, speed: float) -> np.ndarray:
         samples = change_speed(audio.samples, audio.sample_rate, speed)
-        return self.acoustic.log_posteriors(log_mel(samples, self.acoustic.features))
+        return self.acoustic.log_posteriors(frame_features(samples, self.acoustic.features))
 
     def _average_speeds(
         self,

@@ -1,6 +1,6 @@
 """Feature cache for training: speechocean762 (and synthetic speech) as log-mel frames.
 
-Features come from :func:`tutor.scoring.features.log_mel`, the function the app runs, and
+Features come from :func:`tutor.scoring.features.frame_features`, the function the app runs, and
 are stored once per speed-perturbation factor (Kaldi's 0.9/1.0/1.1 recipe) as one float16
 array with an index, so epochs read memory, not FLAC.
 """
@@ -20,7 +20,7 @@ from tqdm import tqdm
 from tutor.atomic import write_bytes
 from tutor.scoring.alignment import AlignedPhone, force_align
 from tutor.scoring.audio import change_speed, load_audio
-from tutor.scoring.features import FeatureConfig, log_mel
+from tutor.scoring.features import FeatureConfig, frame_features
 from tutor.scoring.speechocean import LabelledUtterance, load_split
 
 SPLITS_DIR = Path(str(resources.files("tutor.train") / "splits"))  # package data
@@ -98,7 +98,7 @@ def build_cache(
     for utt_id, speaker, part, audio_path, words in tqdm(list(items), desc=desc, unit="utt"):
         audio = load_audio(audio_path)
         for speed in speeds if part == "train" else (1.0,):
-            feats = log_mel(change_speed(audio.samples, audio.sample_rate, speed), config)
+            feats = frame_features(change_speed(audio.samples, audio.sample_rate, speed), config)
             chunks.append(feats.astype(np.float16))
             entries.append(CacheEntry(utt_id, speaker, part, speed, offset, len(feats), words))
             offset += len(feats)

@@ -22,7 +22,7 @@ import torch
 
 from tutor.atomic import write_bytes
 from tutor.scoring.audio import TARGET_RATE, change_speed, load_audio
-from tutor.scoring.features import FeatureConfig, hz_to_mel, log_mel, mel_to_hz
+from tutor.scoring.features import FeatureConfig, frame_features, hz_to_mel, mel_to_hz
 from tutor.scoring.model import AcousticModel
 from tutor.scoring.phones import PHONE_SET
 from tutor.scoring.speechocean import LabelledUtterance
@@ -104,7 +104,7 @@ def examples(
                                        u.utt_id, s))  # fmt: skip
                 continue
             assert t1 is not None
-            feats = log_mel(samples, acoustic.features)
+            feats = frame_features(samples, acoustic.features)
             log_post = acoustic.log_posteriors(feats)
             n = len(log_post)
             try:
@@ -149,7 +149,7 @@ def phone_quality(
     utt: LabelledUtterance, samples: np.ndarray, acoustic: AcousticModel
 ) -> np.ndarray | None:
     """The experts' score of the phone under every speed-1 frame; None if it cannot align."""
-    log_post = acoustic.log_posteriors(log_mel(samples, acoustic.features))
+    log_post = acoustic.log_posteriors(frame_features(samples, acoustic.features))
     try:
         return aligned_phone_scores(log_post, utt)
     except ValueError:
@@ -238,7 +238,7 @@ def noisy_copy(
         kind="babble" if babble else str(rng.choice(("white", "pink"))),
         sources=picks,
     )
-    feats = log_mel(x, features)[: len(ex.feats)]
+    feats = frame_features(x, features)[: len(ex.feats)]
     return replace(ex, feats=feats.astype(np.float32))
 
 
@@ -246,7 +246,7 @@ def refeatured(items: list[Example], features: FeatureConfig) -> list[Example]:
     """``items`` with features computed afresh from their takes (another mel count: the
     frames are the same, so the teacher's targets and the labels still line up)."""
     return [
-        replace(e, feats=log_mel(e.samples, features)[: len(e.feats)].astype(np.float32))
+        replace(e, feats=frame_features(e.samples, features)[: len(e.feats)].astype(np.float32))
         for e in items
     ]
 
@@ -274,11 +274,14 @@ def in_class(
 FREQ_MASK, TIME_MASK, MASKS = 8, 20, 2
 
 
-def spec_augment(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
-    """``x`` (batch, frames, mels) with ``MASKS`` mel bands and time spans of each example
-    set to 0 (the features are mean-normalised, so 0 is their average)."""
+def spec_augment(
+    x: torch.Tensor, rng: np.random.Generator, mels: int | None = None
+) -> torch.Tensor:
+    """``x`` (batch, frames, columns) with ``MASKS`` mel bands and time spans of each
+    example set to 0 (the features are mean-normalised, so 0 is their average). Band
+    masks stay inside the first ``mels`` columns (all of them by default)."""
     x = x.clone()
-    frames, mels = x.shape[1], x.shape[2]
+    frames, mels = x.shape[1], x.shape[2] if mels is None else mels
     for j in range(x.shape[0]):
         for _ in range(MASKS):
             w = int(rng.integers(0, FREQ_MASK + 1))
@@ -298,19 +301,20 @@ def vtlp(x: torch.Tensor, rng: np.random.Generator, features: FeatureConfig) -> 
     a in ``VTLP_RANGE`` (vocal tract length perturbation): the log-mel value at frequency f
     becomes the one at f / a, read between mel bins by linear interpolation. A take
     sounds as if from a speaker with a longer or shorter vocal tract; a new "speaker" every
-    epoch for a corpus of only a hundred."""
-    n_mels = x.shape[2]
+    epoch for a corpus of only a hundred. Columns after ``features.n_mels`` (voicing) are
+    kept as they are."""
+    n_mels = features.n_mels
     lo_mel, hi_mel = (float(hz_to_mel(f)) for f in (features.f_min, features.f_max))
     step = (hi_mel - lo_mel) / (n_mels + 1)
     centres = lo_mel + step * np.arange(1, n_mels + 1)  # each bin's centre, in mel
-    out = torch.empty_like(x)
+    out = x.clone()
     for j in range(x.shape[0]):
         a = float(rng.uniform(*VTLP_RANGE))
         source = hz_to_mel(mel_to_hz(centres) / a)
         pos = np.clip((source - lo_mel) / step - 1, 0, n_mels - 1)
         left = np.minimum(np.floor(pos).astype(int), n_mels - 2)
         w = torch.from_numpy((pos - left).astype(np.float32))
-        out[j] = x[j][:, left] * (1 - w) + x[j][:, left + 1] * w
+        out[j, :, :n_mels] = x[j][:, left] * (1 - w) + x[j][:, left + 1] * w
     return out
 
 

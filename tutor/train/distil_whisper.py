@@ -97,7 +97,7 @@ import numpy as np
 import torch
 
 from tutor.atomic import write_with
-from tutor.scoring.features import FeatureConfig
+from tutor.scoring.features import VOICING_COLUMNS, FeatureConfig
 from tutor.scoring.model import AcousticModel
 from tutor.scoring.speechocean import labels_path, load_split
 
@@ -238,7 +238,7 @@ def train(
             if warp and features is not None:
                 x = vtlp(x, rng, features)
             if masking:
-                x = spec_augment(x, rng)
+                x = spec_augment(x, rng, features.n_mels if features else None)
             return items, x, soft, hard
 
         for items, x, soft, hard in prefetched(prepare, batches):
@@ -354,6 +354,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.n_mels:
         features = replace(features, n_mels=args.n_mels)
         config = replace(config, n_mels=args.n_mels)
+    if args.voicing:
+        features = replace(features, voicing=True)
+        config = replace(config, extra_inputs=VOICING_COLUMNS)
     valid = set(valid_speakers())
     args.out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
@@ -413,6 +416,7 @@ def main(argv: list[str] | None = None) -> int:
                 "feature_distil": args.feature_distil,
                 "vtlp": args.vtlp,
                 "n_mels": features.n_mels,
+                "voicing": features.voicing,
                 "synthetic": str(args.synth.name) if args.synth else None,
                 "self_distillation_epochs": args.self_distil}  # fmt: skip
     export_acoustic(

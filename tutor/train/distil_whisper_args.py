@@ -185,6 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
         "its features are computed afresh from each take",
     )
     ap.add_argument(
+        "--voicing",
+        action="store_true",
+        help="the student also hears each frame's periodicity and pitch "
+        "(tutor.scoring.features.voicing_features), computed afresh from each take",
+    )
+    ap.add_argument(
         "--vtlp",
         action="store_true",
         help="stretch every example's spectrum by a fresh factor each epoch (VTLP)",

@@ -69,7 +69,7 @@ def export_acoustic(
 ) -> Path:
     """Export ``net`` (logits) as log posteriors with a dynamic frame axis."""
     wrapper = LogSoftmaxWrapper(net).eval()
-    dummy = torch.zeros(1, 200, features.n_mels)
+    dummy = torch.zeros(1, 200, features.n_inputs)
     path.parent.mkdir(parents=True, exist_ok=True)
     with legacy_exporter():
         torch.onnx.export(

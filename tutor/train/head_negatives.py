@@ -39,7 +39,7 @@ from tutor.atomic import write_bytes
 from tutor.scoring.audio import change_speed, load_audio
 from tutor.scoring.classroom_noise import classroom_take
 from tutor.scoring.confusions import confusable, swap_token
-from tutor.scoring.features import log_mel
+from tutor.scoring.features import frame_features
 from tutor.scoring.gop import PHONE_FEATURES, UTTERANCE_FEATURES
 from tutor.scoring.model import AcousticModel
 from tutor.scoring.phones import split_stress
@@ -145,7 +145,7 @@ def acoustic_posteriors(acoustic: AcousticModel) -> Posteriors:
     def run(utt: LabelledUtterance, speed: float) -> np.ndarray:
         audio = load_audio(utt.audio)
         samples = change_speed(audio.samples, audio.sample_rate, speed)
-        return acoustic.log_posteriors(log_mel(samples, acoustic.features))
+        return acoustic.log_posteriors(frame_features(samples, acoustic.features))
 
     return run
 
@@ -168,7 +168,7 @@ def classroom_posteriors(
 
     def run(utt: LabelledUtterance, snr: float) -> np.ndarray:
         audio = classroom_take(utt, load_audio(utt.audio), pool, snr)
-        return acoustic.log_posteriors(log_mel(audio.samples, acoustic.features))
+        return acoustic.log_posteriors(frame_features(audio.samples, acoustic.features))
 
     return run
 

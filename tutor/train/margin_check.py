@@ -28,7 +28,7 @@ from tutor.scoring.alignment import Alignment, force_align
 from tutor.scoring.audio import load_audio
 from tutor.scoring.bands import EXPERT_NEEDS_WORK
 from tutor.scoring.detection import auc
-from tutor.scoring.features import log_mel
+from tutor.scoring.features import frame_features
 from tutor.scoring.model import AcousticModel
 from tutor.scoring.phones import PHONE_INDEX, VOWELS, base_phone
 from tutor.scoring.speechocean import LabelledUtterance, load_split
@@ -202,7 +202,7 @@ def model_posteriors(path: Path) -> Posteriors:
     model = AcousticModel.load(path)
 
     def run(u: LabelledUtterance) -> np.ndarray:
-        return model.log_posteriors(log_mel(load_audio(u.audio).samples, model.features))
+        return model.log_posteriors(frame_features(load_audio(u.audio).samples, model.features))
 
     return run
 

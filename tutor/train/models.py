@@ -37,6 +37,7 @@ class ConvNetConfig:
     subsampling: int = 2
     context: bool = False  # squeeze-and-excitation over the whole take in every block
     spectral_front: int = 0  # > 0: a 2-D convolution front of this many maps over mel x time
+    extra_inputs: int = 0  # columns after the mels (voicing) that join after the 2-D front
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -64,11 +65,16 @@ class TakeContext(nn.Module):
 
 
 class SpectralFront(nn.Module):
-    """``(batch, n_mels, frames)`` -> ``(batch, channels, frames / subsampling)`` through
-    two 2-D convolutions (each halving the mel axis; the second also strides in time)."""
+    """``(batch, n_mels + extra, frames)`` -> ``(batch, channels, frames / subsampling)``
+    through two 2-D convolutions (each halving the mel axis; the second also strides in
+    time). The ``extra`` columns after the mels are no spectrum: they skip the 2-D
+    convolutions and join the projection, subsampled like the maps."""
 
-    def __init__(self, n_mels: int, maps: int, channels: int, subsampling: int) -> None:
+    def __init__(
+        self, n_mels: int, maps: int, channels: int, subsampling: int, extra: int = 0
+    ) -> None:
         super().__init__()
+        self.n_mels, self.extra = n_mels, extra
         self.convs = nn.Sequential(
             nn.Conv2d(1, maps, (5, 3), stride=(2, 1), padding=(2, 1)),
             nn.BatchNorm2d(maps),
@@ -79,13 +85,21 @@ class SpectralFront(nn.Module):
         )
         bands = (n_mels + 1) // 2
         bands = (bands + 1) // 2
+        self.extra_in: nn.Module = (
+            nn.Conv1d(extra, extra * 4, 3, stride=subsampling, padding=1)
+            if extra
+            else nn.Identity()
+        )
         self.project = nn.Sequential(
-            nn.Conv1d(maps * bands, channels, 1), nn.BatchNorm1d(channels), nn.ReLU()
+            nn.Conv1d(maps * bands + extra * 4, channels, 1), nn.BatchNorm1d(channels), nn.ReLU()
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.convs(x.unsqueeze(1))  # (batch, maps, bands, frames / subsampling)
-        return self.project(h.flatten(1, 2))
+        mels = x[:, : self.n_mels] if self.extra else x
+        h = self.convs(mels.unsqueeze(1)).flatten(1, 2)  # (batch, maps x bands, frames / sub)
+        if self.extra:
+            h = torch.cat([h, self.extra_in(x[:, self.n_mels :])], dim=1)
+        return self.project(h)
 
 
 class NumpyDropout(nn.Module):
@@ -140,17 +154,22 @@ class SeparableBlock(nn.Module):
 
 
 class ConvPhoneNet(nn.Module):
-    """``(batch, frames, n_mels)`` log-mel -> ``(batch, ceil(frames / 2), classes)`` logits."""
+    """``(batch, frames, n_mels + extra_inputs)`` features -> ``(batch, ceil(frames / 2),
+    classes)`` logits."""
 
     def __init__(self, config: ConvNetConfig) -> None:
         super().__init__()
         self.config = config
         c = config.channels
         self.front: nn.Module = (
-            SpectralFront(config.n_mels, config.spectral_front, c, config.subsampling)
+            SpectralFront(
+                config.n_mels, config.spectral_front, c, config.subsampling, config.extra_inputs
+            )
             if config.spectral_front
             else nn.Sequential(
-                nn.Conv1d(config.n_mels, c, 5, stride=config.subsampling, padding=2),
+                nn.Conv1d(
+                    config.n_mels + config.extra_inputs, c, 5, stride=config.subsampling, padding=2
+                ),
                 nn.BatchNorm1d(c),
                 nn.ReLU(),
             )

@@ -33,7 +33,7 @@ import numpy as np
 
 from tutor.scoring.alignment import force_align, said_words
 from tutor.scoring.audio import load_audio
-from tutor.scoring.features import log_mel
+from tutor.scoring.features import frame_features
 from tutor.scoring.gop import gop_features
 from tutor.scoring.model import AcousticModel
 from tutor.scoring.prompt_check import PromptThresholds, prompt_match, speech_frames
@@ -59,7 +59,9 @@ def noise_confidences(acoustic: AcousticModel, seed: int = NOISE_SEED) -> np.nda
         for level in (0.005, 0.05, 0.3):
             for noise in (rng.standard_normal(n), pink_noise(n, rng)):
                 x = np.clip(noise * level, -1.0, 1.0).astype(np.float32)
-                out.append(speech_frames(acoustic.log_posteriors(log_mel(x, acoustic.features)))[0])
+                out.append(
+                    speech_frames(acoustic.log_posteriors(frame_features(x, acoustic.features)))[0]
+                )
     return np.array(out)
 
 
@@ -75,7 +77,9 @@ def measure(data: Path, acoustic: AcousticModel) -> PromptThresholds:
     confidence, share, match = [], [], []
     dropped = dict.fromkeys(PENALTIES, 0)
     for u in utts:
-        log_post = acoustic.log_posteriors(log_mel(load_audio(u.audio).samples, acoustic.features))
+        log_post = acoustic.log_posteriors(
+            frame_features(load_audio(u.audio).samples, acoustic.features)
+        )
         words = [[w.phones] for w in u.words]
         c, s = speech_frames(log_post)
         confidence.append(c)

@@ -67,7 +67,7 @@ def time_shapes(
                 ConvPhoneNet(config).eval(), Path(tmp) / f"{shape}.onnx", features, {}
             )
             models[str(shape)] = AcousticModel.load(path, threads=1)
-        x = np.random.default_rng(0).standard_normal((frames, features.n_mels), np.float32)
+        x = np.random.default_rng(0).standard_normal((frames, features.n_inputs), np.float32)
         seconds: dict[str, list[float]] = {name: [] for name in models}
         for _ in range(turns):
             for name, model in models.items():

@@ -1,7 +1,7 @@
 """Synthetic TTS speech (a :mod:`tutor.train.synth` manifest) as acoustic-model training data.
 
 Each usable utterance becomes a clean copy plus ``copies`` mildly augmented ones. Features
-are :func:`tutor.scoring.features.log_mel` of :func:`tutor.scoring.audio.load_audio`, exactly
+are :func:`tutor.scoring.features.frame_features` of :func:`tutor.scoring.audio.load_audio`, exactly
 as in the speechocean cache and the app; frame labels come straight from the engine's phone
 timings (``segments``) at the acoustic model's output rate, so they need no alignment.
 
@@ -33,7 +33,7 @@ from tqdm import tqdm
 from tutor.atomic import write_bytes
 from tutor.scoring.audio import load_audio
 from tutor.scoring.errors import AudioError
-from tutor.scoring.features import FeatureConfig, log_mel
+from tutor.scoring.features import FeatureConfig, frame_features
 from tutor.scoring.phones import PHONE_INDEX, SILENCE, split_stress
 
 from . import augment
@@ -265,7 +265,7 @@ def build_synth_cache(
                 samples, name, value, scale = mild_augment(samples, audio.sample_rate, rng)
                 step = {"name": name, "value": round(value, 4)}
             augmentations[step["name"]] += 1
-            feats = log_mel(samples, settings.features)
+            feats = frame_features(samples, settings.features)
             n_out = output_frames(len(feats), settings.subsampling)
             labels[len(entries)] = frame_labels(segments, n_out, shift, scale)
             entries.append(

@@ -26,7 +26,7 @@ from tutor.atomic import write_bytes
 from tutor.scoring.alignment import force_align
 from tutor.scoring.audio import load_audio
 from tutor.scoring.errors import AudioError
-from tutor.scoring.features import log_mel
+from tutor.scoring.features import frame_features
 from tutor.scoring.model import AcousticModel
 from tutor.scoring.phones import PHONE_INDEX, SILENCE, base_phone
 
@@ -162,7 +162,7 @@ def synth_targets(
     for k, take in enumerate(takes):
         soft = post(take, 1.0)
         try:
-            feats = log_mel(load_audio(take.audio).samples, acoustic.features)
+            feats = frame_features(load_audio(take.audio).samples, acoustic.features)
             labels = take_labels(take, feats, acoustic)
         except (AudioError, ValueError):
             continue

@@ -27,7 +27,7 @@ from torch import nn
 
 from tutor.atomic import write_with
 from tutor.scoring.audio import load_audio
-from tutor.scoring.features import log_mel
+from tutor.scoring.features import frame_features
 from tutor.scoring.model import AcousticModel
 from tutor.scoring.phones import PHONE_INDEX, PHONE_SET, SILENCE
 from tutor.scoring.speechocean import LabelledUtterance, load_split
@@ -88,7 +88,9 @@ def aligned_phone_scores(log_post: np.ndarray, utt: LabelledUtterance) -> np.nda
 def frame_labels(
     utt: LabelledUtterance, acoustic: AcousticModel, trusted: float | None = None
 ) -> np.ndarray:
-    log_post = acoustic.log_posteriors(log_mel(load_audio(utt.audio).samples, acoustic.features))
+    log_post = acoustic.log_posteriors(
+        frame_features(load_audio(utt.audio).samples, acoustic.features)
+    )
     return aligned_labels(log_post, utt, trusted)
 
 

@@ -144,6 +144,8 @@ def _student_recipe(args: argparse.Namespace) -> list[str]:
         extra += ["--spectral-front", str(args.spectral_front)]
     if args.n_mels:
         extra += ["--n-mels", str(args.n_mels)]
+    if args.voicing:
+        extra.append("--voicing")
     return extra
 
 

@@ -29,6 +29,7 @@ def chain_parser() -> argparse.ArgumentParser:
         "--spectral-front", type=int, default=0, metavar="MAPS", help="see distil_whisper"
     )
     ap.add_argument("--n-mels", type=int, metavar="N", help="see distil_whisper --n-mels")
+    ap.add_argument("--voicing", action="store_true", help="see distil_whisper --voicing")
     ap.add_argument("--clean-synth", action="store_true", help="see distil_whisper")
     ap.add_argument("--synth-known", nargs="?", const="all", choices=("all", "swaps"),
                     help="see distil_whisper")  # fmt: skip
