@@ -130,3 +130,17 @@ def test_the_shipped_file_asks_the_runtime_for_the_voicing_columns(
     with torch.no_grad():
         again = torch.log_softmax(net(torch.from_numpy(take[None])), dim=-1)[0].numpy()
     assert np.abs(again - out).max() < 1e-3
+
+
+def test_a_plain_fine_tune_of_a_voicing_student_is_refused_by_name(tmp_path: Path) -> None:
+    from tutor.train.onnx_student import start_weights
+
+    config = ConvNetConfig(channels=32, blocks=2, spectral_front=4, extra_inputs=VOICING_COLUMNS)
+    settings = json.dumps({"student": config.to_dict()})
+    path = export_acoustic(
+        ConvPhoneNet(config).eval(), tmp_path / "a.onnx", FeatureConfig(voicing=True),
+        {"settings": settings},
+    )  # fmt: skip
+    plain = ConvNetConfig(channels=32, blocks=2, spectral_front=4)
+    with pytest.raises(ValueError, match="2 voicing columns"):
+        start_weights(path, plain, [])

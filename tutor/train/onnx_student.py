@@ -174,8 +174,9 @@ def start_weights(
     recorded = student_config(init)
     if replace(recorded, dropout=config.dropout) != config:
         raise ValueError(f"{init} is a {recorded.channels} x {recorded.blocks} student "
-                         f"(front {recorded.spectral_front}); asked for {config.channels} x "
-                         f"{config.blocks} (front {config.spectral_front})")  # fmt: skip
+                         f"(front {recorded.spectral_front}, {recorded.extra_inputs} voicing "
+                         f"columns); asked for {config.channels} x {config.blocks} (front "
+                         f"{config.spectral_front}, {config.extra_inputs})")  # fmt: skip
     rng = np.random.default_rng(0)
     chosen = sorted(rng.permutation(len(data))[: CALIBRATION_BATCHES * BATCH],
                     key=lambda i: len(data[i].feats))  # fmt: skip
