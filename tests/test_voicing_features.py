@@ -144,3 +144,27 @@ def test_a_plain_fine_tune_of_a_voicing_student_is_refused_by_name(tmp_path: Pat
     plain = ConvNetConfig(channels=32, blocks=2, spectral_front=4)
     with pytest.raises(ValueError, match="2 voicing columns"):
         start_weights(path, plain, [])
+
+
+@pytest.mark.parametrize("front", [0, 4])
+def test_a_grown_student_computes_what_it_did_and_can_learn_the_columns(front: int) -> None:
+    from tutor.train.onnx_student import grown_for_voicing
+
+    torch.manual_seed(0)
+    plain_config = ConvNetConfig(channels=32, blocks=2, dropout=0.0, spectral_front=front)
+    plain = ConvPhoneNet(plain_config).eval()
+    config = ConvNetConfig(
+        channels=32, blocks=2, dropout=0.0, spectral_front=front, extra_inputs=VOICING_COLUMNS
+    )
+    grown = ConvPhoneNet(config)
+    grown.load_state_dict(grown_for_voicing(plain.state_dict(), config))
+    grown.eval()
+    x = torch.randn(2, 101, 40 + VOICING_COLUMNS)
+    with torch.no_grad():
+        assert torch.allclose(grown(x), plain(x[:, :, :40]), atol=1e-5)
+    grown(x).logsumexp(dim=-1).sum().backward()
+    reading = [p.grad for n, p in grown.named_parameters() if n.startswith("front.")]
+    assert any(g is not None and float(g.abs().sum()) > 0 for g in reading)
+    first = "front.project.0.weight" if front else "front.0.weight"
+    grad = dict(grown.named_parameters())[first].grad
+    assert grad is not None and float(grad[:, -1:].abs().sum()) > 0  # the new columns learn

@@ -170,8 +170,11 @@ def start_weights(
     ``acoustic.onnx`` (its norms measured on batches of ``data`` made as training makes
     them: bucketed by length, a ``noisy`` share in classroom noise)."""
     if init.suffix != ".onnx":
-        return torch.load(init, weights_only=False)["model"]
+        return grown_for_voicing(torch.load(init, weights_only=False)["model"], config)
     recorded = student_config(init)
+    reads = recorded.n_mels + recorded.extra_inputs  # the file's columns
+    if recorded.extra_inputs == 0:
+        recorded = replace(recorded, extra_inputs=config.extra_inputs)  # grown below
     if replace(recorded, dropout=config.dropout) != config:
         raise ValueError(f"{init} is a {recorded.channels} x {recorded.blocks} student "
                          f"(front {recorded.spectral_front}, {recorded.extra_inputs} voicing "
@@ -186,4 +189,28 @@ def start_weights(
                           features, noisy_synthetic))[0]
         for k in range(0, len(chosen), BATCH)
     ]  # fmt: skip
-    return student_from_onnx(init, batches).state_dict()
+    plain = student_from_onnx(init, [b[:, :, :reads] for b in batches]).state_dict()
+    return grown_for_voicing(plain, config)
+
+
+def grown_for_voicing(state: dict[str, torch.Tensor], config: ConvNetConfig) -> dict:
+    """``state``, a student's weights, made to fit ``config``: where ``config`` reads voicing
+    columns the weights lack, the columns' own convolution starts fresh and reaches the
+    projection through zero weights, so the grown student computes what ``state`` did and
+    learns to use them from there. Anything else that does not fit is left for
+    ``load_state_dict`` to name."""
+    if not config.extra_inputs or "front.extra_in.weight" in state:
+        return state
+    grown = ConvPhoneNet(config).state_dict()
+    for name, fresh in grown.items():
+        old = state.get(name)
+        if old is None:
+            continue  # the voicing columns' convolution: its fresh weights
+        if old.shape == fresh.shape:
+            grown[name] = old
+        elif old.shape[0] == fresh.shape[0] and old.shape[2:] == fresh.shape[2:]:  # inputs grew
+            zeros = old.new_zeros((old.shape[0], fresh.shape[1] - old.shape[1], *old.shape[2:]))
+            grown[name] = torch.cat([old, zeros], dim=1)
+        else:
+            grown[name] = old  # a mismatch load_state_dict reports
+    return grown
