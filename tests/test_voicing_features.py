@@ -168,3 +168,14 @@ def test_a_grown_student_computes_what_it_did_and_can_learn_the_columns(front: i
     first = "front.project.0.weight" if front else "front.0.weight"
     grad = dict(grown.named_parameters())[first].grad
     assert grad is not None and float(grad[:, -1:].abs().sum()) > 0  # the new columns learn
+
+
+def test_weights_of_another_architecture_are_not_grown_but_named() -> None:
+    from tutor.train.onnx_student import grown_for_voicing
+
+    plain_front = ConvPhoneNet(ConvNetConfig(channels=32, blocks=2, spectral_front=0))
+    config = ConvNetConfig(channels=32, blocks=2, spectral_front=4, extra_inputs=VOICING_COLUMNS)
+    state = plain_front.state_dict()
+    assert grown_for_voicing(state, config) is state
+    with pytest.raises(RuntimeError, match="front"):
+        ConvPhoneNet(config).load_state_dict(grown_for_voicing(state, config))

@@ -243,8 +243,9 @@ def noisy_copy(
 
 
 def refeatured(items: list[Example], features: FeatureConfig) -> list[Example]:
-    """``items`` with features computed afresh from their takes (another mel count: the
-    frames are the same, so the teacher's targets and the labels still line up)."""
+    """``items`` with features computed afresh from their takes (another mel count, or the
+    voicing columns: the frames are the same, so the teacher's targets and the labels still
+    line up)."""
     return [
         replace(e, feats=frame_features(e.samples, features)[: len(e.feats)].astype(np.float32))
         for e in items

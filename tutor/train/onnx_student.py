@@ -197,20 +197,23 @@ def grown_for_voicing(state: dict[str, torch.Tensor], config: ConvNetConfig) -> 
     """``state``, a student's weights, made to fit ``config``: where ``config`` reads voicing
     columns the weights lack, the columns' own convolution starts fresh and reaches the
     projection through zero weights, so the grown student computes what ``state`` did and
-    learns to use them from there. Anything else that does not fit is left for
-    ``load_state_dict`` to name."""
+    learns to use them from there. Weights of another architecture come back as they are,
+    for ``load_state_dict`` to name what does not fit."""
     if not config.extra_inputs or "front.extra_in.weight" in state:
         return state
     grown = ConvPhoneNet(config).state_dict()
+    new = "front.extra_in."
+    if set(state) != {n for n in grown if not n.startswith(new)}:
+        return state  # another architecture: load_state_dict names the difference
     for name, fresh in grown.items():
-        old = state.get(name)
-        if old is None:
+        if name.startswith(new):
             continue  # the voicing columns' convolution: its fresh weights
+        old = state[name]
         if old.shape == fresh.shape:
             grown[name] = old
         elif old.shape[0] == fresh.shape[0] and old.shape[2:] == fresh.shape[2:]:  # inputs grew
             zeros = old.new_zeros((old.shape[0], fresh.shape[1] - old.shape[1], *old.shape[2:]))
             grown[name] = torch.cat([old, zeros], dim=1)
         else:
-            grown[name] = old  # a mismatch load_state_dict reports
+            grown[name] = old  # another width: load_state_dict names it
     return grown
