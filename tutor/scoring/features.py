@@ -120,11 +120,17 @@ def frame_times(n_frames: int, config: FeatureConfig = FeatureConfig()) -> np.nd
     return np.arange(n_frames) * (config.hop_length / config.sample_rate)
 
 
+def _autocorrelation(frames: np.ndarray) -> np.ndarray:
+    """Each row's autocorrelation at lags ``0 .. len(row) - 1``, through the FFT."""
+    n = 2 * frames.shape[-1]  # no wrap-around in the lags (and 3x faster than 1024 here)
+    spectrum = np.fft.rfft(frames, n=n, axis=-1)
+    power = (spectrum.real**2 + spectrum.imag**2).astype(np.complex64)  # else it runs in 128 bits
+    return np.fft.irfft(power, n=n, axis=-1)[..., : frames.shape[-1]]
+
+
 @lru_cache(maxsize=8)
-def _window_autocorrelation(config: FeatureConfig, n: int) -> np.ndarray:
-    w = _window(config)
-    spectrum = np.fft.rfft(w, n=n)
-    r = np.fft.irfft(spectrum.real**2 + spectrum.imag**2, n=n)[: config.win_length]
+def _window_autocorrelation(config: FeatureConfig) -> np.ndarray:
+    r = _autocorrelation(_window(config))
     return (r / r[0]).astype(np.float32)
 
 
@@ -143,15 +149,12 @@ def voicing_features(samples: np.ndarray, config: FeatureConfig = FeatureConfig(
     if len(frames) == 0:
         return np.zeros((0, VOICING_COLUMNS), dtype=np.float32)
     frames = (frames - frames.mean(axis=1, keepdims=True)) * _window(config)
-    n = 2 * config.win_length  # no wrap-around in the lags (and 3x faster than 1024 here)
-    spectrum = np.fft.rfft(frames, n=n, axis=1)
-    power = (spectrum.real**2 + spectrum.imag**2).astype(np.complex64)  # else it runs in 128 bits
-    r = np.fft.irfft(power, n=n, axis=1)
+    r = _autocorrelation(frames)
     lo = int(config.sample_rate / PITCH_RANGE_HZ[1])
     hi = min(int(config.sample_rate / PITCH_RANGE_HZ[0]), config.win_length // 2)
     energy = r[:, :1]
     normed = r[:, lo : hi + 1] / np.maximum(energy, 1e-9)
-    normed /= _window_autocorrelation(config, n)[lo : hi + 1]
+    normed /= _window_autocorrelation(config)[lo : hi + 1]
     lags = np.arange(lo, hi + 1)
     best = (normed - OCTAVE_COST * np.log2(lags / lo)).argmax(axis=1)  # the period, not 2x
     periodicity = np.clip(normed[np.arange(len(best)), best], 0.0, 1.0)
