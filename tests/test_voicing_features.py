@@ -179,3 +179,16 @@ def test_weights_of_another_architecture_are_not_grown_but_named() -> None:
     assert grown_for_voicing(state, config) is state
     with pytest.raises(RuntimeError, match="front"):
         ConvPhoneNet(config).load_state_dict(grown_for_voicing(state, config))
+
+
+def test_a_refused_start_names_the_files_own_voicing_columns(tmp_path: Path) -> None:
+    from tutor.train.onnx_student import start_weights
+
+    plain = ConvNetConfig(channels=32, blocks=2, spectral_front=4)
+    settings = json.dumps({"student": plain.to_dict()})
+    path = export_acoustic(
+        ConvPhoneNet(plain).eval(), tmp_path / "a.onnx", FeatureConfig(), {"settings": settings}
+    )
+    wider = ConvNetConfig(channels=48, blocks=2, spectral_front=4, extra_inputs=VOICING_COLUMNS)
+    with pytest.raises(ValueError, match=r"32 x 2 student \(front 4, 0 voicing columns\)"):
+        start_weights(path, wider, [])

@@ -173,9 +173,8 @@ def start_weights(
         return grown_for_voicing(torch.load(init, weights_only=False)["model"], config)
     recorded = student_config(init)
     reads = recorded.n_mels + recorded.extra_inputs  # the file's columns
-    if recorded.extra_inputs == 0:
-        recorded = replace(recorded, extra_inputs=config.extra_inputs)  # grown below
-    if replace(recorded, dropout=config.dropout) != config:
+    extra = recorded.extra_inputs or config.extra_inputs  # none yet: grown below if asked
+    if replace(recorded, dropout=config.dropout, extra_inputs=extra) != config:
         raise ValueError(f"{init} is a {recorded.channels} x {recorded.blocks} student "
                          f"(front {recorded.spectral_front}, {recorded.extra_inputs} voicing "
                          f"columns); asked for {config.channels} x {config.blocks} (front "
