@@ -62,11 +62,11 @@ def _distillations(
 
 
 def test_fold_students_hear_what_the_student_hears(tmp_path, monkeypatch) -> None:
-    calls = _distillations(tmp_path, monkeypatch, "--spectral-front", "32")
+    calls = _distillations(tmp_path, monkeypatch, "--spectral-front", "32", "--voicing")
     assert set(calls) == {"student", "fold0", "fold1"}
     for argv in calls.values():
         assert "--noisy" in argv and argv[argv.index("--noisy") + 1] == "0.5"
-        assert "--spectral-front" in argv
+        assert "--spectral-front" in argv and "--voicing" in argv
 
 
 def test_plain_folds_hear_the_clean_corpus_only(tmp_path, monkeypatch) -> None:
