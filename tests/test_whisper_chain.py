@@ -62,11 +62,14 @@ def _distillations(
 
 
 def test_fold_students_hear_what_the_student_hears(tmp_path, monkeypatch) -> None:
-    calls = _distillations(tmp_path, monkeypatch, "--spectral-front", "32", "--voicing")
+    calls = _distillations(
+        tmp_path, monkeypatch, "--spectral-front", "32", "--voicing", "--dilations", "1,2,4"
+    )
     assert set(calls) == {"student", "fold0", "fold1"}
     for argv in calls.values():
         assert "--noisy" in argv and argv[argv.index("--noisy") + 1] == "0.5"
         assert "--spectral-front" in argv and "--voicing" in argv
+        assert argv[argv.index("--dilations") + 1] == "1,2,4"
 
 
 def test_plain_folds_hear_the_clean_corpus_only(tmp_path, monkeypatch) -> None:

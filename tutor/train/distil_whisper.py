@@ -345,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         STUDENT,
         channels=args.channels,
         blocks=args.blocks,
+        dilations=args.dilations,
         context=args.context,
         spectral_front=args.spectral_front,
     )

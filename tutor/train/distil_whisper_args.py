@@ -8,7 +8,7 @@ from pathlib import Path
 from .dataset import parse_fold
 from .distil_examples import KNOWN_MODES
 from .distil_losses import SWAP_MARGIN
-from .models import STUDENT
+from .models import STUDENT, parse_dilations
 from .soup import soup_ingredient
 
 TRAINING_ONLY = ("epochs", "kd_start", "kd_end", "init", "max_lr", "swap_contrast",
@@ -24,6 +24,13 @@ def _soup_ingredients(text: str) -> list[tuple[Path, float]]:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
+def _dilations(text: str) -> tuple[int, ...]:
+    try:
+        return parse_dilations(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m tutor.train.distil_whisper")
     ap.add_argument("--data", type=Path, required=True)
@@ -36,6 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--limit", type=int, help="only the first N utterances (a quick try)")
     ap.add_argument("--channels", type=int, default=STUDENT.channels, help="student width")
     ap.add_argument("--blocks", type=int, default=STUDENT.blocks, help="student depth")
+    ap.add_argument(
+        "--dilations",
+        type=_dilations,
+        default=STUDENT.dilations,
+        metavar="D,D,..",
+        help="the blocks' dilations, repeated over the depth (the receptive field: 1 + "
+        "(kernel - 1) x their sum over the blocks, in 20 ms frames)",
+    )
     ap.add_argument(
         "--noisy", type=float, default=0.0, help="share of examples heard through classroom noise"
     )

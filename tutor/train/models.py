@@ -43,6 +43,23 @@ class ConvNetConfig:
         return asdict(self)
 
 
+def parse_dilations(text: str) -> tuple[int, ...]:
+    """``"1,2,4"`` as a command line gives a student's dilations."""
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise ValueError(f"dilations are whole numbers separated by commas, not {text!r}") from None
+    if not values or min(values) < 1:
+        raise ValueError(f"each dilation is at least 1: {text!r}")
+    return values
+
+
+def receptive_field(config: ConvNetConfig) -> int:
+    """Frames (after subsampling) one output frame hears through the blocks."""
+    spans = [config.dilations[i % len(config.dilations)] for i in range(config.blocks)]
+    return 1 + (config.kernel - 1) * sum(spans)
+
+
 TEACHER = ConvNetConfig(channels=512, blocks=8, dropout=0.15)
 STUDENT = ConvNetConfig(channels=256, blocks=6, dropout=0.1)
 TINY = ConvNetConfig(channels=32, blocks=2, dropout=0.0)  # for tests

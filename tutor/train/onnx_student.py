@@ -170,6 +170,7 @@ def start_weights(
     ``acoustic.onnx`` (its norms measured on batches of ``data`` made as training makes
     them: bucketed by length, a ``noisy`` share in classroom noise)."""
     if init.suffix != ".onnx":
+        _same_dilations(init.with_name("acoustic.onnx"), config)
         return grown_for_voicing(torch.load(init, weights_only=False)["model"], config)
     recorded = student_config(init)
     reads = recorded.n_mels + recorded.extra_inputs  # the file's columns
@@ -190,6 +191,18 @@ def start_weights(
     ]  # fmt: skip
     plain = student_from_onnx(init, [b[:, :, :reads] for b in batches]).state_dict()
     return grown_for_voicing(plain, config)
+
+
+def _same_dilations(exported: Path, config: ConvNetConfig) -> None:
+    """Dilations change no weight's shape, so a checkpoint of other dilations would load
+    without complaint; its exported sibling (where there is one) records them."""
+    if not exported.is_file():
+        return
+    recorded = student_config(exported)
+    if (recorded.kernel, recorded.dilations) != (config.kernel, config.dilations):
+        raise ValueError(f"{exported.parent} was trained with dilations {recorded.dilations} "
+                         f"(kernel {recorded.kernel}); asked for {config.dilations} "
+                         f"(kernel {config.kernel})")  # fmt: skip
 
 
 def grown_for_voicing(state: dict[str, torch.Tensor], config: ConvNetConfig) -> dict:

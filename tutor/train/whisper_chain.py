@@ -146,6 +146,8 @@ def _student_recipe(args: argparse.Namespace) -> list[str]:
         extra += ["--n-mels", str(args.n_mels)]
     if args.voicing:
         extra.append("--voicing")
+    if args.dilations:
+        extra += ["--dilations", args.dilations]
     return extra
 
 

@@ -20,6 +20,7 @@ def chain_parser() -> argparse.ArgumentParser:
     )
     ap.add_argument("--channels", type=int, default=256)
     ap.add_argument("--blocks", type=int, default=6)
+    ap.add_argument("--dilations", metavar="D,D,..", help="see distil_whisper --dilations")
     ap.add_argument("--noisy", type=float, default=0.0)
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--trusted-labels", type=float, help="see distil_whisper --trusted-labels")
