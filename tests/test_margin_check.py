@@ -47,7 +47,7 @@ def test_the_confusion_line_leaves_the_given_share_of_untouched_phones_over_it()
 def test_swaps_are_counted_per_confusion_class_at_the_models_own_line() -> None:
     import numpy as np
 
-    from tutor.train.margin_check import Margins, caught_by_class, confusion_class
+    from tutor.train.margin_check import Margins, caught_by_class, caught_by_pair, confusion_class
 
     assert confusion_class("IY", "IH") == "vowels"
     assert confusion_class("TH", "S") == confusion_class("D", "DH") == "TH/DH"
@@ -58,9 +58,12 @@ def test_swaps_are_counted_per_confusion_class_at_the_models_own_line() -> None:
         swapped=np.array([2.0, 0.5, 2.0, 2.0]),
         untouched=untouched,
         named=np.ones(4, bool),
-        classes=np.array(["vowels", "vowels", "TH/DH", "voicing"]),
+        pairs=np.array(["IY>IH", "IY>IH", "S>TH", "D>T"]),
     )
     assert caught_by_class(m) == {"TH/DH": (1, 1.0), "voicing": (1, 1.0), "vowels": (2, 0.5)}
+    assert list(caught_by_pair(m).items()) == [
+        ("IY>IH", (2, 0.5)), ("D>T", (1, 1.0)), ("S>TH", (1, 1.0))
+    ]  # fmt: skip
 
 
 def test_a_realigned_margin_judges_the_rival_over_the_frames_it_was_said_in() -> None:

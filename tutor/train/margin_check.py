@@ -61,7 +61,12 @@ class Margins:
     swapped: np.ndarray  # each swapped phone's margin
     untouched: np.ndarray  # every untouched phone's (finite) margin
     named: np.ndarray  # whether each swapped phone's best competitor is the sound said
-    classes: np.ndarray  # each swap's confusion class (:func:`confusion_class`)
+    pairs: np.ndarray  # each swap as "said>expected" (the sound in the audio, the prompt's)
+
+    @property
+    def classes(self) -> np.ndarray:
+        """Each swap's confusion class (:func:`confusion_class`)."""
+        return np.array([confusion_class(*p.split(">")) for p in self.pairs], str)
 
 
 def confusion_class(said: str, expected: str) -> str:
@@ -81,7 +86,7 @@ def margins(
 ) -> Margins:
     """The confusable-phone margins of every swapped reading of the substitution check
     (``rivals``: the engine's, or :mod:`tutor.train.realigned_margin`'s)."""
-    swapped, untouched, named, classes = [], [], [], []
+    swapped, untouched, named, pairs = [], [], [], []
     for u in utts:
         swaps = swaps_for(u)
         log_post = posteriors(u) if swaps else None
@@ -94,11 +99,11 @@ def margins(
                 if k == at:
                     swapped.append(c.margin)
                     named.append(c.phone == s.original)
-                    classes.append(confusion_class(s.original, s.expected))
+                    pairs.append(f"{s.original}>{s.expected}")
                 elif np.isfinite(c.margin):
                     untouched.append(c.margin)
     return Margins(
-        np.array(swapped), np.array(untouched), np.array(named, bool), np.array(classes, str)
+        np.array(swapped), np.array(untouched), np.array(named, bool), np.array(pairs, str)
     )
 
 
@@ -122,12 +127,23 @@ def _equal_false_alarms(m: Margins) -> float:
 
 def caught_by_class(m: Margins) -> dict[str, tuple[int, float]]:
     """Per confusion class: its swaps and the share caught at the model's own 3 % line."""
-    if not len(m.swapped) or not len(m.untouched):
+    return _caught_by(m, m.classes) if len(m.swapped) else {}
+
+
+def caught_by_pair(m: Margins) -> dict[str, tuple[int, float]]:
+    """Per swap ("said>expected"), commonest first: its count and the share caught at the
+    model's own 3 % line (which pairs a student loses against its teacher)."""
+    by = _caught_by(m, m.pairs) if len(m.swapped) else {}
+    return dict(sorted(by.items(), key=lambda kv: (-kv[1][0], kv[0])))
+
+
+def _caught_by(m: Margins, groups: np.ndarray) -> dict[str, tuple[int, float]]:
+    if not len(m.untouched):
         return {}
     caught = m.swapped > _equal_false_alarms(m)
     return {
-        c: (int((m.classes == c).sum()), float(caught[m.classes == c].mean()))
-        for c in sorted(set(m.classes.tolist()))
+        g: (int((groups == g).sum()), float(caught[groups == g].mean()))
+        for g in sorted(set(groups.tolist()))
     }
 
 
@@ -151,7 +167,7 @@ def synth_margins(
     other phone untouched. Takes that drop or add a phone are left out (their canonical
     and spoken phones do not pair up). The teacher never heard these voices, so this is
     how it hears a synthetic "sink" for *think*, on thousands of takes."""
-    swapped, untouched, named, classes = [], [], [], []
+    swapped, untouched, named, pairs = [], [], [], []
     for r in records:
         try:
             canonical = [[str(p) for p in w["canonical"]] for w in r["words"]]
@@ -172,11 +188,11 @@ def synth_margins(
             if heard != p.phone:
                 swapped.append(c.margin)
                 named.append(c.phone == heard)
-                classes.append(confusion_class(heard, p.phone))
+                pairs.append(f"{heard}>{p.phone}")
             elif np.isfinite(c.margin):
                 untouched.append(c.margin)
     return Margins(
-        np.array(swapped), np.array(untouched), np.array(named, bool), np.array(classes, str)
+        np.array(swapped), np.array(untouched), np.array(named, bool), np.array(pairs, str)
     )
 
 
@@ -250,6 +266,11 @@ def main(argv: list[str] | None = None) -> int:
         help="also print swaps caught per confusion class (vowels, TH/DH, voicing, other)",
     )
     ap.add_argument(
+        "--by-pair",
+        action="store_true",
+        help="also print swaps caught per pair (said>expected), commonest first",
+    )
+    ap.add_argument(
         "--synth",
         type=Path,
         metavar="MANIFEST",
@@ -292,6 +313,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.by_class:
             row["by_class"] = {c: {"swaps": n, "caught": v} for c, (n, v) in
                                caught_by_class(m).items()}  # fmt: skip
+        if args.by_pair:
+            row["by_pair"] = {p: {"swaps": n, "caught": v} for p, (n, v) in
+                              caught_by_pair(m).items()}  # fmt: skip
         if args.realigned:
             from .realigned_margin import realigned_competitors
 
