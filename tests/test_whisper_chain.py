@@ -72,6 +72,15 @@ def test_fold_students_hear_what_the_student_hears(tmp_path, monkeypatch) -> Non
         assert argv[argv.index("--dilations") + 1] == "1,2,4"
 
 
+def test_the_chain_refuses_bad_dilations_before_any_step(tmp_path, capsys) -> None:
+    from tutor.train import whisper_chain
+
+    with pytest.raises(SystemExit):
+        whisper_chain.main(["--data", str(tmp_path), "--out", str(tmp_path), "--dilations", "0,2"])
+    assert "--dilations" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+
+
 def test_plain_folds_hear_the_clean_corpus_only(tmp_path, monkeypatch) -> None:
     calls = _distillations(tmp_path, monkeypatch, "--spectral-front", "32", "--plain-folds")
     assert "--noisy" in calls["student"]

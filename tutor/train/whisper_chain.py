@@ -147,7 +147,7 @@ def _student_recipe(args: argparse.Namespace) -> list[str]:
     if args.voicing:
         extra.append("--voicing")
     if args.dilations:
-        extra += ["--dilations", args.dilations]
+        extra += ["--dilations", ",".join(map(str, args.dilations))]
     return extra
 
 

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from .margin_check import LINE_SHARE
+from .models import parse_dilations
 
 BLEND_WEIGHT = 0.5  # share of the experts'-labels head; the model card has the sweep
 CROSS_FIT = 2
@@ -20,7 +21,8 @@ def chain_parser() -> argparse.ArgumentParser:
     )
     ap.add_argument("--channels", type=int, default=256)
     ap.add_argument("--blocks", type=int, default=6)
-    ap.add_argument("--dilations", metavar="D,D,..", help="see distil_whisper --dilations")
+    ap.add_argument("--dilations", type=parse_dilations, metavar="D,D,..",
+                    help="see distil_whisper --dilations")  # fmt: skip
     ap.add_argument("--noisy", type=float, default=0.0)
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--trusted-labels", type=float, help="see distil_whisper --trusted-labels")
