@@ -24,7 +24,8 @@ def _soup_ingredients(text: str) -> list[tuple[Path, float]]:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def _dilations(text: str) -> tuple[int, ...]:
+def dilations_arg(text: str) -> tuple[int, ...]:
+    """:func:`parse_dilations` for argparse: its message, not argparse's generic one."""
     try:
         return parse_dilations(text)
     except ValueError as exc:
@@ -45,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--blocks", type=int, default=STUDENT.blocks, help="student depth")
     ap.add_argument(
         "--dilations",
-        type=_dilations,
+        type=dilations_arg,
         default=STUDENT.dilations,
         metavar="D,D,..",
         help="the blocks' dilations, repeated over the depth (the receptive field: 1 + "

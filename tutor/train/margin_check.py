@@ -127,18 +127,17 @@ def _equal_false_alarms(m: Margins) -> float:
 
 def caught_by_class(m: Margins) -> dict[str, tuple[int, float]]:
     """Per confusion class: its swaps and the share caught at the model's own 3 % line."""
-    return _caught_by(m, m.classes) if len(m.swapped) else {}
+    return _caught_by(m, m.classes)
 
 
 def caught_by_pair(m: Margins) -> dict[str, tuple[int, float]]:
     """Per swap ("said>expected"), commonest first: its count and the share caught at the
     model's own 3 % line (which pairs a student loses against its teacher)."""
-    by = _caught_by(m, m.pairs) if len(m.swapped) else {}
-    return dict(sorted(by.items(), key=lambda kv: (-kv[1][0], kv[0])))
+    return dict(sorted(_caught_by(m, m.pairs).items(), key=lambda kv: (-kv[1][0], kv[0])))
 
 
 def _caught_by(m: Margins, groups: np.ndarray) -> dict[str, tuple[int, float]]:
-    if not len(m.untouched):
+    if not len(m.swapped) or not len(m.untouched):
         return {}
     caught = m.swapped > _equal_false_alarms(m)
     return {

@@ -42,6 +42,11 @@ class ConvNetConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @property
+    def block_dilations(self) -> tuple[int, ...]:
+        """Each block's dilation: ``dilations`` repeated over the depth."""
+        return tuple(self.dilations[i % len(self.dilations)] for i in range(self.blocks))
+
 
 def parse_dilations(text: str) -> tuple[int, ...]:
     """``"1,2,4"`` as a command line gives a student's dilations."""
@@ -56,8 +61,7 @@ def parse_dilations(text: str) -> tuple[int, ...]:
 
 def receptive_field(config: ConvNetConfig) -> int:
     """Frames (after subsampling) one output frame hears through the blocks."""
-    spans = [config.dilations[i % len(config.dilations)] for i in range(config.blocks)]
-    return 1 + (config.kernel - 1) * sum(spans)
+    return 1 + (config.kernel - 1) * sum(config.block_dilations)
 
 
 TEACHER = ConvNetConfig(channels=512, blocks=8, dropout=0.15)
@@ -196,12 +200,12 @@ class ConvPhoneNet(nn.Module):
                 SeparableBlock(
                     c,
                     config.kernel,
-                    config.dilations[i % len(config.dilations)],
+                    dilation,
                     config.dropout,
                     config.context,
                     seed=(torch.initial_seed(), i),  # follows torch.manual_seed
                 )
-                for i in range(config.blocks)
+                for i, dilation in enumerate(config.block_dilations)
             ]
         )
         self.out = nn.Conv1d(c, config.n_classes, 1)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .distil_whisper_args import dilations_arg
 from .margin_check import LINE_SHARE
-from .models import parse_dilations
 
 BLEND_WEIGHT = 0.5  # share of the experts'-labels head; the model card has the sweep
 CROSS_FIT = 2
@@ -21,7 +21,7 @@ def chain_parser() -> argparse.ArgumentParser:
     )
     ap.add_argument("--channels", type=int, default=256)
     ap.add_argument("--blocks", type=int, default=6)
-    ap.add_argument("--dilations", type=parse_dilations, metavar="D,D,..",
+    ap.add_argument("--dilations", type=dilations_arg, metavar="D,D,..",
                     help="see distil_whisper --dilations")  # fmt: skip
     ap.add_argument("--noisy", type=float, default=0.0)
     ap.add_argument("--epochs", type=int, default=8)
