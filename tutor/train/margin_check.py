@@ -235,7 +235,7 @@ def _by_record(manifest: Path, run: Callable[[Any], np.ndarray | None]) -> Calla
     return lambda r: run(_Take(str(r.get("id")), manifest.parent / str(r.get("audio"))))
 
 
-def _heard_once(post: Callable[[LabelledUtterance, float], np.ndarray | None]) -> Posteriors:
+def heard_once(post: Callable[[LabelledUtterance, float], np.ndarray | None]) -> Posteriors:
     """A teacher's posteriors at the recording's own speed (its frames were made there)."""
     return lambda u: post(u, 1.0)
 
@@ -299,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         for teacher in args.teacher:
             post = teacher_posteriors(teacher)
             name = "teacher" if len(args.teacher) == 1 else f"teacher {teacher}"
-            runs[name] = _heard_once(post)
+            runs[name] = heard_once(post)
     from .synth_data import read_manifest
 
     records = read_manifest(args.synth, Counter()) if args.synth else []
