@@ -32,6 +32,7 @@ def test_the_cue_that_separates_ranks_perfectly_and_noise_does_not() -> None:
     assert row["acoustic"] == pytest.approx(1.0)
     assert abs(row["vowel_length"] - 0.5) < 0.15 and abs(row["stop_length"] - 0.5) < 0.15
     assert row["combined"] > 0.99  # the fit leans on the cue that carries the label
+    assert 0.5 < row["voiced_median_ratio"] < 1.5 and 0.5 < row["voiced_median_ratio_others"] < 1.5
 
 
 def test_the_fit_learns_the_informative_weight() -> None:

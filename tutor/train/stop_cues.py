@@ -115,8 +115,9 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2) -> np.ndarray:
 
 
 def cue_aucs(stops: Sequence[FinalStop], held_out: frozenset[str]) -> dict[str, dict]:
-    """Per pair with both kinds among the held-out speakers: their counts, each cue's AUC
-    and the AUC of the cues combined (fitted on the other speakers)."""
+    """Per pair with both kinds among the held-out speakers: their counts, each cue's AUC,
+    the AUC of the cues combined (fitted on the other speakers) and the voiced stops'
+    median log-ratio among the held-out speakers and the others."""
     table = {}
     for pair in sorted({s.pair for s in stops}):
         test = [s for s in stops if s.pair == pair and s.speaker in held_out]
@@ -128,6 +129,10 @@ def cue_aucs(stops: Sequence[FinalStop], held_out: frozenset[str]) -> dict[str, 
         x_test = _cues(test)
         row: dict = {"voiced": int(y_test.sum()), "voiceless": int((~y_test).sum())}
         row |= {cue: auc(x_test[:, j], y_test) for j, cue in enumerate(CUES)}
+        # how far the model hears a voiced stop from its pair on new speakers, and on the
+        # speakers a student learnt from (a gap there is one of generalisation)
+        row["voiced_median_ratio"] = float(np.median(x_test[y_test, 0]))
+        row["voiced_median_ratio_others"] = float(np.median(_cues(train)[y_train, 0]))
         w = fit_logistic(_cues(train), y_train.astype(float))
         row["combined"] = auc(np.c_[x_test, np.ones(len(x_test))] @ w, y_test)
         table[pair] = row
