@@ -81,6 +81,8 @@ def final_stops(utts: Sequence[LabelledUtterance], posteriors: Posteriors) -> li
             ):
                 continue
             frames = log_post[stop.start : max(stop.end, stop.start + 1)]
+            if not len(frames):  # a phone squeezed out at the very end of the take
+                continue
             voiced, voiceless = pair
             ratio = frames[:, PHONE_INDEX[voiced]] - frames[:, PHONE_INDEX[voiceless]]
             found.append(
