@@ -39,10 +39,10 @@ from .dataset import rated_alignment, valid_speakers
 
 FALSE_ALARMS = 0.03
 LINE_SHARE = 0.01  # of the untouched phones over the confusion line (a third of the budget)
-VOICING: frozenset[frozenset[str]] = frozenset(
-    frozenset(p) for p in (("P", "B"), ("T", "D"), ("K", "G"), ("F", "V"), ("S", "Z"),
-                           ("SH", "ZH"), ("CH", "JH"))
-)  # fmt: skip
+VOICING_PAIRS: tuple[tuple[str, str], ...] = (
+    ("B", "P"), ("D", "T"), ("G", "K"), ("V", "F"), ("Z", "S"), ("ZH", "SH"), ("JH", "CH")
+)  # (voiced, voiceless)  # fmt: skip
+VOICING: frozenset[frozenset[str]] = frozenset(frozenset(p) for p in VOICING_PAIRS)
 
 Posteriors = Callable[[LabelledUtterance], "np.ndarray | None"]
 Rivals = Callable[[np.ndarray, Alignment], tuple[Competitor, ...]]

@@ -31,11 +31,12 @@ from tutor.scoring.phones import PHONE_INDEX, VOWELS
 from tutor.scoring.speechocean import LabelledUtterance, load_split
 
 from .dataset import rated_alignment, valid_speakers
-from .margin_check import VOICING, Posteriors, heard_once, model_posteriors
+from .margin_check import VOICING_PAIRS, Posteriors, heard_once, model_posteriors
 
 RATED_CORRECT = 1.8  # the substitution check's "correct throughout"
-VOICED = frozenset({"B", "D", "G", "V", "Z", "ZH", "JH"})
 CUES = ("acoustic", "vowel_length", "stop_length")
+# each phone of a voicing pair -> (voiced, voiceless)
+PAIR_OF: dict[str, tuple[str, str]] = {p: pair for pair in VOICING_PAIRS for p in pair}
 
 
 @dataclass(frozen=True)
@@ -46,14 +47,6 @@ class FinalStop:
     log_ratio: float  # mean log P(voiced) - log P(voiceless) over the stop's frames
     vowel_length: float  # log of the vowel's frames over the reading's median phone
     stop_length: float  # the same for the stop
-
-
-def _pair_of(phone: str) -> tuple[str, str] | None:
-    for pair in VOICING:
-        if phone in pair:
-            voiced = next(iter(pair & VOICED))
-            return voiced, next(iter(pair - {voiced}))
-    return None
 
 
 def final_stops(utts: Sequence[LabelledUtterance], posteriors: Posteriors) -> list[FinalStop]:
@@ -70,7 +63,7 @@ def final_stops(utts: Sequence[LabelledUtterance], posteriors: Posteriors) -> li
         median = float(np.median([max(p.end - p.start, 1) for p, _ in rated]))
         for k in range(1, len(rated)):
             (stop, score), (vowel, vowel_score) = rated[k], rated[k - 1]
-            pair = _pair_of(stop.phone)
+            pair = PAIR_OF.get(stop.phone)
             word_end = k + 1 == len(rated) or rated[k + 1][0].word_index != stop.word_index
             if (
                 pair is None
